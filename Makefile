@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Both create the
+# virtual environment and install the project on first use, and are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
+export PATH := $(CURDIR)/$(BIN):$(GOBIN):$(PATH)
+
+.PHONY: install run test lint typecheck rego pytest bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## The service on http://127.0.0.1:8000: embedded engine, SQLite under var/, synthetic pilot data.
+run: install
+	$(BIN)/hoi serve
+
+## Every check and test. Without opa/regal on this machine the Rego checks are
+## skipped with a notice, except when CI=true, where they are required.
+test: install lint typecheck rego pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+rego:
+	@if command -v opa >/dev/null; then \
+	  set -e; \
+	  echo "opa fmt (check)"; test -z "$$(opa fmt -l rego/)" || { opa fmt -d rego/; exit 1; }; \
+	  echo "opa check --strict"; opa check --strict rego/; \
+	  echo "opa test"; opa test rego/; \
+	elif [ "$${CI:-}" = "true" ]; then echo "CI=true but opa is missing" >&2; exit 1; \
+	else echo "NOTICE: opa not found; Rego checks skipped (CI runs them)"; fi
+	@if command -v regal >/dev/null; then echo "regal lint"; regal lint rego/; \
+	elif [ "$${CI:-}" = "true" ]; then echo "CI=true but regal is missing" >&2; exit 1; \
+	else echo "NOTICE: regal not found; Rego lint skipped (CI runs it)"; fi
+
+pytest: install
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.decisions
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,48 @@
+"""FastAPI dependencies, declared once so route signatures read like the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from api.services import Services
+from engine.pdp import DecisionPoint
+from policy.cpr import Cpr
+from policy.errors import NotFound
+from policy.facts import ChildRecord
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with Session(services.db) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_pdp(services: ServicesDep) -> DecisionPoint:
+    return services.pdp
+
+
+DecisionPointDep = Annotated[DecisionPoint, Depends(get_pdp)]
+
+
+async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
+    child = await services.facts.child(cpr)
+    if child is None:
+        raise NotFound("the CPR register has no child with this number", field="cpr")
+    return child
+
+
+ChildDep = Annotated[ChildRecord, Depends(get_child)]

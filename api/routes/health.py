@@ -1,0 +1,36 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", operation_id="healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", operation_id="readyz", responses={503: {"description": "Not ready"}})
+async def readyz(services: ServicesDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    checks["engine"] = "ok" if await services.engine.ready() else "not ready"
+    try:
+        with services.db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # any database failure means not ready
+        checks["database"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "engine": services.engine.name,
+        "policy_revision": services.engine.revision,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)

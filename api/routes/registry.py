@@ -1,0 +1,63 @@
+"""Consents, objections and blocks, per child."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import ChildDep, ServicesDep, SessionDep
+from registry import service
+from registry.models import (
+    BlockCreate,
+    BlockPublic,
+    ConsentCreate,
+    ConsentPublic,
+    ObjectionCreate,
+    ObjectionPublic,
+)
+
+router = APIRouter(prefix="/v1/children/{cpr}", tags=["registry"])
+
+
+@router.post("/consents", operation_id="createConsent", status_code=status.HTTP_201_CREATED)
+def create_consent(
+    body: ConsentCreate, child: ChildDep, session: SessionDep, services: ServicesDep
+) -> ConsentPublic:
+    return service.create_consent(session, child, body, services.clock())
+
+
+@router.get("/consents", operation_id="listConsents")
+def list_consents(
+    child: ChildDep, session: SessionDep, services: ServicesDep
+) -> list[ConsentPublic]:
+    return service.list_consents(session, child.cpr, services.clock())
+
+
+@router.post("/consents/{consent_id}/revoke", operation_id="revokeConsent")
+def revoke_consent(
+    consent_id: str, child: ChildDep, session: SessionDep, services: ServicesDep
+) -> ConsentPublic:
+    return service.revoke_consent(session, child.cpr, consent_id, services.clock())
+
+
+@router.post("/objections", operation_id="createObjection", status_code=status.HTTP_201_CREATED)
+def create_objection(
+    body: ObjectionCreate, child: ChildDep, session: SessionDep, services: ServicesDep
+) -> ObjectionPublic:
+    return service.create_objection(session, child, body, services.clock())
+
+
+@router.get("/objections", operation_id="listObjections")
+def list_objections(child: ChildDep, session: SessionDep) -> list[ObjectionPublic]:
+    return service.list_objections(session, child.cpr)
+
+
+@router.post("/blocks", operation_id="createBlock", status_code=status.HTTP_201_CREATED)
+def create_block(
+    body: BlockCreate, child: ChildDep, session: SessionDep, services: ServicesDep
+) -> BlockPublic:
+    return service.create_block(session, child.cpr, body, services.clock())
+
+
+@router.get("/blocks", operation_id="listBlocks")
+def list_blocks(child: ChildDep, session: SessionDep) -> list[BlockPublic]:
+    return service.list_blocks(session, child.cpr)

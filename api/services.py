@@ -1,0 +1,104 @@
+"""Building the service's parts from settings; created in the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.settings import Settings
+from engine.base import PolicyEngine
+from engine.embedded import EmbeddedEngine
+from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
+from engine.pdp import DecisionPoint, FactsProvider
+from engine.sources import PolicySources
+from facts.local import LocalFacts
+from policy.errors import Unavailable
+from policy.facts import RegistryState
+from policy.paths import REGO_DIR
+from registry.db import create_schema, make_engine
+from registry.service import registry_state
+from sandbox.pilot import organisations
+from sandbox.population import Population, population
+from sandbox.seed import seed_registry
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Engine
+    engine: PolicyEngine
+    facts: FactsProvider
+    pdp: DecisionPoint
+    clock: Callable[[], datetime]
+    population: Population
+    _opa_server: OpaServer | None = field(default=None, repr=False)
+
+    async def aclose(self) -> None:
+        await self.engine.aclose()
+        if self._opa_server is not None:
+            self._opa_server.stop()
+        self.db.dispose()
+
+
+def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | None]:
+    sources = PolicySources(REGO_DIR)
+    if settings.engine == "embedded":
+        return EmbeddedEngine(sources), None
+    server: OpaServer | None = None
+    url = settings.opa_url
+    if url is None:
+        opa = find_opa()
+        if opa is None:
+            raise Unavailable("HOI_ENGINE=opa but no opa binary was found and no HOI_OPA_URL set")
+        bundle = settings.var_dir / "bundle.tar.gz"
+        build_bundle(opa, sources, bundle)
+        server = OpaServer(opa, bundle).start()
+        url = server.url
+    return OpaEngine(url, sources.revision(), timeout=settings.decision_timeout_s), server
+
+
+def build_services(
+    settings: Settings,
+    *,
+    population_override: Population | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine: PolicyEngine | None = None,
+) -> Services:
+    """Wire the service. Tests pass their own population, clock or engine."""
+    clock = clock or utc_now
+    db = make_engine(settings.resolved_database_url)
+    create_schema(db)
+    reference: date = settings.demo_reference_date or clock().date()
+    pop = population_override or population(reference)
+    if settings.seed_demo_data and population_override is None:
+        seed_registry(db, pop)
+
+    def read_registry(cpr: str) -> RegistryState:
+        with Session(db) as session:
+            return registry_state(session, cpr)
+
+    facts = LocalFacts(pop, read_registry, organisations())
+    server: OpaServer | None = None
+    if engine is None:
+        engine, server = make_policy_engine(settings)
+    pdp = DecisionPoint(
+        engine=engine, facts=facts, timeout=settings.decision_timeout_s, clock=clock
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        engine=engine,
+        facts=facts,
+        pdp=pdp,
+        clock=clock,
+        population=pop,
+        _opa_server=server,
+    )

@@ -1,0 +1,1 @@
+"""Evaluating the Rego policies: one small interface, two backends."""

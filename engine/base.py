@@ -1,0 +1,37 @@
+"""The interface every policy engine backend implements."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+DECISION_RULE = "data.hoi.decision.result"
+
+
+class EngineError(Exception):
+    """The engine could not produce a decision (load, evaluation, timeout, transport)."""
+
+
+class PolicyEngine(Protocol):
+    """Evaluates the decision entrypoint for one input document."""
+
+    @property
+    def name(self) -> str:
+        """Short name recorded with every decision (`embedded` or `opa`)."""
+        ...
+
+    @property
+    def revision(self) -> str:
+        """The revision of the policy bundle this engine evaluates."""
+        ...
+
+    async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Return the value of DECISION_RULE for `document`; raise EngineError."""
+        ...
+
+    async def ready(self) -> bool:
+        """True when the engine has its policies loaded and answers."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the engine holds."""
+        ...

@@ -1,0 +1,1 @@
+"""Policy information point: the facts a decision needs, from their sources."""

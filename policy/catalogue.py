@@ -1,0 +1,70 @@
+"""The role, category, purpose and regime catalogue.
+
+The single source is the policy data file the Rego policies read
+(`rego/hoi/config/data.json`), so Python validation and policy decisions can
+never disagree about which names exist.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from policy.paths import POLICY_DATA_FILE
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RoleSpec(_Frozen):
+    label: str
+    sector: Literal["municipal", "health"]
+    organisation_types: tuple[str, ...]
+    lookup: bool
+
+
+class CategorySpec(_Frozen):
+    label: str
+    fields: tuple[str, ...]
+
+
+class ConsentRules(_Frozen):
+    self_consent_age: int
+    joint_custody_rule: Literal["all", "any"]
+    custody_holder_consent_lapses_at_self_consent_age: bool
+
+
+class RegimeSpec(_Frozen):
+    label: str
+    forms: tuple[Literal["written", "oral"], ...]
+    max_validity_months: int
+
+
+class GpWindow(_Frozen):
+    days_before: int
+    days_after: int
+
+
+class Catalogue(_Frozen):
+    roles: dict[str, RoleSpec]
+    categories: dict[str, CategorySpec]
+    purposes: tuple[str, ...]
+    consent: ConsentRules
+    regimes: dict[str, RegimeSpec]
+    gp_window: GpWindow
+
+
+def load_catalogue(path: Path = POLICY_DATA_FILE) -> Catalogue:
+    """Read and validate the policy data file."""
+    return Catalogue.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The catalogue of this checkout, read once."""
+    return load_catalogue()

@@ -1,0 +1,145 @@
+"""The decision contract: what a PEP asks and what the PDP answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from policy.catalogue import catalogue
+from policy.cpr import Cpr
+
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@\-]+$")]
+
+
+def _known_category(value: str) -> str:
+    if value not in catalogue().categories:
+        known = ", ".join(sorted(catalogue().categories))
+        raise ValueError(f"unknown data category {value!r}; known: {known}")
+    return value
+
+
+def _known_purpose(value: str) -> str:
+    if value not in catalogue().purposes:
+        raise ValueError(f"unknown purpose {value!r}; known: {', '.join(catalogue().purposes)}")
+    return value
+
+
+Category = Annotated[str, AfterValidator(_known_category)]
+Purpose = Annotated[str, AfterValidator(_known_purpose)]
+OrganisationType = Literal["municipality", "gp_clinic", "region_psychiatry"]
+Action = Literal["view"]
+
+
+class _Inbound(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Organisation(_Inbound):
+    type: OrganisationType
+    id: Identifier
+
+
+class Subject(_Inbound):
+    id: Identifier
+    role: Annotated[str, Field(min_length=1, max_length=64)]
+    organisation: Organisation
+    health_professional: bool = False
+
+
+class Resource(_Inbound):
+    child_cpr: Cpr
+    categories: Annotated[list[Category], Field(min_length=1, max_length=16)]
+
+
+class Override(_Inbound):
+    grounds: Literal["citizen_consents", "citizen_unreachable"]
+    reason: Annotated[str, Field(min_length=10, max_length=1000)]
+
+
+class Context(_Inbound):
+    purpose: Purpose
+    time: datetime | None = Field(
+        default=None,
+        description="When the caller asks. The service decides on its own clock; a time "
+        "more than five minutes away from it is refused.",
+    )
+    case_reference: Annotated[str, Field(max_length=128)] | None = None
+    override: Override | None = None
+
+
+class DecisionRequest(_Inbound):
+    subject: Subject
+    action: Action = "view"
+    resource: Resource
+    context: Context
+
+
+class MissingPerson(BaseModel):
+    person: str
+    capacity: Literal["child", "custody_holder"]
+
+
+class Citation(BaseModel):
+    id: str
+    text: str
+    review: str
+    url: str | None = None
+
+
+class Reason(BaseModel):
+    """Why a category was permitted or denied. Extra keys from the policy are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    rule_id: str
+    legal_basis: list[str]
+    message: str
+    missing: list[MissingPerson | str] | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ReliedOn(BaseModel):
+    consents: list[str] = Field(default_factory=list)
+    objections: list[str] = Field(default_factory=list)
+    blocks: list[str] = Field(default_factory=list)
+
+
+class CategoryDecision(BaseModel):
+    category: str
+    decision: Literal["permit", "deny"]
+    fields: list[str]
+    rule_id: str | None
+    legal_basis: list[str]
+    reasons: list[Reason]
+    relied_on: ReliedOn
+    override: bool
+    obligations: list[str]
+
+
+class Decision(BaseModel):
+    decision_id: str
+    decided_at: datetime
+    engine: str
+    policy_revision: str
+    categories: dict[str, CategoryDecision]
+    relied_on: ReliedOn
+
+    @property
+    def permitted(self) -> bool:
+        """True when every asked category is permitted."""
+        return all(c.decision == "permit" for c in self.categories.values())
+
+
+def relied_on_union(categories: dict[str, CategoryDecision]) -> ReliedOn:
+    """All consent, objection and block ids any category relied on."""
+    return ReliedOn(
+        consents=sorted({i for c in categories.values() for i in c.relied_on.consents}),
+        objections=sorted({i for c in categories.values() for i in c.relied_on.objections}),
+        blocks=sorted({i for c in categories.values() for i in c.relied_on.blocks}),
+    )
+
+
+JsonObject = dict[str, Any]

@@ -1,0 +1,1 @@
+"""The consent, objection and block registry (sqlmodel; SQLite or PostgreSQL)."""

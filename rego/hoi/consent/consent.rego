@@ -1,0 +1,159 @@
+# METADATA
+# title: Consent and objection
+# description: >-
+#   Who may consent or object for a child, and whether the consents in the
+#   registry satisfy a consent regime for one data category and recipient.
+#   A consent counts only for the regime it was given under.
+package hoi.consent
+
+_config := data.hoi.config.consent
+
+_today_ns := time.parse_ns("2006-01-02", input.context.date)
+
+# METADATA
+# title: The young person decides from age 15
+# description: >-
+#   From the age of 15 the young person alone consents to disclosure and lookup
+#   of health data, and alone may object.
+# custom:
+#   rule_id: SUL-17-SELF-CONSENT
+#   legal_basis: [sul-17-1]
+child_decides if input.child.age >= _config.self_consent_age
+
+# METADATA
+# title: Custody holders decide for a child under 15
+# description: >-
+#   Under 15 the custody holders consent and object on the child's behalf.
+#   Under joint custody the policy's joint_custody_rule says whether all or
+#   any one of them must consent; an objection from any of them counts.
+# custom:
+#   rule_id: FAL-CUSTODY-CONSENT
+#   legal_basis: [sul-14, fal-2, fal-3-1]
+custody_holders_decide if input.child.age < _config.self_consent_age
+
+# Persons entitled to consent or object right now; their consent is the one
+# required (with the joint-custody rule "any", one of them suffices).
+entitled contains input.child.cpr if child_decides
+
+entitled contains holder if {
+	custody_holders_decide
+	some holder in input.child.custody_holders
+}
+
+_recipient_matches(recipient) if recipient.organisation_id == input.subject.organisation.id
+
+_recipient_matches(recipient) if recipient.organisation_id in object.get(input.subject.organisation, "part_of", [])
+
+_recipient_matches(recipient) if {
+	is_object(recipient)
+	object.get(recipient, "organisation_id", null) == null
+	recipient.organisation_type == input.subject.organisation.type
+}
+
+_purpose_matches(c) if count(object.get(c, "purposes", [])) == 0
+
+_purpose_matches(c) if input.context.purpose in c.purposes
+
+# Consents given under `regime` that cover `category` for this recipient and purpose.
+_applicable(regime, category) := {c |
+	some c in input.facts.consents
+	c.regime == regime
+	category in c.categories
+	_recipient_matches(c.recipient)
+	_purpose_matches(c)
+}
+
+# The day a consent stops counting: its own end date, capped by the regime's
+# maximum validity counted from the day it was given.
+_lapses_ns(c) := min({
+	time.parse_ns("2006-01-02", c.valid_until),
+	time.add_date(
+		time.parse_ns("2006-01-02", c.valid_from),
+		0,
+		data.hoi.config.regimes[c.regime].max_validity_months,
+		0,
+	),
+})
+
+_in_period(c) if {
+	time.parse_ns("2006-01-02", c.valid_from) <= _today_ns
+	_today_ns <= _lapses_ns(c)
+}
+
+_form_allowed(c) if c.form in data.hoi.config.regimes[c.regime].forms
+
+_usable(c) if {
+	c.revoked_at == null
+	_form_allowed(c)
+	c.giver in entitled
+}
+
+# Valid consents: not revoked, right form, from an entitled person, in period.
+valid(regime, category) := {c | some c in _applicable(regime, category); _usable(c); _in_period(c)}
+
+# Consents that would count but have lapsed (§ 44: at most one year).
+expired(regime, category) := {c.id |
+	some c in _applicable(regime, category)
+	_usable(c)
+	not _in_period(c)
+	_today_ns > time.parse_ns("2006-01-02", c.valid_from)
+}
+
+_givers(regime, category) := {c.giver | some c in valid(regime, category)}
+
+_satisfied(regime, category) if {
+	_config.joint_custody_rule == "all"
+	count(entitled) > 0
+	count(entitled - _givers(regime, category)) == 0
+}
+
+_satisfied(regime, category) if {
+	_config.joint_custody_rule == "any"
+	count(entitled & _givers(regime, category)) > 0
+}
+
+# The outcome of checking one regime for one category. (Sets are built in the
+# body, not in the head: the embedded engine cannot schedule comprehensions in
+# the head of a rule with an else branch.)
+status(regime, category) := {
+	"satisfied": true,
+	"missing": [],
+	"expired": [],
+	"relied_on": sort(ids),
+} if {
+	_satisfied(regime, category)
+	ids := {c.id | some c in valid(regime, category)}
+} else := {
+	"satisfied": false,
+	"missing": sort(missing),
+	"expired": sort(lapsed),
+	"relied_on": [],
+} if {
+	missing := entitled - _givers(regime, category)
+	lapsed := expired(regime, category)
+}
+
+_objection_covers(o, _) if count(object.get(o, "categories", [])) == 0
+
+_objection_covers(o, category) if category in o.categories
+
+_objection_recipient(o) if object.get(o, "recipient", null) == null
+
+_objection_recipient(o) if _recipient_matches(o.recipient)
+
+# METADATA
+# title: An entitled person's objection denies
+# description: >-
+#   The patient (from 15) or any custody holder (under 15) may object to
+#   disclosure and lookup; an active objection covering the category and the
+#   recipient denies it, whatever consents exist.
+# custom:
+#   rule_id: SUL-OBJECTION
+#   legal_basis: [sul-41-3, sul-42a-5, fal-3-1]
+objections(category) := {o.id |
+	some o in input.facts.objections
+	o.withdrawn_at == null
+	o.person in entitled
+	_objection_covers(o, category)
+	_objection_recipient(o)
+}

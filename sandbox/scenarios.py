@@ -1,0 +1,199 @@
+"""Compliance scenarios: small synthetic worlds written for lawyers.
+
+A scenario file (tests/scenarios/*.yaml) names the people in words ("mother",
+"father", "child"), the facts, the question and the expected answer per data
+category. This module turns one into a population, registry entries and a
+decision request, so the same scenario runs through the API on every engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from policy.facts import ChildRecord
+from sandbox.population import Case, Child, Population
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChildSpec(_Strict):
+    age: int | None = Field(
+        default=None, description="None: the CPR register does not know the child"
+    )
+    custody_holders: list[str] = Field(default_factory=list)
+    registered_gp: str | None = None
+
+
+class RequesterSpec(_Strict):
+    id: str = "requester-1"
+    role: str
+    organisation: str
+    organisation_type: str
+    health_professional: bool = False
+
+
+class RelationSpec(_Strict):
+    kind: Literal["consultation", "treatment_course", "open_case"]
+    organisation: str
+    days_from_today: int = 0
+
+
+class ConsentSpec(_Strict):
+    given_by: str
+    regime: str
+    categories: list[str]
+    recipient: dict[str, str]
+    form: Literal["written", "oral"] = "written"
+    valid_from: dt.date
+    valid_until: dt.date
+    purposes: list[str] = Field(default_factory=list)
+    revoked: bool = False
+
+
+class ObjectionSpec(_Strict):
+    given_by: str
+    categories: list[str] = Field(default_factory=list)
+
+
+class BlockSpec(_Strict):
+    target_kind: Literal["professional", "organisation"]
+    target_id: str
+    include_sub_units: bool = False
+    categories: list[str] = Field(default_factory=list)
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+class OverrideSpec(_Strict):
+    grounds: Literal["citizen_consents", "citizen_unreachable"]
+    reason: str
+
+
+class Expectation(_Strict):
+    decision: Literal["permit", "deny"]
+    rule_id: str | None = None
+    legal_basis: list[str] | None = None
+    reasons: list[str] | None = Field(default=None, description="deny reason codes, in order")
+    missing: list[str] | None = Field(default=None, description="whose consent is missing")
+    fields: list[str] | None = None
+    override: bool | None = None
+
+
+class Scenario(_Strict):
+    id: str = ""
+    title: str
+    legal_references: list[str]
+    facts: str
+    date: dt.date
+    child: ChildSpec
+    requester: RequesterSpec
+    purpose: str
+    relations: list[RelationSpec] = Field(default_factory=list)
+    consents: list[ConsentSpec] = Field(default_factory=list)
+    objections: list[ObjectionSpec] = Field(default_factory=list)
+    blocks: list[BlockSpec] = Field(default_factory=list)
+    override: OverrideSpec | None = None
+    ask: list[str]
+    expect: dict[str, Expectation]
+
+    def cpr(self, person: str) -> str:
+        """A stable synthetic CPR number for a person named in the scenario."""
+        if person == "child":
+            born = self.birth_date()
+            return f"{born.day + 60:02d}{born.month:02d}{born.year % 100:02d}4{self._n(person)}"
+        n = int(hashlib.sha256(person.encode()).hexdigest(), 16)
+        day, month, year = 1 + n % 28, 1 + (n >> 8) % 12, 70 + (n >> 16) % 25
+        return f"{day + 60:02d}{month:02d}{year:02d}{(n >> 24) % 4}{self._n(person)}"
+
+    def _n(self, person: str) -> str:
+        return f"{int(hashlib.sha256(person.encode()).hexdigest(), 16) % 1000:03d}"
+
+    def person(self, cpr: str) -> str:
+        """The scenario's name for a CPR number."""
+        names = ["child", *self.child.custody_holders]
+        return next((p for p in names if self.cpr(p) == cpr), cpr)
+
+    def birth_date(self) -> dt.date:
+        age = self.child.age if self.child.age is not None else 10
+        return self.date - timedelta(days=int(age * 365.25) + 100)
+
+    def population(self) -> Population:
+        children: dict[str, Child] = {}
+        if self.child.age is not None:
+            record = ChildRecord(
+                cpr=self.cpr("child"),
+                name="Scenario Child",
+                birth_date=self.birth_date(),
+                custody_holders=tuple(self.cpr(p) for p in self.child.custody_holders),
+                registered_gp=self.child.registered_gp,
+            )
+            child = Child(record=record, municipality="851", divorced=False, school={})
+            for r in self.relations:
+                day = self.date + timedelta(days=r.days_from_today)
+                if r.kind == "consultation":
+                    child.consultations.append(day)
+                elif r.kind == "treatment_course":
+                    child.course_department = r.organisation
+                else:
+                    child.cases.append(
+                        Case(
+                            id="case-1",
+                            unit=r.organisation,
+                            kle="27.24",
+                            caseworker_id=self.requester.id,
+                            open=True,
+                        )
+                    )
+            children[record.cpr] = child
+        return Population(self.date, children, {}, {}, [], [], [])
+
+    def consent_body(self, c: ConsentSpec) -> dict[str, Any]:
+        return {
+            "regime": c.regime,
+            "given_by": self.cpr(c.given_by),
+            "categories": c.categories,
+            "recipient": c.recipient,
+            "purposes": c.purposes,
+            "form": c.form,
+            "valid_from": c.valid_from.isoformat(),
+            "valid_until": c.valid_until.isoformat(),
+        }
+
+    def decision_body(self) -> dict[str, Any]:
+        context: dict[str, Any] = {"purpose": self.purpose}
+        if self.override:
+            context["override"] = self.override.model_dump()
+        return {
+            "subject": {
+                "id": self.requester.id,
+                "role": self.requester.role,
+                "organisation": {
+                    "type": self.requester.organisation_type,
+                    "id": self.requester.organisation,
+                },
+                "health_professional": self.requester.health_professional,
+            },
+            "action": "view",
+            "resource": {"child_cpr": self.cpr("child"), "categories": self.ask},
+            "context": context,
+        }
+
+
+def load_scenarios(folder: Path = SCENARIO_DIR) -> list[Scenario]:
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        scenario = Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        scenario.id = path.stem
+        found.append(scenario)
+    return found

@@ -1,0 +1,74 @@
+"""Load the synthetic population's consents, objections and blocks into the
+registry. Idempotent: seeded rows have fixed ids and are inserted once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from registry.tables import BlockRow, ConsentRow, ObjectionRow
+from sandbox.population import Population
+
+
+def seed_registry(engine: Engine, population: Population) -> int:
+    """Insert what is missing; return how many rows were added."""
+    recorded = datetime.combine(population.reference_date, time(8, 0), tzinfo=UTC)
+    added = 0
+    with Session(engine) as session:
+        for n, c in enumerate(population.consents):
+            row_id = f"consent-seed-{n:04d}"
+            if session.get(ConsentRow, row_id):
+                continue
+            child = population.children[c["child_cpr"]].record
+            session.add(
+                ConsentRow(
+                    id=row_id,
+                    child_cpr=c["child_cpr"],
+                    regime=c["regime"],
+                    giver_cpr=c["given_by"],
+                    giver_capacity="child" if c["given_by"] == child.cpr else "custody_holder",
+                    categories=c["categories"],
+                    recipient_organisation_type=c["recipient"].get("organisation_type"),
+                    recipient_organisation_id=c["recipient"].get("organisation_id"),
+                    purposes=[],
+                    form=c["form"],
+                    valid_from=c["valid_from"],
+                    valid_until=c["valid_until"],
+                    recorded_at=recorded,
+                )
+            )
+            added += 1
+        for n, o in enumerate(population.objections):
+            row_id = f"objection-seed-{n:04d}"
+            if session.get(ObjectionRow, row_id):
+                continue
+            session.add(
+                ObjectionRow(
+                    id=row_id,
+                    child_cpr=o["child_cpr"],
+                    person_cpr=o["given_by"],
+                    categories=o["categories"],
+                    recorded_at=recorded,
+                )
+            )
+            added += 1
+        for n, b in enumerate(population.blocks):
+            row_id = f"block-seed-{n:04d}"
+            if session.get(BlockRow, row_id):
+                continue
+            session.add(
+                BlockRow(
+                    id=row_id,
+                    child_cpr=b["child_cpr"],
+                    target_kind=b["target_kind"],
+                    target_id=b["target_id"],
+                    categories=b["categories"],
+                    valid_from=b["valid_from"],
+                    recorded_at=recorded,
+                )
+            )
+            added += 1
+        session.commit()
+    return added
