@@ -117,6 +117,11 @@ class CategoryDecision(BaseModel):
     relied_on: ReliedOn
     override: bool
     obligations: list[str]
+    exclude_organisations: list[str] = Field(
+        default_factory=list,
+        description="Organisations whose records must be withheld from a permitted category "
+        "(for example a psychiatry department the family has blocked). The broker drops them.",
+    )
 
 
 class Decision(BaseModel):

@@ -32,6 +32,7 @@ _deny(category, reasons) := {
 	"relied_on": {"consents": [], "objections": [], "blocks": []},
 	"override": false,
 	"obligations": [],
+	"exclude_organisations": [],
 }
 
 # METADATA
@@ -272,6 +273,7 @@ _permit(category, r, overridden) := {
 	},
 	"override": overridden,
 	"obligations": _obligations(overridden),
+	"exclude_organisations": [],
 }
 
 _relied_consents(r) := [] if {
