@@ -10,12 +10,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.settings import Settings
+from broker.broker import DataBroker
+from broker.disclosure import DisclosureRecorder
+from broker.registry import DEFAULT_REGISTRY, load_registry
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
 from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
 from facts.local import LocalFacts
+from facts.sources import SourceFacts
 from policy.errors import Unavailable
 from policy.facts import RegistryState
 from policy.paths import REGO_DIR
@@ -24,6 +28,7 @@ from registry.service import registry_state
 from sandbox.pilot import organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
+from sandbox.server import SandboxServer
 
 
 def utc_now() -> datetime:
@@ -39,10 +44,15 @@ class Services:
     pdp: DecisionPoint
     clock: Callable[[], datetime]
     population: Population
+    broker: DataBroker
+    sandbox: SandboxServer | None = field(default=None, repr=False)
     _opa_server: OpaServer | None = field(default=None, repr=False)
 
     async def aclose(self) -> None:
         await self.engine.aclose()
+        await self.broker.aclose()
+        if self.sandbox is not None:
+            self.sandbox.stop()
         if self._opa_server is not None:
             self._opa_server.stop()
         self.db.dispose()
@@ -71,6 +81,7 @@ def build_services(
     population_override: Population | None = None,
     clock: Callable[[], datetime] | None = None,
     engine: PolicyEngine | None = None,
+    disclosures: DisclosureRecorder | None = None,
 ) -> Services:
     """Wire the service. Tests pass their own population, clock or engine."""
     clock = clock or utc_now
@@ -85,7 +96,19 @@ def build_services(
         with Session(db) as session:
             return registry_state(session, cpr)
 
-    facts = LocalFacts(pop, read_registry, organisations())
+    orgs = organisations()
+    sandbox, broker = make_broker(settings, pop, clock, disclosures)
+    facts: FactsProvider
+    if settings.facts == "local" or (settings.facts == "auto" and population_override is not None):
+        facts = LocalFacts(pop, read_registry, orgs)
+    else:
+        facts = SourceFacts(
+            person=broker.client(broker.registry.facts.person),
+            relation_evidence=broker.client(broker.registry.facts.relations),
+            read_registry=read_registry,
+            organisations=orgs,
+            clock=clock,
+        )
     server: OpaServer | None = None
     if engine is None:
         engine, server = make_policy_engine(settings)
@@ -100,5 +123,38 @@ def build_services(
         pdp=pdp,
         clock=clock,
         population=pop,
+        broker=broker,
+        sandbox=sandbox,
         _opa_server=server,
     )
+
+
+def make_broker(
+    settings: Settings,
+    pop: Population,
+    clock: Callable[[], datetime],
+    disclosures: DisclosureRecorder | None,
+) -> tuple[SandboxServer | None, DataBroker]:
+    """The source registry and its clients; with sources=sandbox, the sandbox too."""
+    sandbox: SandboxServer | None = None
+    sandbox_url = settings.sandbox_url
+    if settings.sources == "sandbox" and sandbox_url is None:
+        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
+        sandbox_url = sandbox.url
+    try:
+        registry = load_registry(
+            settings.source_registry or DEFAULT_REGISTRY,
+            sandbox_url=sandbox_url if settings.sources == "sandbox" else None,
+        )
+    except BaseException:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
+    orgs = organisations()
+
+    def part_of(organisation_id: str) -> tuple[str, ...]:
+        org = orgs.get(organisation_id)
+        return org.part_of if org else ()
+
+    broker = DataBroker.build(registry, recorder=disclosures, part_of=part_of, clock=clock)
+    return sandbox, broker

@@ -26,6 +26,20 @@ class Settings(BaseSettings):
     seed_demo_data: bool = True
     demo_reference_date: date | None = None
     """The day the synthetic population's events are laid around; unset: today."""
+    sources: Literal["sandbox", "configured"] = "sandbox"
+    """Data sources for the broker and the facts: `sandbox` serves the synthetic
+    sources over HTTP on loopback (development, tests); `configured` uses the
+    registry's base URLs as written."""
+    source_registry: Path | None = None
+    """The source registry YAML; unset: broker/sources.yaml."""
+    sandbox_url: str | None = None
+    """With sources=sandbox: a sandbox already running there; unset: start one in-process."""
+    sandbox_port: int = 0
+    """With sources=sandbox and no sandbox_url: the loopback port (0: any free port)."""
+    facts: Literal["auto", "sources", "local"] = "auto"
+    """Where the child and relation facts come from: the CPR and relation sources, or
+    the in-process population (`local`). `auto`: local when a test passes its own
+    population (the compliance scenarios), the sources otherwise."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -40,6 +54,8 @@ class Settings(BaseSettings):
                 )
             if self.database_url is None:
                 raise ValueError("production needs HOI_DATABASE_URL")
+            if self.sources == "sandbox":
+                raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")
         return self
 
 

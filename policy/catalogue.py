@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from policy.paths import POLICY_DATA_FILE
 
@@ -57,6 +57,14 @@ class Catalogue(_Frozen):
     consent: ConsentRules
     regimes: dict[str, RegimeSpec]
     gp_window: GpWindow
+    kle_groups: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Per role, the KLE subject groups of municipal cases the role may learn of. "
+        "A role not listed learns of no case (fail closed).",
+    )
+
+    def kle_groups_for(self, role: str) -> tuple[str, ...]:
+        return self.kle_groups.get(role, ())
 
 
 def load_catalogue(path: Path = POLICY_DATA_FILE) -> Catalogue:

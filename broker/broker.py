@@ -1,0 +1,265 @@
+"""The data broker: our own policy enforcement point for source data.
+
+Given a decision, it calls only the sources of permitted categories, in
+parallel, each bounded by its timeout and guarded by its circuit breaker;
+keeps only the permitted fields of records from organisations not excluded;
+records the disclosure; and returns the overview. What it fetched lives only
+in memory for the length of one request: nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from broker.adapters import ADAPTERS, Adapter, FetchQuery, SourceRecord
+from broker.breaker import CircuitBreaker
+from broker.client import SourceClient, SourceError
+from broker.disclosure import (
+    DisclosedCategory,
+    Disclosure,
+    DisclosureRecorder,
+    NoDisclosureRecorder,
+)
+from broker.filtering import permitted_records
+from broker.models import (
+    CategoryData,
+    Overview,
+    SourceState,
+    SourceStatus,
+    WithheldCategory,
+    to_make_visible,
+)
+from broker.registry import SourceRegistry, SourceSpec
+from policy.catalogue import catalogue
+from policy.decision import CategoryDecision, Decision, DecisionRequest, Reason
+from policy.errors import InvalidRequest
+
+log = logging.getLogger("hoi.broker")
+
+
+def _no_parents(_: str) -> tuple[str, ...]:
+    return ()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Fetched:
+    status: SourceStatus
+    records: list[SourceRecord]
+
+
+@dataclass
+class DataBroker:
+    registry: SourceRegistry
+    clients: dict[str, SourceClient]
+    adapters: dict[str, Adapter] = field(default_factory=lambda: dict(ADAPTERS))
+    recorder: DisclosureRecorder = field(default_factory=NoDisclosureRecorder)
+    part_of: Callable[[str], tuple[str, ...]] = _no_parents
+    clock: Callable[[], datetime] = _utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.registry.sources:
+            if spec.category is not None and spec.adapter not in self.adapters:
+                raise InvalidRequest(
+                    f"source {spec.id} names the adapter {spec.adapter!r}, which does not "
+                    f"exist; known: {', '.join(sorted(self.adapters))}",
+                    field="adapter",
+                )
+            if spec.id not in self.clients:
+                raise InvalidRequest(f"source {spec.id} has no client", field="sources")
+            self.breakers.setdefault(
+                spec.id,
+                CircuitBreaker(
+                    failure_threshold=spec.breaker.failure_threshold,
+                    reset_after_s=spec.breaker.reset_after_s,
+                    clock=self.monotonic,
+                ),
+            )
+
+    @classmethod
+    def build(
+        cls,
+        registry: SourceRegistry,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        recorder: DisclosureRecorder | None = None,
+        part_of: Callable[[str], tuple[str, ...]] = _no_parents,
+        clock: Callable[[], datetime] = _utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> DataBroker:
+        """One HTTP client per source; call in the app's lifespan."""
+        clients = {s.id: SourceClient(s, transport=transport) for s in registry.sources}
+        return cls(
+            registry=registry,
+            clients=clients,
+            recorder=recorder or NoDisclosureRecorder(),
+            part_of=part_of,
+            clock=clock,
+            monotonic=monotonic,
+        )
+
+    def client(self, source_id: str) -> SourceClient:
+        return self.clients[source_id]
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.clients.values()))
+
+    async def _fetch(self, spec: SourceSpec, query: FetchQuery) -> _Fetched:
+        category = spec.category or ""
+
+        def status(state: SourceState, detail: str | None = None) -> SourceStatus:
+            return SourceStatus(source=spec.id, category=category, status=state, detail=detail)
+
+        client = self.clients[spec.id]
+        if client.not_configured:
+            return _Fetched(status("error", "auth_not_configured"), [])
+        breaker = self.breakers[spec.id]
+        if not breaker.allow():
+            return _Fetched(status("error", "circuit_open"), [])
+        adapter = self.adapters[spec.adapter]
+        try:
+            async with asyncio.timeout(spec.timeout_s):
+                records = await adapter(client, query)
+        except TimeoutError:
+            breaker.failure()
+            log.warning("source timed out", extra={"source": spec.id})
+            return _Fetched(status("timeout", "timeout"), [])
+        except SourceError as exc:
+            breaker.failure()
+            log.warning("source failed", extra={"source": spec.id, "detail": exc.detail})
+            state: SourceState = "timeout" if exc.detail == "timeout" else "error"
+            return _Fetched(status(state, exc.detail), [])
+        except asyncio.CancelledError:
+            breaker.abandon()
+            raise
+        except Exception as exc:  # an adapter bug must not become an error page
+            breaker.failure()
+            log.error("adapter failed", extra={"source": spec.id, "error_type": type(exc).__name__})
+            return _Fetched(status("error", "adapter_failed"), [])
+        breaker.success()
+        return _Fetched(status("ok"), records)
+
+    async def overview(self, request: DecisionRequest, decision: Decision) -> Overview:
+        """Fetch what `decision` permits for `request` and nothing else."""
+        cat = catalogue()
+        role = request.subject.role
+        query = FetchQuery(
+            child_cpr=request.resource.child_cpr,
+            role=role,
+            organisation_id=request.subject.organisation.id,
+            today=decision.decided_at.date(),
+            kle_groups=cat.kle_groups_for(role),
+        )
+        permitted = {c: d for c, d in decision.categories.items() if d.decision == "permit"}
+        jobs = [s for c in permitted for s in self.registry.for_category(c)]
+        fetched = await asyncio.gather(*(self._fetch(s, query) for s in jobs))
+        by_category: dict[str, list[_Fetched]] = {c: [] for c in permitted}
+        for spec, result in zip(jobs, fetched, strict=True):
+            by_category[spec.category or ""].append(result)
+
+        data: dict[str, CategoryData] = {}
+        statuses: list[SourceStatus] = []
+        for category, outcome in permitted.items():
+            records = []
+            for result in by_category[category]:
+                kept = permitted_records(result.records, outcome, part_of=self.part_of)
+                result.status.records = len(kept)
+                statuses.append(result.status)
+                records += kept
+            results = by_category[category]
+            data[category] = CategoryData(
+                category=category,
+                label=self._label(category),
+                fields=list(outcome.fields),
+                records=records,
+                complete=bool(results) and all(r.status.status == "ok" for r in results),
+                sources=[r.status.source for r in results],
+                rule_id=outcome.rule_id,
+                legal_basis=outcome.legal_basis,
+                obligations=outcome.obligations,
+                override=outcome.override,
+            )
+        withheld = {
+            c: self._withheld(c, d.reasons)
+            for c, d in decision.categories.items()
+            if d.decision != "permit"
+        }
+        if data:
+            try:
+                await self.recorder.record(self._disclosure(request, decision, data))
+            except Exception as exc:  # fail closed: what cannot be recorded does not leave
+                log.error("disclosure not recorded", extra={"error_type": type(exc).__name__})
+                withheld |= {c: self._withheld(c, [_not_recorded()]) for c in data}
+                data = {}
+                statuses = [s.model_copy(update={"records": 0}) for s in statuses]
+        return Overview(
+            decision_id=decision.decision_id,
+            decided_at=decision.decided_at,
+            engine=decision.engine,
+            policy_revision=decision.policy_revision,
+            purpose=request.context.purpose,
+            data=data,
+            withheld=withheld,
+            sources=statuses,
+        )
+
+    def _label(self, category: str) -> str:
+        spec = catalogue().categories.get(category)
+        return spec.label if spec else category
+
+    def _withheld(self, category: str, reasons: list[Reason]) -> WithheldCategory:
+        return WithheldCategory(
+            category=category,
+            label=self._label(category),
+            reasons=reasons,
+            to_make_visible=list(dict.fromkeys(to_make_visible(r) for r in reasons)),
+        )
+
+    def _disclosure(
+        self, request: DecisionRequest, decision: Decision, data: dict[str, CategoryData]
+    ) -> Disclosure:
+        outcomes: dict[str, CategoryDecision] = decision.categories
+        return Disclosure(
+            decision_id=decision.decision_id,
+            policy_revision=decision.policy_revision,
+            disclosed_at=self.clock(),
+            subject_id=request.subject.id,
+            role=request.subject.role,
+            organisation_id=request.subject.organisation.id,
+            child_cpr=request.resource.child_cpr,
+            purpose=request.context.purpose,
+            categories=[
+                DisclosedCategory(
+                    category=c,
+                    fields=d.fields,
+                    sources=d.sources,
+                    records=len(d.records),
+                    rule_id=outcomes[c].rule_id,
+                    legal_basis=outcomes[c].legal_basis,
+                    obligations=outcomes[c].obligations,
+                    override=outcomes[c].override,
+                )
+                for c, d in data.items()
+            ],
+        )
+
+
+def _not_recorded() -> Reason:
+    return Reason(
+        code="disclosure_not_recorded",
+        rule_id="DENY-DISCLOSURE-NOT-RECORDED",
+        legal_basis=[],
+        message="The disclosure could not be recorded, so nothing is shown.",
+    )

@@ -1,0 +1,53 @@
+"""Facts from the source systems: the child from the CPR source, relations from
+the relation-evidence source (graded here), consents and blocks from our
+registry. Any source failure is FactsUnavailable, which the decision point
+turns into a deny (fail closed)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from broker.adapters.cpr import read_person
+from broker.adapters.relations import read_relation_evidence
+from broker.client import SourceClient, SourceError
+from facts.grading import grade_relations
+from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
+from sandbox.pilot import Organisation
+
+
+@dataclass
+class SourceFacts:
+    person: SourceClient
+    relation_evidence: SourceClient
+    read_registry: Callable[[str], RegistryState]
+    organisations: dict[str, Organisation]
+    clock: Callable[[], datetime]
+
+    async def child(self, cpr: str) -> ChildRecord | None:
+        try:
+            async with asyncio.timeout(self.person.spec.timeout_s):
+                return await read_person(self.person, cpr)
+        except (SourceError, TimeoutError) as exc:
+            detail = exc.detail if isinstance(exc, SourceError) else "timeout"
+            raise FactsUnavailable(f"the CPR register did not answer ({detail})") from exc
+
+    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
+        try:
+            async with asyncio.timeout(self.relation_evidence.spec.timeout_s):
+                evidence = await read_relation_evidence(
+                    self.relation_evidence, child.cpr, organisation_id
+                )
+        except (SourceError, TimeoutError) as exc:
+            detail = exc.detail if isinstance(exc, SourceError) else "timeout"
+            raise FactsUnavailable(f"the relation service did not answer ({detail})") from exc
+        return grade_relations(organisation_id, child, evidence, self.clock().date())
+
+    async def registry(self, cpr: str) -> RegistryState:
+        return await asyncio.to_thread(self.read_registry, cpr)
+
+    async def part_of(self, organisation_id: str) -> list[str]:
+        org = self.organisations.get(organisation_id)
+        return list(org.part_of) if org else []

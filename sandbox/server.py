@@ -1,0 +1,112 @@
+"""Serve every sandbox source over real HTTP on loopback.
+
+One uvicorn server hosts all sources, each under its own path (`/cpr`, `/fhir`,
+...), so a source's base URL is `http://127.0.0.1:<port>/<name>`. The server
+runs in a background thread of the calling process (the service in
+development, a test fixture), or on its own with `python -m sandbox.server`.
+
+Access logs are off: sandbox URLs carry CPR numbers in their queries, and CPR
+numbers must never reach a log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import threading
+import time
+from datetime import date
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from sandbox.population import Population, population
+from sandbox.sources import SandboxSource, build_sources
+
+
+class SandboxServer:
+    """The sandbox sources on one loopback port (0: a free one)."""
+
+    def __init__(self, population: Population, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sources: dict[str, SandboxSource] = build_sources(population)
+        self.app = Starlette(
+            routes=[Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
+        )
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host, self.port = host, int(self._socket.getsockname()[1])
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, source: str) -> str:
+        return f"{self.url}/{source}"
+
+    def control(self, source: str) -> SandboxSource:
+        return self.sources[source]
+
+    def calls(self) -> dict[str, int]:
+        """Calls per source since the last reset."""
+        return {name: src.control.total() for name, src in self.sources.items()}
+
+    def reset(self) -> None:
+        for src in self.sources.values():
+            src.control.reset()
+
+    def start(self, wait: float = 10.0) -> SandboxServer:
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._socket])),
+            name="hoi-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + wait
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._socket.close()
+        self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.server", description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds every source waits")
+    parser.add_argument("--date", type=date.fromisoformat, default=date.today())
+    args = parser.parse_args(argv)
+    server = SandboxServer(population(args.date), port=args.port)
+    for src in server.sources.values():
+        src.control.delay_s = args.delay
+    print(f"sandbox sources on {server.url} (delay {args.delay}s)", flush=True)
+    server._server.run(sockets=[server._socket])
+
+
+if __name__ == "__main__":
+    main()
