@@ -1,0 +1,118 @@
+"""Fixtures for the broker: the sandbox sources on a free loopback port, and the
+service pointed at them, on a fixed day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services import Services
+from api.settings import Settings
+from broker.registry import DEFAULT_REGISTRY
+from sandbox.population import population
+from sandbox.server import SandboxServer
+from tests.conftest import fixed_clock
+
+DAY = date(2026, 11, 26)
+_CHILDREN = list(population(DAY).children)
+ALMA = _CHILDREN[0]
+"""12, both custody holders consented (Sundhedsloven § 43) to Aalborg municipality."""
+GP_CHILD = _CHILDREN[3]
+"""Both custody holders consented (Forvaltningsloven § 28) to the child's GP; a
+consultation is booked within the GP's window."""
+BLOCKED_CHILD = _CHILDREN[4]
+"""The family blocked the psychiatry department that treats the child."""
+
+CASEWORKER = {
+    "role": "municipal_caseworker",
+    "organisation_type": "municipality",
+    "organisation_id": "851-family",
+    "subject_id": "cw-851-family-1",
+    "purpose": "social_case_work",
+}
+GP = {
+    "role": "gp",
+    "organisation_type": "gp_clinic",
+    "organisation_id": population(DAY).children[GP_CHILD].record.registered_gp or "",
+    "subject_id": "gp-doctor-1",
+    "health_professional": "true",
+    "purpose": "treatment_preparation",
+}
+PSYCHIATRIST = {
+    "role": "bup_psychiatrist",
+    "organisation_type": "region_psychiatry",
+    "organisation_id": population(DAY).children[BLOCKED_CHILD].course_department or "",
+    "subject_id": "psych-1",
+    "health_professional": "true",
+    "purpose": "current_treatment",
+}
+
+
+def default_registry_text() -> str:
+    return DEFAULT_REGISTRY.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(population(DAY)) as server:
+        yield server
+
+
+OverviewApp = Callable[..., TestClient]
+
+
+@pytest.fixture
+def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[OverviewApp]:
+    """Start the service against the sandbox; optionally with another registry."""
+    sandbox.reset()
+    clients: list[TestClient] = []
+
+    def factory(registry: str | None = None, **overrides: Any) -> TestClient:
+        settings: dict[str, Any] = {
+            "environment": "test",
+            "var_dir": tmp_path / f"var-{len(clients)}",
+            "demo_reference_date": DAY,
+            "sandbox_url": sandbox.url,
+            **overrides,
+        }
+        if registry is not None:
+            path = tmp_path / f"sources-{len(clients)}.yaml"
+            path.write_text(registry, encoding="utf-8")
+            settings["source_registry"] = path
+        client = TestClient(
+            create_app(Settings(**settings), clock=fixed_clock(DAY)),
+            raise_server_exceptions=False,
+        )
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+    sandbox.reset()
+
+
+def services_of(client: TestClient) -> Services:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def overview(client: TestClient, cpr: str, who: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = client.get(f"/v1/children/{cpr}/overview", params={**who, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def with_source_settings(registry: str, source_id: str, settings: str) -> str:
+    """The registry text with extra YAML lines (indented 4) under one source."""
+    marker = f"  - id: {source_id}\n"
+    assert marker in registry
+    return registry.replace(marker, marker + "".join(f"    {line}\n" for line in settings.splitlines()))

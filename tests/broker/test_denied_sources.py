@@ -1,0 +1,74 @@
+"""A denied category's source is never called: the sandbox counts every call."""
+
+from __future__ import annotations
+
+from sandbox.server import SandboxServer
+from tests.broker.conftest import ALMA, CASEWORKER, GP, GP_CHILD, OverviewApp, overview
+
+
+def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    client = service()
+    body = overview(client, ALMA, CASEWORKER)
+
+    assert set(body["data"]) == {"psychiatry_appointments", "psychiatry_contacts"}
+    assert set(body["withheld"]) == {
+        "municipal_case_status",
+        "municipal_contacts",
+        "school_daycare",
+        "child_identity",
+    }
+    calls = sandbox.calls()
+    assert calls["fhir"] == 1 and calls["sor"] == 1
+    # the sources of withheld categories were never asked
+    assert calls["fk-sag"] == 0
+    assert calls["fk-org"] == 0
+    assert calls["stil"] == 0
+    # the CPR register is read once, by the policy information point, to decide;
+    # child_identity is withheld, so the broker does not read it again
+    assert calls["cpr"] == 1
+    assert {s["source"] for s in body["sources"]} == {"bup-rn-appointments", "bup-rn-contact-points"}
+
+
+def test_gp_overview_calls_only_the_municipal_sources(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    body = overview(service(), GP_CHILD, GP)
+
+    assert set(body["data"]) == {"municipal_case_status", "municipal_contacts", "school_daycare"}
+    calls = sandbox.calls()
+    assert calls["fhir"] == 0 and calls["sor"] == 0
+    assert calls["fk-sag"] == 1 and calls["fk-org"] == 1 and calls["stil"] == 1
+    assert calls["cpr"] == 1
+
+
+def test_when_everything_is_denied_no_data_source_is_called(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    # the GP of another child: no consent for this family, no relation
+    body = overview(service(), ALMA, GP)
+
+    assert body["data"] == {}
+    assert body["sources"] == []
+    calls = sandbox.calls()
+    assert {k: v for k, v in calls.items() if k not in ("cpr", "brs")} == {
+        "fhir": 0,
+        "sor": 0,
+        "fk-sag": 0,
+        "fk-org": 0,
+        "stil": 0,
+    }
+    reasons = {c: [r["code"] for r in w["reasons"]] for c, w in body["withheld"].items()}
+    assert reasons["school_daycare"] == ["missing_consent", "no_relation"]
+    assert body["withheld"]["school_daycare"]["to_make_visible"]
+
+
+def test_asking_for_one_category_calls_only_its_source(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    body = overview(service(), ALMA, CASEWORKER, categories=["psychiatry_contacts"])
+
+    assert set(body["data"]) == {"psychiatry_contacts"}
+    assert sandbox.calls()["fhir"] == 0
+    assert sandbox.calls()["sor"] == 1
