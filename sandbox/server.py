@@ -29,8 +29,15 @@ from sandbox.sources import SandboxSource, build_sources
 class SandboxServer:
     """The sandbox sources on one loopback port (0: a free one)."""
 
-    def __init__(self, population: Population, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.sources: dict[str, SandboxSource] = build_sources(population)
+    def __init__(
+        self,
+        population: Population,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        extra: dict[str, SandboxSource] | None = None,
+    ) -> None:
+        self.sources: dict[str, SandboxSource] = build_sources(population) | (extra or {})
         self.app = Starlette(
             routes=[Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
         )

@@ -58,6 +58,11 @@ def default_registry_text() -> str:
     return DEFAULT_REGISTRY.read_text(encoding="utf-8")
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(population(DAY)) as server:
@@ -115,4 +120,6 @@ def with_source_settings(registry: str, source_id: str, settings: str) -> str:
     """The registry text with extra YAML lines (indented 4) under one source."""
     marker = f"  - id: {source_id}\n"
     assert marker in registry
-    return registry.replace(marker, marker + "".join(f"    {line}\n" for line in settings.splitlines()))
+    return registry.replace(
+        marker, marker + "".join(f"    {line}\n" for line in settings.splitlines())
+    )

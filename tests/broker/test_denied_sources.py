@@ -28,7 +28,10 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     # the CPR register is read once, by the policy information point, to decide;
     # child_identity is withheld, so the broker does not read it again
     assert calls["cpr"] == 1
-    assert {s["source"] for s in body["sources"]} == {"bup-rn-appointments", "bup-rn-contact-points"}
+    assert {s["source"] for s in body["sources"]} == {
+        "bup-rn-appointments",
+        "bup-rn-contact-points",
+    }
 
 
 def test_gp_overview_calls_only_the_municipal_sources(

@@ -36,7 +36,9 @@ def _outcomes(body: dict[str, Any]) -> dict[str, str]:
 def test_slow_source_times_out_and_the_rest_is_shown(
     service: OverviewApp, sandbox: SandboxServer
 ) -> None:
-    registry = with_source_settings(default_registry_text(), "bup-rn-appointments", "timeout_s: 0.2")
+    registry = with_source_settings(
+        default_registry_text(), "bup-rn-appointments", "timeout_s: 0.2"
+    )
     client = service(registry)
     healthy = overview(client, ALMA, CASEWORKER)
     sandbox.control("fhir").control.delay_s = 1.0
@@ -125,7 +127,9 @@ def test_circuit_breaker_stops_calling_a_failing_source_and_tries_again_later(
     fhir.fail_status = 500  # not a transient status: one call per overview
 
     for _ in range(2):
-        assert _status(overview(client, ALMA, CASEWORKER), "bup-rn-appointments")["status"] == "error"
+        assert (
+            _status(overview(client, ALMA, CASEWORKER), "bup-rn-appointments")["status"] == "error"
+        )
     assert sandbox.calls()["fhir"] == 2
 
     for _ in range(3):  # open: the source is left alone
@@ -143,7 +147,9 @@ def test_circuit_breaker_stops_calling_a_failing_source_and_tries_again_later(
     assert sandbox.calls()["fhir"] == 4
 
 
-def test_unknown_child_is_withheld_not_an_error(service: OverviewApp, sandbox: SandboxServer) -> None:
+def test_unknown_child_is_withheld_not_an_error(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
     body = overview(service(), "6101204000", CASEWORKER)
 
     assert body["data"] == {}

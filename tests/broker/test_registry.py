@@ -1,0 +1,137 @@
+"""The source registry: validated at start-up; a new source is a registry entry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from api.app import create_app
+from api.settings import Settings
+from broker.broker import DataBroker
+from broker.registry import load_registry, parse_registry
+from policy.errors import InvalidRequest
+from sandbox.pilot import Organisation, organisations
+from sandbox.population import Appointment, Population, population
+from sandbox.server import SandboxServer
+from sandbox.sources import fhir_source
+from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, default_registry_text, overview
+from tests.conftest import fixed_clock
+
+NEW_SOURCE = """
+  - id: bup-rm-appointments
+    label: Region Midtjylland child and adolescent psychiatry EPJ (FHIR R4 Appointment)
+    category: psychiatry_appointments
+    adapter: fhir_r4_appointment
+    base_url: "{sandbox}/fhir-rm"
+"""
+
+
+def _with_new_source(registry: str) -> str:
+    return registry.replace("\nfacts:", NEW_SOURCE + "\nfacts:")
+
+
+def test_the_shipped_registry_is_valid_and_serves_every_category() -> None:
+    registry = load_registry(sandbox_url="http://127.0.0.1:1")
+    assert registry.categories() == [
+        "psychiatry_appointments",
+        "psychiatry_contacts",
+        "municipal_case_status",
+        "municipal_contacts",
+        "school_daycare",
+        "child_identity",
+    ]
+    assert all(s.timeout_s == 2.0 for s in registry.sources)
+
+
+def test_a_source_for_an_unknown_category_is_refused() -> None:
+    text = default_registry_text().replace(
+        "category: school_daycare", "category: somatic_appointments"
+    )
+    with pytest.raises(ValidationError, match="not a data category of the policy"):
+        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+
+
+def test_duplicate_source_ids_are_refused() -> None:
+    text = default_registry_text().replace("id: stil-enrolment", "id: cpr")
+    with pytest.raises(ValidationError, match="unique"):
+        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+
+
+def test_sandbox_urls_without_a_sandbox_are_refused() -> None:
+    with pytest.raises(InvalidRequest, match="no sandbox runs"):
+        parse_registry(default_registry_text())
+
+
+def test_unknown_auth_kind_is_refused() -> None:
+    text = default_registry_text().replace(
+        "    adapter: stil_enrolment\n", "    adapter: stil_enrolment\n    auth: {kind: password}\n"
+    )
+    with pytest.raises(ValidationError):
+        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+
+
+@pytest.mark.anyio
+async def test_an_unknown_adapter_is_refused_when_the_broker_is_built() -> None:
+    text = default_registry_text().replace("adapter: stil_enrolment", "adapter: stil_v9")
+    registry = parse_registry(text, sandbox_url="http://127.0.0.1:1")
+    with pytest.raises(InvalidRequest, match="stil_v9"):
+        DataBroker.build(registry)
+
+
+def _midtjylland_epj() -> tuple[Population, dict[str, Organisation]]:
+    """Another region's psychiatry, where the child also had an appointment."""
+    orgs = organisations() | {
+        "bup-rm-aarhus": Organisation(
+            id="bup-rm-aarhus",
+            name="BUP Aarhus (synthetic)",
+            type="region_psychiatry",
+            sor_id="900000000000901",
+        )
+    }
+    base = population(DAY).children[ALMA]
+    child = replace(
+        base,
+        appointments=[
+            Appointment(
+                id="rm-1", department="bup-rm-aarhus", date=DAY, time="09:00", status="booked"
+            )
+        ],
+    )
+    return Population(DAY, {ALMA: child}, {}, {}, [], [], []), orgs
+
+
+def test_a_new_source_is_added_by_a_registry_entry_alone(tmp_path: Path) -> None:
+    other, orgs = _midtjylland_epj()
+    extra = {"fhir-rm": fhir_source(other, orgs)}
+    with SandboxServer(population(DAY), extra=extra) as sandbox:
+        registry_file = tmp_path / "sources.yaml"
+        registry_file.write_text(_with_new_source(default_registry_text()), encoding="utf-8")
+        settings = Settings(
+            environment="test",
+            var_dir=tmp_path / "var",
+            demo_reference_date=DAY,
+            sandbox_url=sandbox.url,
+            source_registry=registry_file,
+        )
+        with TestClient(create_app(settings, clock=fixed_clock(DAY))) as client:
+            body = overview(client, ALMA, CASEWORKER)
+            departments = {
+                r["department"] for r in body["data"]["psychiatry_appointments"]["records"]
+            }
+            assert "BUP Aarhus (synthetic)" in departments
+            assert "BUP Aalborg, ambulatorium" in departments
+            assert body["data"]["psychiatry_appointments"]["sources"] == [
+                "bup-rn-appointments",
+                "bup-rm-appointments",
+            ]
+            assert sandbox.calls()["fhir-rm"] == 1
+
+            # the new source obeys the policy like the others: a GP is denied the
+            # category, and the new source is not called
+            overview(client, ALMA, GP)
+            assert sandbox.calls()["fhir-rm"] == 1
+
