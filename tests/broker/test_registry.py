@@ -134,4 +134,3 @@ def test_a_new_source_is_added_by_a_registry_entry_alone(tmp_path: Path) -> None
             # category, and the new source is not called
             overview(client, ALMA, GP)
             assert sandbox.calls()["fhir-rm"] == 1
-
