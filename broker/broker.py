@@ -20,7 +20,7 @@ import httpx
 
 from broker.adapters import ADAPTERS, Adapter, FetchQuery, SourceRecord
 from broker.breaker import CircuitBreaker
-from broker.client import SourceClient, SourceError
+from broker.client import SourceClient, SourceError, quiet_http_logs
 from broker.disclosure import (
     DisclosedCategory,
     Disclosure,
@@ -100,6 +100,7 @@ class DataBroker:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> DataBroker:
         """One HTTP client per source; call in the app's lifespan."""
+        quiet_http_logs()
         clients = {s.id: SourceClient(s, transport=transport) for s in registry.sources}
         return cls(
             registry=registry,

@@ -6,6 +6,7 @@ in their queries, and the retry library logs the error it retries on.
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 from typing import Any
@@ -17,6 +18,13 @@ from broker.registry import BearerFromEnv, MutualTls, SourceSpec
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and source URLs carry CPR numbers in
+    their queries: keep those loggers to warnings and above."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class SourceError(Exception):

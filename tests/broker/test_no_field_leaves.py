@@ -118,9 +118,8 @@ def harness() -> Iterator[tuple[asyncio.Runner, DataBroker, FakeSources]]:
 
 
 RECIPIENTS: list[dict[str, str | None]] = [
-    *({"organisation_type": t} for t in ("municipality", "gp_clinic", "region_psychiatry")),
-    *({"organisation_id": o} for _, o in REQUESTERS),
-]
+    {"organisation_type": t} for t in ("municipality", "gp_clinic", "region_psychiatry")
+] + [{"organisation_id": o} for _, o in REQUESTERS]
 RELATION_KINDS = ("registered_gp", "consultation", "treatment_course", "open_case", "historical")
 
 
