@@ -117,9 +117,11 @@ def harness() -> Iterator[tuple[asyncio.Runner, DataBroker, FakeSources]]:
         runner.run(broker.aclose())
 
 
+_TYPES = ("municipality", "gp_clinic", "region_psychiatry")
 RECIPIENTS: list[dict[str, str | None]] = [
-    {"organisation_type": t} for t in ("municipality", "gp_clinic", "region_psychiatry")
-] + [{"organisation_id": o} for _, o in REQUESTERS]
+    *[dict[str, str | None](organisation_type=t) for t in _TYPES],
+    *[dict[str, str | None](organisation_id=o) for _, o in REQUESTERS],
+]
 RELATION_KINDS = ("registered_gp", "consultation", "treatment_course", "open_case", "historical")
 
 
