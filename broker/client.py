@@ -76,6 +76,10 @@ class SourceClient:
             verify=verify,
             transport=transport,
             follow_redirects=False,
+            # httpcore checks every idle connection on each request: keep few idle
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=16, keepalive_expiry=5.0
+            ),
         )
 
     async def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import threading
 import time
 from datetime import date
@@ -41,13 +40,12 @@ class SandboxServer:
         self.app = Starlette(
             routes=[Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
         )
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
-        self.host, self.port = host, int(self._socket.getsockname()[1])
+        self.host, self.port = host, port
         self._server = uvicorn.Server(
             uvicorn.Config(
                 self.app,
+                host=host,
+                port=port,
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
@@ -76,7 +74,7 @@ class SandboxServer:
 
     def start(self, wait: float = 10.0) -> SandboxServer:
         self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._socket])),
+            target=lambda: asyncio.run(self._server.serve()),
             name="hoi-sandbox",
             daemon=True,
         )
@@ -86,13 +84,14 @@ class SandboxServer:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.01)
+        if self.port == 0:  # the port the OS chose
+            self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._socket.close()
         self._thread = None
 
     def __enter__(self) -> SandboxServer:
@@ -105,14 +104,21 @@ class SandboxServer:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox.server", description=__doc__)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds every source waits")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each data source waits")
+    parser.add_argument(
+        "--facts-delay",
+        type=float,
+        default=None,
+        help="seconds the sources the policy reads (cpr, brs) wait; default: --delay",
+    )
     parser.add_argument("--date", type=date.fromisoformat, default=date.today())
     args = parser.parse_args(argv)
     server = SandboxServer(population(args.date), port=args.port)
-    for src in server.sources.values():
-        src.control.delay_s = args.delay
-    print(f"sandbox sources on {server.url} (delay {args.delay}s)", flush=True)
-    server._server.run(sockets=[server._socket])
+    facts_delay = args.delay if args.facts_delay is None else args.facts_delay
+    for name, src in server.sources.items():
+        src.control.delay_s = facts_delay if name in ("cpr", "brs") else args.delay
+    print(f"sandbox sources on port {args.port} (delay {args.delay}s)", flush=True)
+    server._server.run()
 
 
 if __name__ == "__main__":
