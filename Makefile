@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(CURDIR)/$(BIN):$(GOBIN):$(PATH)
 
-.PHONY: install run test lint typecheck rego pytest bench clean
+.PHONY: install run test lint typecheck rego pytest bench bench-overview clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ pytest: install
 
 bench: install
 	$(BIN)/python -m bench.decisions
+
+## The data broker's overview latency and overhead (results in BENCHMARKS.md).
+bench-overview: install
+	$(BIN)/python -m bench.overview
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from api.services import Services
 from engine.pdp import DecisionPoint
 from policy.cpr import Cpr
-from policy.errors import NotFound
-from policy.facts import ChildRecord
+from policy.errors import NotFound, Unavailable
+from policy.facts import ChildRecord, FactsUnavailable
 
 
 def get_services(request: Request) -> Services:
@@ -39,7 +39,10 @@ DecisionPointDep = Annotated[DecisionPoint, Depends(get_pdp)]
 
 
 async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
-    child = await services.facts.child(cpr)
+    try:
+        child = await services.facts.child(cpr)
+    except FactsUnavailable as exc:
+        raise Unavailable(str(exc), field="cpr") from exc
     if child is None:
         raise NotFound("the CPR register has no child with this number", field="cpr")
     return child

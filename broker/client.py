@@ -108,6 +108,7 @@ class SourceClient:
             timeout=None,  # the broker bounds the whole fetch with the source's timeout
             wait_initial=retry.wait_initial_s,
             wait_max=retry.wait_max_s,
+            wait_jitter=retry.wait_initial_s,  # stamina's default jitter (1 s) exceeds our budgets
         ):
             with attempt:
                 return await self._once(method, path, params, form)

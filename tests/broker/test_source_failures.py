@@ -173,3 +173,16 @@ def test_cpr_register_down_denies_everything_and_calls_no_data_source(
     assert {k: v for k, v in sandbox.calls().items() if k not in ("cpr", "brs")} == dict.fromkeys(
         ["fhir", "sor", "fk-sag", "fk-org", "stil"], 0
     )
+
+
+def test_registry_routes_answer_503_when_the_cpr_register_is_down(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    client = service(with_source_settings(default_registry_text(), "cpr", FAST_RETRY))
+    sandbox.control("cpr").control.fail_status = 503
+
+    response = client.get(f"/v1/children/{ALMA}/consents")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == "cpr"
