@@ -110,7 +110,7 @@ def cpr_source(population: Population, orgs: dict[str, Organisation]) -> Sandbox
     router = APIRouter()
 
     @router.get("/persons/{cpr}")
-    def person(cpr: str) -> dict[str, Any]:
+    async def person(cpr: str) -> dict[str, Any]:
         record = population.persons.get(cpr)
         if record is None:
             raise HTTPException(404, "no person with this number")
@@ -193,7 +193,7 @@ def fhir_source(population: Population, orgs: dict[str, Organisation]) -> Sandbo
         return JSONResponse(body, media_type="application/fhir+json")
 
     @router.get("/Appointment")
-    def search(
+    async def search(
         request: Request,
         patient_identifier: Annotated[str | None, Query(alias="patient:identifier")] = None,
     ) -> JSONResponse:
@@ -218,7 +218,7 @@ def sor_source(population: Population, orgs: dict[str, Organisation]) -> Sandbox
     find = _by_cpr(population)
 
     @router.get("/contact-points")
-    def contact_points(patient: str) -> dict[str, Any]:
+    async def contact_points(patient: str) -> dict[str, Any]:
         child = find(patient)
         if child is None:
             return {"units": []}
@@ -258,7 +258,7 @@ def case_index_source(population: Population, orgs: dict[str, Organisation]) -> 
     find = _by_cpr(population)
 
     @router.get("/cases")
-    def cases(child: str) -> dict[str, Any]:
+    async def cases(child: str) -> dict[str, Any]:
         found = find(child)
         return {
             "cases": [
@@ -282,7 +282,7 @@ def organisation_source(population: Population, orgs: dict[str, Organisation]) -
     find = _by_cpr(population)
 
     @router.get("/contacts")
-    def contacts(child: str) -> dict[str, Any]:
+    async def contacts(child: str) -> dict[str, Any]:
         found = find(child)
         result = []
         for case in found.cases if found else []:
@@ -323,7 +323,7 @@ def enrolment_source(population: Population, orgs: dict[str, Organisation]) -> S
     find = _by_cpr(population)
 
     @router.get("/enrolments")
-    def enrolments(cpr: str) -> dict[str, Any]:
+    async def enrolments(cpr: str) -> dict[str, Any]:
         child = find(cpr)
         if child is None or not child.school:
             return {"enrolments": []}
@@ -354,7 +354,7 @@ def relation_source(population: Population, orgs: dict[str, Organisation]) -> Sa
     find = _by_cpr(population)
 
     @router.get("/relations")
-    def relations(patient: str, organisation: str) -> dict[str, Any]:
+    async def relations(patient: str, organisation: str) -> dict[str, Any]:
         """What the organisation itself has with the patient: referrals, appointments,
         consultations, cases. Grading is the PIP's job, not the source's."""
         child = find(patient)

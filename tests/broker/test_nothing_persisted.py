@@ -107,8 +107,8 @@ def test_nothing_fetched_is_written_anywhere(
                 overview(client, ALMA, CASEWORKER),
                 overview(client, ALMA, GP),
             ]
-            # one more with a source failing, so error paths log too
-            sandbox.control("stil").control.fail_status = 500
+            # one more with a source failing, so the retry and error paths log too
+            sandbox.control("stil").control.fail_status = 503
             shown.append(overview(client, GP_CHILD, GP))
 
     # the sentinels did flow: the GP was shown the caseworker and the school
