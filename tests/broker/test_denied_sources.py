@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from engine.opa import OpaServer
 from sandbox.server import SandboxServer
 from tests.broker.conftest import ALMA, CASEWORKER, GP, GP_CHILD, OverviewApp, overview
 
@@ -75,3 +78,18 @@ def test_asking_for_one_category_calls_only_its_source(
     assert set(body["data"]) == {"psychiatry_contacts"}
     assert sandbox.calls()["fhir"] == 0
     assert sandbox.calls()["sor"] == 1
+
+
+def test_the_overview_is_the_same_on_real_opa(
+    service: OverviewApp, sandbox: SandboxServer, request: pytest.FixtureRequest
+) -> None:
+    opa: OpaServer = request.getfixturevalue("opa_server")
+    embedded = overview(service(), ALMA, CASEWORKER)
+    sandbox.reset()
+
+    on_opa = overview(service(engine="opa", opa_url=opa.url), ALMA, CASEWORKER)
+
+    assert on_opa["engine"] == "opa"
+    assert on_opa["data"] == embedded["data"]
+    assert on_opa["withheld"] == embedded["withheld"]
+    assert sandbox.calls()["fk-sag"] == sandbox.calls()["stil"] == 0

@@ -11,6 +11,8 @@ from sandbox.server import SandboxServer
 from tests.broker.conftest import (
     ALMA,
     CASEWORKER,
+    GP,
+    GP_CHILD,
     OverviewApp,
     default_registry_text,
     overview,
@@ -186,3 +188,18 @@ def test_registry_routes_answer_503_when_the_cpr_register_is_down(
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["field"] == "cpr"
+
+
+def test_relation_service_down_denies_what_needs_a_relation(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    client = service(
+        with_source_settings(default_registry_text(), "treatment-relations", FAST_RETRY)
+    )
+    sandbox.control("brs").control.fail_status = 503
+
+    body = overview(client, GP_CHILD, GP)
+
+    assert body["data"] == {}
+    assert {r["code"] for w in body["withheld"].values() for r in w["reasons"]} == {"missing_fact"}
+    assert sandbox.calls()["fk-sag"] == sandbox.calls()["fk-org"] == sandbox.calls()["stil"] == 0
