@@ -18,6 +18,7 @@ from engine.sources import PolicySources
 from facts.local import LocalFacts
 from policy.errors import Unavailable
 from policy.facts import RegistryState
+from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from registry.db import create_schema, make_engine
 from registry.service import registry_state
@@ -39,6 +40,7 @@ class Services:
     pdp: DecisionPoint
     clock: Callable[[], datetime]
     population: Population
+    legal: LegalCatalogue
     _opa_server: OpaServer | None = field(default=None, repr=False)
 
     async def aclose(self) -> None:
@@ -89,8 +91,13 @@ def build_services(
     server: OpaServer | None = None
     if engine is None:
         engine, server = make_policy_engine(settings)
+    legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
     pdp = DecisionPoint(
-        engine=engine, facts=facts, timeout=settings.decision_timeout_s, clock=clock
+        engine=engine,
+        facts=facts,
+        citations=legal,
+        timeout=settings.decision_timeout_s,
+        clock=clock,
     )
     return Services(
         settings=settings,
@@ -100,5 +107,6 @@ def build_services(
         pdp=pdp,
         clock=clock,
         population=pop,
+        legal=legal,
         _opa_server=server,
     )
