@@ -181,6 +181,14 @@ _objection_reason(category) := {
 	"objections": sort(data.hoi.consent.objections(category)),
 }
 
+# METADATA
+# title: No legal route, no access
+# description: >-
+#   When no legal route lets this role see this category for this purpose,
+#   the duties of confidentiality stand and the category is denied.
+# custom:
+#   rule_id: DENY-NO-LEGAL-BASIS
+#   legal_basis: [sul-40-1, fvl-27-1]
 _no_route_reason(category) := {
 	"code": "no_legal_basis",
 	"rule_id": "DENY-NO-LEGAL-BASIS",
