@@ -210,7 +210,12 @@ def annotations_in_module(text: str, file: str) -> list[RuleAnnotation]:
         if head.startswith("package") or match is None:
             continue  # package-scoped metadata
         meta = yaml.safe_load(body) or {}
-        if isinstance(meta, dict):
+        # An entrypoint's METADATA is document-scoped in OPA; so is an explicit scope.
+        if (
+            isinstance(meta, dict)
+            and not meta.get("entrypoint")
+            and meta.get("scope", "rule") == "rule"
+        ):
             found.append(_annotation(meta, package, match.group(1), file, row))
     return found
 
