@@ -67,24 +67,46 @@ def moment(scenario: Scenario) -> datetime:
     return datetime.combine(scenario.date, time(10, 0), tzinfo=UTC)
 
 
+class World:
+    """One scenario's facts, recorded once; any number of questions asked in it."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.now = moment(scenario)
+        self.db = _memory_db()
+        _record(self.db, scenario, self.now)
+
+    def _read_registry(self, cpr: str) -> RegistryState:
+        with Session(self.db) as session:
+            return registry_state(session, cpr)
+
+    async def decide(
+        self,
+        engine: PolicyEngine,
+        citations: Citations | None = None,
+        question: Scenario | None = None,
+    ) -> Decision:
+        """The service's decision for the scenario's question (or another scenario's
+        question about the same child, e.g. the same world asked by another role)."""
+        facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
+        now = self.now
+        pdp = DecisionPoint(engine=engine, facts=facts, citations=citations, clock=lambda: now)
+        body = (question or self.scenario).decision_body()
+        return await pdp.decide(DecisionRequest.model_validate(body))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
 async def decide(
     scenario: Scenario, engine: PolicyEngine, citations: Citations | None = None
 ) -> Decision:
     """The decision the service would give for the scenario's question."""
-    now = moment(scenario)
-    db = _memory_db()
+    world = World(scenario)
     try:
-        _record(db, scenario, now)
-
-        def read_registry(cpr: str) -> RegistryState:
-            with Session(db) as session:
-                return registry_state(session, cpr)
-
-        facts = LocalFacts(scenario.population(), read_registry, organisations())
-        pdp = DecisionPoint(engine=engine, facts=facts, citations=citations, clock=lambda: now)
-        return await pdp.decide(DecisionRequest.model_validate(scenario.decision_body()))
+        return await world.decide(engine, citations)
     finally:
-        db.dispose()
+        world.close()
 
 
 def rule_ids(decision: Decision) -> set[str]:
