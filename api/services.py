@@ -16,6 +16,7 @@ from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
 from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
 from facts.local import LocalFacts
+from handbook.cache import HandbookCache
 from policy.errors import Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
@@ -41,6 +42,7 @@ class Services:
     clock: Callable[[], datetime]
     population: Population
     legal: LegalCatalogue
+    handbook: HandbookCache
     _opa_server: OpaServer | None = field(default=None, repr=False)
 
     async def aclose(self) -> None:
@@ -108,5 +110,6 @@ def build_services(
         clock=clock,
         population=pop,
         legal=legal,
+        handbook=HandbookCache(engine, legal, lambda: clock().date()),
         _opa_server=server,
     )

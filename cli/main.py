@@ -67,6 +67,55 @@ def _bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _handbook_async(out: Path) -> int:
+    from engine.embedded import EmbeddedEngine
+    from engine.sources import PolicySources
+    from handbook.build import build_handbook
+    from policy.legal import load_legal_catalogue
+    from policy.paths import REGO_DIR
+
+    legal = load_legal_catalogue()
+    engine = EmbeddedEngine(PolicySources(REGO_DIR))
+    try:
+        handbook = await build_handbook(engine, legal)
+    finally:
+        await engine.aclose()
+    written = await asyncio.to_thread(handbook.write, out)
+    print(f"{out}: {len(written)} files, policy revision {handbook.revision}")
+    print(f"open {out / 'index.html'} (or index.md)")
+    return 0
+
+
+def _handbook(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_handbook_async(Path(args.out)))
+    except (OSError, HoiError) as exc:
+        print(f"hoi policy handbook: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from engine.opa import find_opa
+    from handbook.conventions import run_check
+
+    opa = find_opa()
+    if opa is None:
+        print("hoi policy check: no opa binary found", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        result = run_check(opa)
+    except HoiError as exc:
+        print(f"hoi policy check: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for violation in result.violations:
+        print(violation)
+    print(
+        f"{len(result.violations)} violation(s); {result.rules} rules, "
+        f"{result.provisions} provisions, {result.scenarios} scenarios checked"
+    )
+    return 1 if result.violations else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hoi", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -89,6 +138,15 @@ def parser() -> argparse.ArgumentParser:
     bundle = pol_commands.add_parser("bundle", help="build the OPA bundle with its revision")
     bundle.add_argument("--out", default="var/bundle.tar.gz")
     bundle.set_defaults(run=_bundle)
+    handbook = pol_commands.add_parser(
+        "handbook", help="write the lawyers' handbook (HTML and Markdown) from the real policy"
+    )
+    handbook.add_argument("--out", default="var/handbook")
+    handbook.set_defaults(run=_handbook)
+    check = pol_commands.add_parser(
+        "check", help="check the policy's conventions (METADATA, legal basis, coverage)"
+    )
+    check.set_defaults(run=_check)
     return root
 
 

@@ -149,6 +149,8 @@ class ProvisionEntry(BaseModel):
     id: str
     act: str
     act_name: str
+    section: str
+    """The act and paragraph without the instrument: 'Sundhedsloven § 43, stk. 1'."""
     citation: str
     url: str
     title: str
@@ -345,6 +347,7 @@ def load_legal_catalogue(folder: Path = LEGAL_BASIS_DIR) -> LegalCatalogue:
                 id=provision.id,
                 act=act_key,
                 act_name=act.name,
+                section=_section(act, provision),
                 citation=citation_text(act, provision),
                 url=act.url,
                 title=provision.title,
