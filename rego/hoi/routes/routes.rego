@@ -17,6 +17,9 @@ _bup_staff := {"bup_psychiatrist", "bup_psychologist", "bup_social_worker"}
 
 _municipal := {"municipal_caseworker", "ppr_psychologist"}
 
+# Roles held by authorised health personnel; a social worker or secretary is not one.
+_lookup_roles := {"gp", "bup_psychiatrist", "bup_psychologist"}
+
 _psychiatry := {"psychiatry_appointments", "psychiatry_contacts"}
 
 _municipal_data := {"municipal_case_status", "municipal_contacts", "school_daycare"}
@@ -43,11 +46,12 @@ _role := data.hoi.config.roles[_effective_role]
 
 _purpose_of_role if _purpose in _role.purposes
 
-# Health personnel in the Health Act's sense: a health-sector role whose login
-# carries the health-professional authorisation, or a secretary acting for such
-# a clinician. Municipal roles never are, whatever the request claims.
+# Health personnel in the Health Act's sense: a GP or psychiatry clinician whose
+# login carries the health-professional authorisation, or a secretary acting for
+# such a clinician. Municipal roles never are, whatever the request claims.
 _health_professional if {
 	input.subject.role != "bup_medical_secretary"
+	_effective_role in _lookup_roles
 	_role.sector == "health"
 	input.subject.health_professional == true
 }
