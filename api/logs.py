@@ -42,14 +42,16 @@ class RedactCpr(logging.Filter):
         return True
 
 
-def logging_config(level: str = "INFO", stream: str = "ext://sys.stderr") -> dict[str, Any]:
-    """A `logging.config.dictConfig` for the service and uvicorn: JSON lines."""
-    handler = {
-        "class": "logging.StreamHandler",
-        "formatter": "json",
-        "filters": ["redact_cpr"],
-        "stream": stream,
-    }
+def logging_config(
+    level: str = "INFO", stream: str = "ext://sys.stderr", filename: str | None = None
+) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the service and uvicorn: JSON lines
+    on `stream`, or appended to `filename` when given."""
+    handler: dict[str, Any] = {"formatter": "json", "filters": ["redact_cpr"]}
+    if filename is None:
+        handler |= {"class": "logging.StreamHandler", "stream": stream}
+    else:
+        handler |= {"class": "logging.FileHandler", "filename": filename, "encoding": "utf-8"}
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -280,7 +280,7 @@ class AuditLog:
                     self.db,
                     self.signer,
                     [p.item for p in batch],
-                    self.clock(),
+                    _utc_now(),  # the head's operational timestamp: wall-clock time
                 )
             except Exception as exc:  # any storage failure: fail every waiting request
                 log.error(
