@@ -15,7 +15,7 @@ from api.settings import Settings
 from audit.models import SourceCall
 from policy.decision import DecisionRequest
 from policy.errors import NotEntitled, NotFound
-from tests.audit.helpers import AUDITOR, DAY, decide, request_body, story
+from tests.audit.helpers import AUDITOR, DAY, request_body, story
 from tests.conftest import AppFactory, fixed_clock
 
 
@@ -68,7 +68,12 @@ def test_every_decision_is_recorded_with_what_was_decided_and_why(
         "psychiatry_appointments": ["date", "time", "department", "status"],
         "psychiatry_contacts": ["department", "section", "phone", "secure_mail", "sor_id"],
     }
-    assert record["override"] == {"requested": False, "used": False, "grounds": None, "reason": None}
+    assert record["override"] == {
+        "requested": False,
+        "used": False,
+        "grounds": None,
+        "reason": None,
+    }
     sources = {c["source"] for c in record["source_calls"]}
     assert {"cpr", "consent_registry", "organisations", "relations"} <= sources
     assert all(c["status"] == "ok" for c in record["source_calls"])
@@ -182,9 +187,7 @@ def test_a_disclosure_is_recorded_against_its_decision(tmp_path: Path) -> None:
     assert [r.record.kind for r in records] == ["decision", "disclosure"]
     disclosure = records[1].record
     assert disclosure.released == {"psychiatry_appointments": ["date", "department"]}
-    assert disclosure.source_calls == [
-        SourceCall(source="bup-epj", status="ok", duration_us=1830)
-    ]
+    assert disclosure.source_calls == [SourceCall(source="bup-epj", status="ok", duration_us=1830)]
     assert disclosure.requester == records[0].record.requester
     assert disclosure.outcome == "disclosed"
 
