@@ -176,7 +176,7 @@ def test_canonical_json_is_rfc8785(chain: tuple[TestClient, Engine]) -> None:
     for seq in range(1, 6):
         body = _row(db, seq)["body"]
         assert rfc8785.dumps(json.loads(body)).decode("utf-8") == body
-    sample = {"b": ["æøå", "\n\t\u0001", 10**15], "a": {"z": None, "y": True}}
+    sample: dict[str, Any] = {"b": ["æøå", "\n\t\u0001", 10**15], "a": {"z": None, "y": True}}
     assert canonical_json(sample) == rfc8785.dumps(sample).decode("utf-8")
     with pytest.raises(ValueError):
         canonical_json({"duration": 1.5})

@@ -212,7 +212,8 @@ def test_the_cli_decision_is_audited_too(tmp_path: Path, monkeypatch: pytest.Mon
     services = build_services(Settings(environment="test", var_dir=tmp_path))
     try:
         with services.db.connect() as conn:
-            kinds = conn.execute(text("SELECT kind FROM audit_record")).scalars().all()
+            rows = conn.execute(text("SELECT kind FROM audit_record"))
+            kinds = [str(kind) for kind in rows.scalars()]
     finally:
         asyncio.run(services.aclose())
     assert kinds == ["decision"]

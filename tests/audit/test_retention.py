@@ -76,7 +76,7 @@ def test_purging_keeps_the_rest_of_the_chain_verifiable(tmp_path: Path) -> None:
     assert purge(db, SIGNER, retention_cutoff(NOW, 5)).purged == 0
     # Purged records were the old ones; the kept ones still read back.
     with db.connect() as conn:
-        kept = conn.execute(text("SELECT min(recorded_at) FROM audit_record")).scalar_one()
+        kept: object = conn.execute(text("SELECT min(recorded_at) FROM audit_record")).scalar_one()
     assert str(kept).startswith("2026-11-01")
 
 

@@ -126,7 +126,7 @@ def test_every_answered_decision_survives_a_sigkill(tmp_path: Path) -> None:
     db = make_engine(f"sqlite:///{tmp_path / 'hoi.db'}")
     try:
         with db.connect() as conn:
-            stored = set(
+            stored: set[str] = set(
                 conn.execute(
                     text("SELECT decision_id FROM audit_record WHERE kind = 'decision'")
                 ).scalars()
