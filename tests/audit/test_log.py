@@ -213,7 +213,7 @@ def test_the_cli_decision_is_audited_too(tmp_path: Path, monkeypatch: pytest.Mon
     try:
         with services.db.connect() as conn:
             rows = conn.execute(text("SELECT kind FROM audit_record"))
-            kinds = [str(kind) for kind in rows.scalars()]
+            kinds = [str(row[0]) for row in rows]
     finally:
         asyncio.run(services.aclose())
     assert kinds == ["decision"]
