@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,7 +39,7 @@ class ReasonRecord(BaseModel):
     rule_id: str
     legal_basis: list[str]
     message: str
-    missing: list[Any] | None = None
+    missing: list[dict[str, str] | str] | None = None
 
 
 class CategoryOutcome(BaseModel):

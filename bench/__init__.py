@@ -1,0 +1,1 @@
+"""Benchmarks; results and the commands that produce them are in BENCHMARKS.md."""
