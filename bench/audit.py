@@ -113,13 +113,13 @@ async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, 
                     (with_audit if audited else without).append(rate)
             services.audit = real
             batch_size = (real.records - records) / max(1, real.batches - batches)
-    base, audited = statistics.median(without), statistics.median(with_audit)
+    base, with_median = statistics.median(without), statistics.median(with_audit)
     # Each round's pair ran back to back; the median of the pair ratios is
     # the least disturbed by other load on the machine.
     pair_ratios = [w / b for w, b in zip(with_audit, without, strict=True)]
     return {
         "without_audit_rps": base,
-        "with_audit_rps": audited,
+        "with_audit_rps": with_median,
         "ratio": statistics.median(pair_ratios),
         "mean_batch": batch_size,
         "rounds_without": without,
