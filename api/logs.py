@@ -12,7 +12,9 @@ import logging
 import re
 from typing import Any
 
-CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+# Ten digits (or six, a dash, four) not inside a longer token: uuids and hex
+# trace ids, whose digit runs touch letters, are left alone.
+CPR_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{6}-?\d{4}(?![0-9A-Za-z])")
 REDACTED = "[cpr]"
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -21,6 +23,8 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return CPR_LIKE.sub(REDACTED, value)
+    if isinstance(value, int) and not isinstance(value, bool) and CPR_LIKE.fullmatch(str(value)):
+        return REDACTED
     if isinstance(value, dict):
         return {k: _redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
