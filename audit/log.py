@@ -252,7 +252,7 @@ class AuditLog:
 
     def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
         loop = asyncio.get_running_loop()
-        if self._queue is None or self._loop is not loop or self._task is None:
+        if self._queue is None or self._loop is not loop or self._task is None or self._task.done():
             self._loop = loop
             self._queue = asyncio.Queue()
             self._task = loop.create_task(self._run(self._queue), name="hoi-audit-writer")

@@ -77,7 +77,8 @@ def _bodies(day: Any) -> list[dict[str, Any]]:
 
 async def _round(
     app: FastAPI, bodies: list[dict[str, Any]], requests: int, concurrency: int
-) -> float:
+) -> tuple[float, float]:
+    """Decisions per second (wall clock), and CPU µs per decision (all our threads)."""
     transport = httpx.ASGITransport(app=app)
     counter = iter(range(requests))
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -88,9 +89,10 @@ async def _round(
                 if response.status_code != 200:
                     raise RuntimeError(response.text)
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return requests / (time.perf_counter() - start)
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+        return requests / wall, used / requests * 1e6
 
 
 async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, Any]:
@@ -104,13 +106,15 @@ async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, 
             await _round(app, bodies, 200, concurrency)  # warm-up, audited
             without: list[float] = []
             with_audit: list[float] = []
+            cpu: dict[bool, list[float]] = {False: [], True: []}
             batches, records = real.batches, real.records
             for n in range(rounds):
                 # ABBA order: neither mode always runs first.
                 for audited in (False, True) if n % 2 == 0 else (True, False):
                     services.audit = real if audited else NoAudit()
-                    rate = await _round(app, bodies, requests, concurrency)
+                    rate, cpu_us = await _round(app, bodies, requests, concurrency)
                     (with_audit if audited else without).append(rate)
+                    cpu[audited].append(cpu_us)
             services.audit = real
             batch_size = (real.records - records) / max(1, real.batches - batches)
     base, with_median = statistics.median(without), statistics.median(with_audit)
@@ -122,6 +126,8 @@ async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, 
         "with_audit_rps": with_median,
         "ratio": statistics.median(pair_ratios),
         "mean_batch": batch_size,
+        "cpu_us_without": statistics.median(cpu[False]),
+        "cpu_us_with": statistics.median(cpu[True]),
         "rounds_without": without,
         "rounds_with": with_audit,
     }
@@ -140,6 +146,10 @@ def main() -> None:
         f"ratio (median of paired rounds): {result['ratio']:.2f}  "
         f"(mean group commit: {result['mean_batch']:.1f} records; "
         f"{args.requests} requests x {args.rounds} rounds, concurrency {args.concurrency})"
+    )
+    print(
+        f"CPU per decision (process time, all threads): without audit "
+        f"{result['cpu_us_without']:.0f} us, with audit {result['cpu_us_with']:.0f} us"
     )
     print(
         "rounds without:",
