@@ -10,6 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.settings import Settings
+from audit.calls import RecordingFacts
+from audit.chain import Signer
+from audit.log import AuditLog
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
@@ -23,7 +26,7 @@ from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from registry.db import create_schema, make_engine
 from registry.service import registry_state
-from sandbox.pilot import organisations
+from sandbox.pilot import Organisation, organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
 
@@ -43,9 +46,16 @@ class Services:
     population: Population
     legal: LegalCatalogue
     handbook: HandbookCache
+    audit: AuditLog
+    organisations: dict[str, Organisation]
     _opa_server: OpaServer | None = field(default=None, repr=False)
 
+    def organisation_name(self, organisation_id: str) -> str | None:
+        org = self.organisations.get(organisation_id)
+        return org.name if org else None
+
     async def aclose(self) -> None:
+        await self.audit.aclose()
         await self.engine.aclose()
         if self._opa_server is not None:
             self._opa_server.stop()
@@ -89,7 +99,8 @@ def build_services(
         with Session(db) as session:
             return registry_state(session, cpr)
 
-    facts = LocalFacts(pop, read_registry, organisations())
+    orgs = organisations()
+    facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     server: OpaServer | None = None
     if engine is None:
         engine, server = make_policy_engine(settings)
@@ -111,5 +122,12 @@ def build_services(
         population=pop,
         legal=legal,
         handbook=HandbookCache(engine, legal, lambda: clock().date()),
+        audit=AuditLog(
+            db,
+            Signer(settings.audit_key.get_secret_value()),
+            clock=clock,
+            max_batch=settings.audit_max_batch,
+        ),
+        organisations=orgs,
         _opa_server=server,
     )
