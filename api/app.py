@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodySizeLimit
-from api.routes import decisions, health, overview, registry
+from api.routes import audit, decisions, health, overview, policy, registry
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
@@ -48,5 +48,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(decisions.router)
     app.include_router(registry.router)
+    app.include_router(policy.router)
+    app.include_router(audit.citizen_router)
+    app.include_router(audit.auditor_router)
     app.include_router(overview.router)
     return app

@@ -10,6 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.settings import Settings
+from audit.calls import RecordingFacts
+from audit.chain import Signer
+from audit.log import AuditLog
 from broker.broker import DataBroker
 from broker.disclosure import DisclosureRecorder
 from broker.registry import DEFAULT_REGISTRY, load_registry
@@ -20,12 +23,14 @@ from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
 from facts.local import LocalFacts
 from facts.sources import SourceFacts
+from handbook.cache import HandbookCache
 from policy.errors import Unavailable
 from policy.facts import RegistryState
+from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from registry.db import create_schema, make_engine
 from registry.service import registry_state
-from sandbox.pilot import organisations
+from sandbox.pilot import Organisation, organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
 from sandbox.server import SandboxServer
@@ -44,11 +49,20 @@ class Services:
     pdp: DecisionPoint
     clock: Callable[[], datetime]
     population: Population
+    legal: LegalCatalogue
+    handbook: HandbookCache
+    audit: AuditLog
+    organisations: dict[str, Organisation]
     broker: DataBroker
     sandbox: SandboxServer | None = field(default=None, repr=False)
     _opa_server: OpaServer | None = field(default=None, repr=False)
 
+    def organisation_name(self, organisation_id: str) -> str | None:
+        org = self.organisations.get(organisation_id)
+        return org.name if org else None
+
     async def aclose(self) -> None:
+        await self.audit.aclose()
         await self.engine.aclose()
         await self.broker.aclose()
         if self.sandbox is not None:
@@ -100,20 +114,27 @@ def build_services(
     sandbox, broker = make_broker(settings, pop, clock, disclosures)
     facts: FactsProvider
     if settings.facts == "local" or (settings.facts == "auto" and population_override is not None):
-        facts = LocalFacts(pop, read_registry, orgs)
+        facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     else:
-        facts = SourceFacts(
-            person=broker.client(broker.registry.facts.person),
-            relation_evidence=broker.client(broker.registry.facts.relations),
-            read_registry=read_registry,
-            organisations=orgs,
-            clock=clock,
+        facts = RecordingFacts(
+            SourceFacts(
+                person=broker.client(broker.registry.facts.person),
+                relation_evidence=broker.client(broker.registry.facts.relations),
+                read_registry=read_registry,
+                organisations=orgs,
+                clock=clock,
+            )
         )
     server: OpaServer | None = None
     if engine is None:
         engine, server = make_policy_engine(settings)
+    legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
     pdp = DecisionPoint(
-        engine=engine, facts=facts, timeout=settings.decision_timeout_s, clock=clock
+        engine=engine,
+        facts=facts,
+        citations=legal,
+        timeout=settings.decision_timeout_s,
+        clock=clock,
     )
     return Services(
         settings=settings,
@@ -123,6 +144,15 @@ def build_services(
         pdp=pdp,
         clock=clock,
         population=pop,
+        legal=legal,
+        handbook=HandbookCache(engine, legal, lambda: clock().date()),
+        audit=AuditLog(
+            db,
+            Signer(settings.audit_key.get_secret_value()),
+            clock=clock,
+            max_batch=settings.audit_max_batch,
+        ),
+        organisations=orgs,
         broker=broker,
         sandbox=sandbox,
         _opa_server=server,
@@ -138,13 +168,13 @@ def make_broker(
     """The source registry and its clients; with sources=sandbox, the sandbox too."""
     sandbox: SandboxServer | None = None
     sandbox_url = settings.sandbox_url
-    if settings.sources == "sandbox" and sandbox_url is None:
+    if settings.resolved_sources == "sandbox" and sandbox_url is None:
         sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
         sandbox_url = sandbox.url
     try:
         registry = load_registry(
             settings.source_registry or DEFAULT_REGISTRY,
-            sandbox_url=sandbox_url if settings.sources == "sandbox" else None,
+            sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
         )
     except BaseException:
         if sandbox is not None:

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from audit.chain import DEV_AUDIT_KEY
 
 
 class Settings(BaseSettings):
@@ -26,10 +28,18 @@ class Settings(BaseSettings):
     seed_demo_data: bool = True
     demo_reference_date: date | None = None
     """The day the synthetic population's events are laid around; unset: today."""
-    sources: Literal["sandbox", "configured"] = "sandbox"
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    """Signs the audit chain's head and retention checkpoints (HMAC-SHA256)."""
+    audit_retention_years: int = Field(default=5, ge=1)
+    """Audit records older than this are purged by `hoi audit purge`."""
+    audit_log_shows_employee: bool = False
+    """Whether the citizen's access log names the employee (their id) who looked."""
+    audit_max_batch: int = Field(default=512, ge=1)
+    """The most audit records one group commit writes."""
+    sources: Literal["sandbox", "configured"] | None = None
     """Data sources for the broker and the facts: `sandbox` serves the synthetic
-    sources over HTTP on loopback (development, tests); `configured` uses the
-    registry's base URLs as written."""
+    sources over HTTP on loopback; `configured` uses the registry's base URLs as
+    written. Unset: `sandbox`, except in production (`configured`)."""
     source_registry: Path | None = None
     """The source registry YAML; unset: broker/sources.yaml."""
     sandbox_url: str | None = None
@@ -40,6 +50,12 @@ class Settings(BaseSettings):
     """Where the child and relation facts come from: the CPR and relation sources, or
     the in-process population (`local`). `auto`: local when a test passes its own
     population (the compliance scenarios), the sources otherwise."""
+
+    @property
+    def resolved_sources(self) -> Literal["sandbox", "configured"]:
+        if self.sources is not None:
+            return self.sources
+        return "configured" if self.environment == "production" else "sandbox"
 
     @property
     def resolved_database_url(self) -> str:
@@ -54,6 +70,12 @@ class Settings(BaseSettings):
                 )
             if self.database_url is None:
                 raise ValueError("production needs HOI_DATABASE_URL")
+            key = self.audit_key.get_secret_value()
+            if key == DEV_AUDIT_KEY or len(key) < 32:
+                raise ValueError(
+                    "production needs its own HOI_AUDIT_KEY of at least 32 characters; "
+                    "the development audit key is refused"
+                )
             if self.sources == "sandbox":
                 raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")
         return self

@@ -1,1 +1,1 @@
-"""Benchmarks; results and the commands that made them are in BENCHMARKS.md."""
+"""Benchmarks. Each prints ratios against a baseline measured in the same run."""

@@ -26,6 +26,7 @@ from broker.disclosure import (
     Disclosure,
     DisclosureRecorder,
     NoDisclosureRecorder,
+    SourceCallMade,
 )
 from broker.filtering import permitted_records
 from broker.models import (
@@ -120,8 +121,13 @@ class DataBroker:
     async def _fetch(self, spec: SourceSpec, query: FetchQuery) -> _Fetched:
         category = spec.category or ""
 
+        started = time.perf_counter()
+
         def status(state: SourceState, detail: str | None = None) -> SourceStatus:
-            return SourceStatus(source=spec.id, category=category, status=state, detail=detail)
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            return SourceStatus(
+                source=spec.id, category=category, status=state, detail=detail, duration_ms=elapsed
+            )
 
         client = self.clients[spec.id]
         if client.not_configured:
@@ -152,8 +158,15 @@ class DataBroker:
         breaker.success()
         return _Fetched(status("ok"), records)
 
-    async def overview(self, request: DecisionRequest, decision: Decision) -> Overview:
-        """Fetch what `decision` permits for `request` and nothing else."""
+    async def overview(
+        self,
+        request: DecisionRequest,
+        decision: Decision,
+        *,
+        recorder: DisclosureRecorder | None = None,
+    ) -> Overview:
+        """Fetch what `decision` permits for `request` and nothing else. The disclosure
+        goes to `recorder` (default: the broker's) before the overview is returned."""
         cat = catalogue()
         role = request.subject.role
         query = FetchQuery(
@@ -199,7 +212,8 @@ class DataBroker:
         }
         if data:
             try:
-                await self.recorder.record(self._disclosure(request, decision, data))
+                disclosure = self._disclosure(request, decision, data, statuses)
+                await (recorder or self.recorder).record(disclosure)
             except Exception as exc:  # fail closed: what cannot be recorded does not leave
                 log.error("disclosure not recorded", extra={"error_type": type(exc).__name__})
                 withheld |= {c: self._withheld(c, [_not_recorded()]) for c in data}
@@ -229,7 +243,11 @@ class DataBroker:
         )
 
     def _disclosure(
-        self, request: DecisionRequest, decision: Decision, data: dict[str, CategoryData]
+        self,
+        request: DecisionRequest,
+        decision: Decision,
+        data: dict[str, CategoryData],
+        statuses: list[SourceStatus],
     ) -> Disclosure:
         outcomes: dict[str, CategoryDecision] = decision.categories
         return Disclosure(
@@ -245,6 +263,7 @@ class DataBroker:
                 DisclosedCategory(
                     category=c,
                     fields=d.fields,
+                    released=[f for f in d.fields if any(f in r for r in d.records)],
                     sources=d.sources,
                     records=len(d.records),
                     rule_id=outcomes[c].rule_id,
@@ -253,6 +272,12 @@ class DataBroker:
                     override=outcomes[c].override,
                 )
                 for c, d in data.items()
+            ],
+            source_calls=[
+                SourceCallMade(
+                    source=s.source, status=s.status, duration_us=int(s.duration_ms * 1000)
+                )
+                for s in statuses
             ],
         )
 

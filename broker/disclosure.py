@@ -10,7 +10,7 @@ data (fail closed): nothing leaves that could not be recorded.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -18,12 +18,21 @@ from pydantic import BaseModel
 class DisclosedCategory(BaseModel):
     category: str
     fields: list[str]
+    """The fields the decision permitted."""
+    released: list[str]
+    """The fields that actually leave (those the records carry)."""
     sources: list[str]
     records: int
     rule_id: str | None
     legal_basis: list[str]
     obligations: list[str]
     override: bool
+
+
+class SourceCallMade(BaseModel):
+    source: str
+    status: Literal["ok", "timeout", "error"]
+    duration_us: int
 
 
 class Disclosure(BaseModel):
@@ -36,6 +45,7 @@ class Disclosure(BaseModel):
     child_cpr: str
     purpose: str
     categories: list[DisclosedCategory]
+    source_calls: list[SourceCallMade]
 
 
 class DisclosureRecorder(Protocol):

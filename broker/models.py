@@ -24,6 +24,7 @@ class SourceStatus(BaseModel):
         "auth_not_configured, bad_response, ...",
     )
     records: int = Field(default=0, description="Records from this source that were shown.")
+    duration_ms: float = Field(default=0.0, description="How long the fetch took.")
 
 
 class CategoryData(BaseModel):

@@ -5,8 +5,9 @@ One uvicorn server hosts all sources, each under its own path (`/cpr`, `/fhir`,
 runs in a background thread of the calling process (the service in
 development, a test fixture), or on its own with `python -m sandbox.server`.
 
-Access logs are off: sandbox URLs carry CPR numbers in their queries, and CPR
-numbers must never reach a log.
+Access logs are off, and the sandbox leaves the process's logging configuration
+alone: sandbox URLs carry CPR numbers in their queries, and CPR numbers must
+never reach a log.
 """
 
 from __future__ import annotations
@@ -16,13 +17,32 @@ import asyncio
 import threading
 import time
 from datetime import date
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from sandbox.population import Population, population
 from sandbox.sources import SandboxSource, build_sources
+
+
+class _NoAccessLog(H11Protocol):
+    """uvicorn decides to write access logs from the process-wide `uvicorn.access`
+    logger; the sandbox never does (its URLs carry CPR numbers)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = False
+
+
+class _OwnLogging(uvicorn.Config):
+    """A server config that leaves the process's logging alone: uvicorn.Config
+    otherwise reconfigures the shared uvicorn loggers, the service's included."""
+
+    def configure_logging(self) -> None:
+        return None
 
 
 class SandboxServer:
@@ -42,11 +62,11 @@ class SandboxServer:
         )
         self.host, self.port = host, port
         self._server = uvicorn.Server(
-            uvicorn.Config(
+            _OwnLogging(
                 self.app,
                 host=host,
                 port=port,
-                log_level="warning",
+                http=_NoAccessLog,
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=1,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, TraceIdDep
+from audit.calls import start_recording
+from audit.log import AuditLog
+from audit.models import SourceCall
+from broker.disclosure import Disclosure
 from broker.models import Overview
 from policy.cpr import Cpr
 from policy.decision import (
@@ -47,6 +51,28 @@ def provisional_subject(
 ProvisionalSubjectDep = Annotated[Subject, Depends(provisional_subject)]
 
 
+class AuditedDisclosures:
+    """The broker's disclosure recorder for one request: the audit log's disclosure
+    record, committed before the overview leaves. If the audit log refuses (the
+    decision was not audited, or more than it permitted would leave) or cannot
+    write, the broker withholds everything."""
+
+    def __init__(self, audit: AuditLog, trace_id: str) -> None:
+        self.audit = audit
+        self.trace_id = trace_id
+
+    async def record(self, disclosure: Disclosure) -> None:
+        await self.audit.record_disclosure(
+            disclosure.decision_id,
+            {c.category: c.released for c in disclosure.categories},
+            [
+                SourceCall(source=c.source, status=c.status, duration_us=c.duration_us)
+                for c in disclosure.source_calls
+            ],
+            trace_id=self.trace_id,
+        )
+
+
 @router.get(
     "/overview",
     operation_id="getChildOverview",
@@ -58,6 +84,8 @@ async def child_overview(
     purpose: Annotated[Purpose, Query()],
     subject: ProvisionalSubjectDep,
     services: ServicesDep,
+    trace_id: TraceIdDep,
+    http: Request,
     case_reference: Annotated[str | None, Query(max_length=128)] = None,
     categories: Annotated[
         list[Category] | None,
@@ -72,5 +100,16 @@ async def child_overview(
         resource=Resource(child_cpr=cpr, categories=asked),
         context=Context(purpose=purpose, case_reference=case_reference),
     )
+    calls = start_recording()
     decision = await services.pdp.decide(request)
-    return await broker.overview(request, decision)
+    # the decision is audited (durably) before anything is fetched
+    await services.audit.record_decision(
+        request,
+        decision,
+        trace_id=trace_id,
+        source_calls=calls,
+        client_address=http.client.host if http.client else None,
+    )
+    return await broker.overview(
+        request, decision, recorder=AuditedDisclosures(services.audit, trace_id)
+    )

@@ -37,16 +37,23 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     }
 
 
-def test_gp_overview_calls_only_the_municipal_sources(
+def test_gp_coordinating_calls_only_the_municipal_sources_and_cpr(
     service: OverviewApp, sandbox: SandboxServer
 ) -> None:
-    body = overview(service(), GP_CHILD, GP)
+    # coordination is not treatment: the GP has no route to psychiatry data for it
+    body = overview(service(), GP_CHILD, {**GP, "purpose": "coordination"})
 
-    assert set(body["data"]) == {"municipal_case_status", "municipal_contacts", "school_daycare"}
+    assert set(body["data"]) == {
+        "municipal_case_status",
+        "municipal_contacts",
+        "school_daycare",
+        "child_identity",
+    }
+    assert set(body["withheld"]) == {"psychiatry_appointments", "psychiatry_contacts"}
     calls = sandbox.calls()
     assert calls["fhir"] == 0 and calls["sor"] == 0
     assert calls["fk-sag"] == 1 and calls["fk-org"] == 1 and calls["stil"] == 1
-    assert calls["cpr"] == 1
+    assert calls["cpr"] == 2  # once to decide, once for the permitted child_identity
 
 
 def test_when_everything_is_denied_no_data_source_is_called(

@@ -3,10 +3,14 @@ if it cannot record, nothing leaves. Records of excluded organisations are dropp
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from audit.log import AuditUnavailable
 from broker.broker import DataBroker
 from broker.disclosure import Disclosure
 from broker.registry import load_registry
@@ -27,31 +31,47 @@ class Recorder:
         self.seen.append(disclosure)
 
 
-def test_each_disclosure_is_recorded_without_the_data(service: OverviewApp) -> None:
-    client = service()
-    recorder = Recorder()
-    services_of(client).broker.recorder = recorder
+AUDITOR = {"X-Hoi-Role": "auditor", "X-Hoi-Subject-Id": "auditor-1"}
 
+
+def _audit_trail(client: TestClient, decision_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"/v1/audit/{decision_id}", headers=AUDITOR)
+    assert response.status_code == 200, response.text
+    records: list[dict[str, Any]] = [stored["record"] for stored in response.json()]
+    return records
+
+
+def test_the_decision_and_the_disclosure_are_audited_without_the_data(
+    service: OverviewApp,
+) -> None:
+    client = service()
     body = overview(client, ALMA, CASEWORKER)
 
-    [disclosure] = recorder.seen
-    assert disclosure.decision_id == body["decision_id"]
-    assert disclosure.child_cpr == ALMA
-    assert disclosure.subject_id == CASEWORKER["subject_id"]
-    assert {c.category: c.records for c in disclosure.categories} == {
-        c: len(d["records"]) for c, d in body["data"].items()
+    decision, disclosure = _audit_trail(client, body["decision_id"])
+    assert decision["kind"] == "decision"
+    assert disclosure["kind"] == "disclosure"
+    assert disclosure["released"] == {
+        "psychiatry_appointments": ["date", "time", "department", "status"],
+        "psychiatry_contacts": ["department", "section", "phone", "secure_mail", "sor_id"],
     }
-    appointments = next(c for c in disclosure.categories if c.category == "psychiatry_appointments")
-    assert appointments.fields == ["date", "time", "department", "status"]
-    assert appointments.rule_id == "SUL-43-1-CONSENT"
-    recorded = disclosure.model_dump_json()
+    assert {c["source"] for c in disclosure["source_calls"]} == {
+        "bup-rn-appointments",
+        "bup-rn-contact-points",
+    }
+    recorded = json.dumps(disclosure)
     for record in body["data"]["psychiatry_contacts"]["records"]:
         assert record["phone"] not in recorded and record["secure_mail"] not in recorded
 
 
-def test_nothing_leaves_when_the_disclosure_cannot_be_recorded(service: OverviewApp) -> None:
+def test_nothing_leaves_when_the_disclosure_cannot_be_recorded(
+    service: OverviewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = service()
-    services_of(client).broker.recorder = Recorder(fail=True)
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise AuditUnavailable("the audit store is down")
+
+    monkeypatch.setattr(services_of(client).audit, "record_disclosure", refuse)
 
     body = overview(client, ALMA, CASEWORKER)
 
@@ -62,12 +82,37 @@ def test_nothing_leaves_when_the_disclosure_cannot_be_recorded(service: Overview
     assert all(s["records"] == 0 for s in body["sources"])
 
 
-def test_nothing_is_recorded_when_nothing_is_permitted(service: OverviewApp) -> None:
+def test_no_disclosure_is_recorded_when_nothing_is_permitted(service: OverviewApp) -> None:
     client = service()
+    body = overview(client, ALMA, {**CASEWORKER, "role": "janitor"})
+    [decision] = _audit_trail(client, body["decision_id"])
+    assert decision["outcome"] == "deny"
+
+
+@pytest.mark.anyio
+async def test_the_broker_hands_its_recorder_what_leaves(sandbox: SandboxServer) -> None:
     recorder = Recorder()
-    services_of(client).broker.recorder = recorder
-    overview(client, ALMA, {**CASEWORKER, "role": "janitor"})
-    assert recorder.seen == []
+    broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=recorder)
+    try:
+        result = await broker.overview(REQUEST, _decision([]))
+    finally:
+        await broker.aclose()
+    [disclosure] = recorder.seen
+    [category] = disclosure.categories
+    assert category.released == ["date", "department"]
+    assert category.records == len(result.data["psychiatry_appointments"].records) > 0
+    assert [c.source for c in disclosure.source_calls] == ["bup-rn-appointments"]
+
+
+@pytest.mark.anyio
+async def test_a_failing_recorder_withholds_everything(sandbox: SandboxServer) -> None:
+    broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=Recorder(fail=True))
+    try:
+        result = await broker.overview(REQUEST, _decision([]))
+    finally:
+        await broker.aclose()
+    assert result.data == {}
+    assert result.withheld["psychiatry_appointments"].reasons[0].code == "disclosure_not_recorded"
 
 
 def _decision(exclude: list[str]) -> Decision:

@@ -134,3 +134,16 @@ def test_a_new_source_is_added_by_a_registry_entry_alone(tmp_path: Path) -> None
             # category, and the new source is not called
             overview(client, ALMA, GP)
             assert sandbox.calls()["fhir-rm"] == 1
+
+
+def test_production_reads_configured_sources_and_refuses_the_sandbox() -> None:
+    production = {
+        "environment": "production",
+        "seed_demo_data": False,
+        "database_url": "sqlite:///prod.db",
+        "audit_key": "k" * 40,
+    }
+    assert Settings(**production).resolved_sources == "configured"  # type: ignore[arg-type]
+    assert Settings(environment="development").resolved_sources == "sandbox"
+    with pytest.raises(ValidationError, match="sandbox sources"):
+        Settings(**production, sources="sandbox")  # type: ignore[arg-type]

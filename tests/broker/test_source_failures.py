@@ -67,12 +67,13 @@ def test_source_answering_503_is_retried_then_marked_error(
 
     body = overview(client, ALMA, CASEWORKER)
 
-    assert _status(body, "bup-rn-contact-points") | {"records": 0} == {
+    assert _status(body, "bup-rn-contact-points") | {"records": 0, "duration_ms": 0} == {
         "source": "bup-rn-contact-points",
         "category": "psychiatry_contacts",
         "status": "error",
         "detail": "http_503",
         "records": 0,
+        "duration_ms": 0,
     }
     assert sandbox.calls()["sor"] == 3  # three attempts of an idempotent GET
     assert body["data"]["psychiatry_appointments"]["records"]
