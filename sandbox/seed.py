@@ -1,5 +1,9 @@
 """Load the synthetic population's consents, objections and blocks into the
-registry. Idempotent: seeded rows have fixed ids and are inserted once."""
+registry. Idempotent: seeded rows have fixed ids and are inserted once.
+
+Seeded rows get the regime's expiry cap like recorded ones. They are written
+directly (fixed ids, no entitlement check): some stories are about consents that
+no longer count, such as the parents' consent for a child who has since turned 15."""
 
 from __future__ import annotations
 
@@ -8,8 +12,23 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from policy.cpr import age_on
+from policy.facts import ChildRecord
+from registry.service import expiry_cap
 from registry.tables import BlockRow, ConsentRow, ObjectionRow
 from sandbox.population import Population
+
+
+def _as(child: ChildRecord, person: str) -> str:
+    return "child" if person == child.cpr else "custody_holder"
+
+
+def _decider(population: Population, cpr: str) -> str:
+    """Who asked for a seeded block: the young person from 15, else the first custody holder."""
+    record = population.children[cpr].record
+    if age_on(record.birth_date, population.reference_date) >= 15:
+        return record.cpr
+    return record.custody_holders[0]
 
 
 def seed_registry(engine: Engine, population: Population) -> int:
@@ -28,14 +47,16 @@ def seed_registry(engine: Engine, population: Population) -> int:
                     child_cpr=c["child_cpr"],
                     regime=c["regime"],
                     giver_cpr=c["given_by"],
-                    giver_capacity="child" if c["given_by"] == child.cpr else "custody_holder",
+                    giver_capacity=_as(child, c["given_by"]),
                     categories=c["categories"],
                     recipient_organisation_type=c["recipient"].get("organisation_type"),
                     recipient_organisation_id=c["recipient"].get("organisation_id"),
                     purposes=[],
                     form=c["form"],
-                    valid_from=c["valid_from"],
-                    valid_until=c["valid_until"],
+                    given_on=c["valid_from"],
+                    valid_until=min(c["valid_until"], expiry_cap(c["regime"], c["valid_from"])),
+                    valid_until_requested=c["valid_until"],
+                    source="seed",
                     recorded_at=recorded,
                 )
             )
@@ -49,6 +70,7 @@ def seed_registry(engine: Engine, population: Population) -> int:
                     id=row_id,
                     child_cpr=o["child_cpr"],
                     person_cpr=o["given_by"],
+                    person_capacity=_as(population.children[o["child_cpr"]].record, o["given_by"]),
                     categories=o["categories"],
                     recorded_at=recorded,
                 )
@@ -62,6 +84,11 @@ def seed_registry(engine: Engine, population: Population) -> int:
                 BlockRow(
                     id=row_id,
                     child_cpr=b["child_cpr"],
+                    given_by_cpr=_decider(population, b["child_cpr"]),
+                    given_by_capacity=_as(
+                        population.children[b["child_cpr"]].record,
+                        _decider(population, b["child_cpr"]),
+                    ),
                     target_kind=b["target_kind"],
                     target_id=b["target_id"],
                     categories=b["categories"],
