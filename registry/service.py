@@ -175,6 +175,22 @@ def _event(
     )
 
 
+def _in_recording_order(session: Session, cpr: str, rows: list[Any]) -> list[Any]:
+    """Rows in the order they were recorded (the event table's sequence breaks
+    ties between rows recorded in the same instant)."""
+    order = {
+        entry_id: n
+        for n, entry_id in enumerate(
+            session.exec(
+                select(EventRow.entry_id)
+                .where(EventRow.child_cpr == cpr, EventRow.event == "recorded")
+                .order_by(col(EventRow.id))
+            ).all()
+        )
+    }
+    return sorted(rows, key=lambda r: (_required_utc(r.recorded_at), order.get(r.id, -1)))
+
+
 # --- consents -------------------------------------------------------------------
 
 
@@ -362,11 +378,11 @@ def _filter_consent(rows: list[ConsentPublic], status: ConsentStatus | None) -> 
 def list_consents(
     session: Session, child: ChildRecord, now: datetime, status: ConsentStatus | None = None
 ) -> list[ConsentPublic]:
-    rows = session.exec(
-        select(ConsentRow)
-        .where(ConsentRow.child_cpr == child.cpr)
-        .order_by(col(ConsentRow.recorded_at), col(ConsentRow.id))
-    ).all()
+    rows = _in_recording_order(
+        session,
+        child.cpr,
+        list(session.exec(select(ConsentRow).where(ConsentRow.child_cpr == child.cpr)).all()),
+    )
     return _filter_consent([_consent_public(r, child, now.date()) for r in rows], status)
 
 
@@ -460,11 +476,11 @@ def create_objection(
 
 
 def list_objections(session: Session, child: ChildRecord, now: datetime) -> list[ObjectionPublic]:
-    rows = session.exec(
-        select(ObjectionRow)
-        .where(ObjectionRow.child_cpr == child.cpr)
-        .order_by(col(ObjectionRow.recorded_at), col(ObjectionRow.id))
-    ).all()
+    rows = _in_recording_order(
+        session,
+        child.cpr,
+        list(session.exec(select(ObjectionRow).where(ObjectionRow.child_cpr == child.cpr)).all()),
+    )
     return [_objection_public(r, child, now.date()) for r in rows]
 
 
@@ -551,11 +567,11 @@ def create_block(
 
 
 def list_blocks(session: Session, child: ChildRecord, now: datetime) -> list[BlockPublic]:
-    rows = session.exec(
-        select(BlockRow)
-        .where(BlockRow.child_cpr == child.cpr)
-        .order_by(col(BlockRow.recorded_at), col(BlockRow.id))
-    ).all()
+    rows = _in_recording_order(
+        session,
+        child.cpr,
+        list(session.exec(select(BlockRow).where(BlockRow.child_cpr == child.cpr)).all()),
+    )
     return [_block_public(r, now.date()) for r in rows]
 
 
