@@ -225,11 +225,18 @@ def _regime(doc: dict[str, Any], problems: _Problems) -> str | None:
     regimes = [c for c in codings if c.get("system") == REGIME_SYSTEM]
     others = [c for c in codings if c.get("system") != REGIME_SYSTEM]
     for c in others:
-        if c.get("system") == V3_ACT_CODE and c.get("code") in ("OPTIN", "OPTOUT"):
+        if c.get("system") == V3_ACT_CODE and c.get("code") == "OPTOUT":
             problems.add(
                 "policyRule",
-                f"{_show(c)} names a consent model (opt-in/opt-out), not the paragraph the "
-                f"consent serves; this service needs one of: {known} ({REGIME_SYSTEM})",
+                f"{_show(c)} is an opt-out, a refusal: record it as an objection (/objections) "
+                "or a block (/blocks); a consent names the paragraph it serves, one of: "
+                f"{known} ({REGIME_SYSTEM})",
+            )
+        elif c.get("system") == V3_ACT_CODE and c.get("code") == "OPTIN":
+            problems.add(
+                "policyRule",
+                f"{_show(c)} names the opt-in consent model, not the paragraph the consent "
+                f"serves; this service needs one of: {known} ({REGIME_SYSTEM})",
             )
         else:
             problems.add(
@@ -338,10 +345,11 @@ def _provision(
         if key in provision:
             problems.add(f"provision.{key}", f"cannot be mapped: {why}")
     if provision.get("type") != "permit":
+        kind = provision.get("type")
         problems.add(
             "provision.type",
-            f"must be 'permit' (it is {provision.get('type')!r}); a refusal is recorded as an "
-            "objection (/objections) or a block (/blocks), not as a consent",
+            f"must be 'permit' (it is {'missing' if kind is None else repr(kind)}); a refusal "
+            "is recorded as an objection (/objections) or a block (/blocks), not as a consent",
         )
     period = provision.get("period") or {}
     if "start" in period:
