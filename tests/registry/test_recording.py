@@ -133,13 +133,18 @@ def test_a_newer_consent_from_the_same_giver_supersedes_the_older(client: TestCl
     cpr = YOUNG.record.cpr
     older = post(client, cpr, "consents", consent(given_on="2026-03-01"))
     other_recipient = post(
-        client, cpr, "consents", consent(recipient={"organisation_id": "851"}, given_on="2026-03-01")
+        client,
+        cpr,
+        "consents",
+        consent(recipient={"organisation_id": "851"}, given_on="2026-03-01"),
     )
     newer = post(
         client,
         cpr,
         "consents",
-        consent(categories=["psychiatry_appointments", "psychiatry_contacts"], given_on="2026-10-01"),
+        consent(
+            categories=["psychiatry_appointments", "psychiatry_contacts"], given_on="2026-10-01"
+        ),
     )
     by_id = {c["id"]: c for c in client.get(f"/v1/children/{cpr}/consents").json()}
     assert by_id[older["id"]]["status"] == "superseded"
@@ -219,7 +224,7 @@ def test_malformed_blocks_are_refused(
 def test_blocks_of_every_kind_are_recorded_listed_and_lifted(client: TestClient) -> None:
     cpr = SIXTEEN.record.cpr
     me = SIXTEEN.record.cpr
-    bodies = [
+    bodies: list[dict[str, Any]] = [
         {"target_kind": "professional", "target_id": "dr-nielsen"},
         {"target_kind": "organisation", "target_id": "851", "include_sub_units": True},
         {"target_kind": "source_organisation", "target_id": "bup-rn-aalborg-sengeafsnit"},
@@ -231,7 +236,8 @@ def test_blocks_of_every_kind_are_recorded_listed_and_lifted(client: TestClient)
     ]
     assert [b["status"] for b in created] == ["active"] * 4
     parent = client.post(
-        f"/v1/children/{cpr}/blocks", json={"given_by": MOTHER, **bodies[0], "valid_from": "2026-11-01"}
+        f"/v1/children/{cpr}/blocks",
+        json={"given_by": MOTHER, **bodies[0], "valid_from": "2026-11-01"},
     )
     refused(parent, "not-entitled", "given_by")
     lifted = client.post(
