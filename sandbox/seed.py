@@ -15,7 +15,7 @@ from sqlmodel import Session
 from policy.cpr import age_on
 from policy.facts import ChildRecord
 from registry.service import expiry_cap
-from registry.tables import BlockRow, ConsentRow, ObjectionRow
+from registry.tables import BlockRow, ConsentRow, EventRow, ObjectionRow
 from sandbox.population import Population
 
 
@@ -60,6 +60,7 @@ def seed_registry(engine: Engine, population: Population) -> int:
                     recorded_at=recorded,
                 )
             )
+            _recorded(session, c["child_cpr"], "consent", row_id, recorded, c["given_by"])
             added += 1
         for n, o in enumerate(population.objections):
             row_id = f"objection-seed-{n:04d}"
@@ -75,6 +76,7 @@ def seed_registry(engine: Engine, population: Population) -> int:
                     recorded_at=recorded,
                 )
             )
+            _recorded(session, o["child_cpr"], "objection", row_id, recorded, o["given_by"])
             added += 1
         for n, b in enumerate(population.blocks):
             row_id = f"block-seed-{n:04d}"
@@ -96,6 +98,22 @@ def seed_registry(engine: Engine, population: Population) -> int:
                     recorded_at=recorded,
                 )
             )
+            decider = _decider(population, b["child_cpr"])
+            _recorded(session, b["child_cpr"], "block", row_id, recorded, decider)
             added += 1
         session.commit()
     return added
+
+
+def _recorded(session: Session, cpr: str, kind: str, entry_id: str, at: datetime, by: str) -> None:
+    session.add(
+        EventRow(
+            child_cpr=cpr,
+            entry_kind=kind,
+            entry_id=entry_id,
+            event="recorded",
+            at=at,
+            by_cpr=by,
+            detail={"source": "seed"},
+        )
+    )
