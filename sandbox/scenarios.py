@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.facts import ChildRecord
 from sandbox.population import Case, Child, Population
@@ -109,6 +109,13 @@ class Expectation(_Strict):
     )
 
 
+class RefusalSpec(_Strict):
+    """The decision request itself must be refused (problem+json), before any decision."""
+
+    type: str = Field(description="problem type, e.g. invalid-request")
+    field: str = Field(description="the field the refusal names, e.g. context.override.reason")
+
+
 class StepSpec(_Strict):
     """Something that happens after the first decision, then a new decision."""
 
@@ -137,8 +144,17 @@ class Scenario(_Strict):
     blocks: list[BlockSpec] = Field(default_factory=list)
     override: OverrideSpec | None = None
     ask: list[str]
-    expect: dict[str, Expectation]
+    expect: dict[str, Expectation] = Field(default_factory=dict)
+    refused_request: RefusalSpec | None = None
     then: list[StepSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> Scenario:
+        if bool(self.expect) == (self.refused_request is not None):
+            raise ValueError("give either expect (per category) or refused_request")
+        if self.refused_request is not None and self.then:
+            raise ValueError("a refused request has no later steps")
+        return self
 
     def cpr(self, person: str) -> str:
         """A stable synthetic CPR number for a person named in the scenario."""
