@@ -327,9 +327,18 @@ _relation_failures(r) := [] if {
 	"relation": r.relation,
 }]
 
+# Routes for the asked categories whose requirements are all met, ordered by
+# rule id so that both engines pick the same one when several apply.
 _met := [r | some r in _sorted_routes; count(_failures(r)) == 0]
 
-_sorted_routes := [r | some id in sort({r.rule_id | some r in routes.route}); some r in routes.route; r.rule_id == id]
+_asked := {c | some c in input.resource.categories}
+
+_asked_routes contains r if {
+	some r in routes.route
+	r.category in _asked
+}
+
+_sorted_routes := [r | some id in sort({r.rule_id | some r in _asked_routes}); some r in _asked_routes; r.rule_id == id]
 
 _permit_route(category) := [r | some r in _met; r.category == category][0]
 
