@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -534,9 +535,25 @@ def _block_public(row: BlockRow, today: date) -> BlockPublic:
 
 
 def create_block(
-    session: Session, child: ChildRecord, body: BlockCreate, now: datetime
+    session: Session,
+    child: ChildRecord,
+    body: BlockCreate,
+    now: datetime,
+    known_organisations: Collection[str] | None = None,
 ) -> BlockPublic:
+    """Record a block. With the organisation register at hand, a block on an
+    organisation it does not know is refused: it would hide nothing."""
     giver_capacity = capacity(child, body.given_by, now.date())
+    if (
+        known_organisations is not None
+        and body.target_kind in ("organisation", "source_organisation")
+        and body.target_id not in known_organisations
+    ):
+        raise InvalidRequest(
+            f"no organisation {body.target_id!r} in the organisation register; a block on "
+            "it would hide nothing",
+            field="target_id",
+        )
     row = BlockRow(
         id=f"block-{uuid.uuid4()}",
         child_cpr=child.cpr,

@@ -10,6 +10,7 @@ from fastapi import status as http
 from fastapi.responses import JSONResponse
 
 from api.deps import ChildDep, ServicesDep, SessionDep
+from facts.local import LocalFacts
 from registry import fhir, service
 from registry.models import (
     BlockCreate,
@@ -137,8 +138,10 @@ def withdraw_objection(
 def create_block(
     body: BlockCreate, child: ChildDep, session: SessionDep, services: ServicesDep
 ) -> BlockPublic:
-    """Record a block in the style of Min spærring (see BlockCreate.target_kind)."""
-    return service.create_block(session, child, body, services.clock())
+    """Record a block in the style of Min spærring (see BlockCreate.target_kind).
+    A block on an organisation the organisation register does not know is refused."""
+    known = services.facts.organisations if isinstance(services.facts, LocalFacts) else None
+    return service.create_block(session, child, body, services.clock(), known)
 
 
 @router.get("/blocks", operation_id="listBlocks")

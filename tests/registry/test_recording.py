@@ -201,6 +201,14 @@ def test_an_objection_from_someone_not_entitled_is_refused(client: TestClient) -
         ({"target_kind": "professional", "valid_from": "2026-11-01"}, "needs target_id"),
         (
             {
+                "target_kind": "source_organisation",
+                "target_id": "bup-rn-aalborg-typo",
+                "valid_from": "2026-11-01",
+            },
+            "would hide nothing",
+        ),
+        (
+            {
                 "target_kind": "professional",
                 "target_id": "dr-x",
                 "include_sub_units": True,
@@ -209,7 +217,12 @@ def test_an_objection_from_someone_not_entitled_is_refused(client: TestClient) -
             "organisation blocks only",
         ),
     ],
-    ids=["period-without-end", "professional-without-target", "sub-units-of-a-person"],
+    ids=[
+        "period-without-end",
+        "professional-without-target",
+        "unknown-organisation",
+        "sub-units-of-a-person",
+    ],
 )
 def test_malformed_blocks_are_refused(
     client: TestClient, body: dict[str, Any], message: str
