@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from policy.errors import HoiError
+from policy.errors import HoiError, Unmappable
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "https://hoi-policy.example/problems/"
@@ -30,7 +30,9 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 async def _hoi_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HoiError)
-    extra = {"field": exc.field} if exc.field else {}
+    extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+    if isinstance(exc, Unmappable):
+        extra["errors"] = exc.errors
     return problem(exc.status, exc.title, exc.detail, exc.type_slug, **extra)
 
 

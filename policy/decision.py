@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from policy.catalogue import catalogue
 from policy.cpr import Cpr
@@ -67,8 +67,11 @@ class Resource(_Inbound):
 
 
 class Override(_Inbound):
+    """A health professional's request to set a citizen's block aside (værdispring).
+    The weighty reason is mandatory: blank or a few characters is refused."""
+
     grounds: Literal["citizen_consents", "citizen_unreachable"]
-    reason: Annotated[str, Field(min_length=10, max_length=1000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
 
 
 class Context(_Inbound):
