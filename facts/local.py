@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from facts.organisations import sub_units, with_sub_units
 from policy.facts import ChildRecord, RegistryState, Relation
 from sandbox.pilot import Organisation
 from sandbox.population import Population
@@ -28,27 +29,11 @@ class LocalFacts:
 
     async def registry(self, cpr: str) -> RegistryState:
         state = await asyncio.to_thread(self.read_registry, cpr)
-        for block in state.blocks:
-            if block.target.include_sub_units and block.target.id:
-                block.target.sub_units = self.sub_units(block.target.id)
-        return state
+        return with_sub_units(state, self.organisations)
 
     def sub_units(self, organisation_id: str) -> list[str]:
         """Every unit below the organisation in the organisation register."""
-        found: list[str] = []
-        pending = (
-            list(self.organisations[organisation_id].units)
-            if (organisation_id in self.organisations)
-            else []
-        )
-        while pending:
-            unit = pending.pop(0)
-            if unit in found:
-                continue
-            found.append(unit)
-            org = self.organisations.get(unit)
-            pending.extend(org.units if org else ())
-        return sorted(found)
+        return sub_units(self.organisations, organisation_id)
 
     async def part_of(self, organisation_id: str) -> list[str]:
         org = self.organisations.get(organisation_id)

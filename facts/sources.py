@@ -14,6 +14,7 @@ from broker.adapters.cpr import read_person
 from broker.adapters.relations import read_relation_evidence
 from broker.client import SourceClient, SourceError
 from facts.grading import grade_relations
+from facts.organisations import with_sub_units
 from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
 from sandbox.pilot import Organisation
 
@@ -46,7 +47,8 @@ class SourceFacts:
         return grade_relations(organisation_id, child, evidence, self.clock().date())
 
     async def registry(self, cpr: str) -> RegistryState:
-        return await asyncio.to_thread(self.read_registry, cpr)
+        state = await asyncio.to_thread(self.read_registry, cpr)
+        return with_sub_units(state, self.organisations)
 
     async def part_of(self, organisation_id: str) -> list[str]:
         org = self.organisations.get(organisation_id)

@@ -16,8 +16,9 @@ from broker.disclosure import Disclosure
 from broker.registry import load_registry
 from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
 from sandbox.pilot import organisations
+from sandbox.population import population
 from sandbox.server import SandboxServer
-from tests.broker.conftest import ALMA, CASEWORKER, OverviewApp, overview, services_of
+from tests.broker.conftest import ALMA, CASEWORKER, DAY, OverviewApp, overview, services_of
 
 
 class Recorder:
@@ -176,3 +177,28 @@ async def test_records_of_excluded_organisations_and_their_units_are_dropped(
     records = result.data["psychiatry_appointments"].records
     assert bool(records) is shown
     assert all(set(r) == {"date", "department"} for r in records)
+
+
+def test_a_block_on_a_source_department_drops_its_records_from_the_overview(
+    service: OverviewApp,
+) -> None:
+    client = service()
+    before = overview(client, ALMA, CASEWORKER)
+    assert before["data"]["psychiatry_appointments"]["records"]
+    mother = population(DAY).children[ALMA].record.custody_holders[0]
+    block = {
+        "given_by": mother,
+        "target_kind": "source_organisation",
+        "target_id": "bup-rn",  # the whole psychiatry region, with its departments
+        "include_sub_units": True,
+        "categories": ["psychiatry_appointments"],
+        "valid_from": "2026-11-01",
+    }
+    created = client.post(f"/v1/children/{ALMA}/blocks", json=block)
+    assert created.status_code == 201, created.text
+
+    after = overview(client, ALMA, CASEWORKER)
+
+    appointments = after["data"]["psychiatry_appointments"]  # still permitted ...
+    assert appointments["records"] == []  # ... but nothing from the blocked source leaves
+    assert after["data"]["psychiatry_contacts"] == before["data"]["psychiatry_contacts"]

@@ -34,6 +34,7 @@ from engine.embedded import EmbeddedEngine
 from engine.inputs import build_input
 from engine.pdp import parse_result
 from engine.sources import PolicySources
+from facts.organisations import with_sub_units
 from policy.catalogue import catalogue
 from policy.decision import Decision, DecisionRequest, ReliedOn
 from policy.facts import (
@@ -152,10 +153,11 @@ def _registry(
                 id=f"full-{n}",
                 regime=regime,
                 giver=giver,
+                capacity="child" if giver == CHILD else "custody_holder",
                 categories=rng.sample(CATEGORIES, rng.randint(3, len(CATEGORIES))),
                 recipient=recipient,
                 form="written",
-                valid_from=TODAY - timedelta(days=rng.randint(0, 30)),
+                given_on=TODAY - timedelta(days=rng.randint(0, 30)),
                 valid_until=TODAY + timedelta(days=rng.randint(0, 300)),
             )
             for n, giver in enumerate(deciders)
@@ -166,11 +168,12 @@ def _registry(
             ConsentFact(
                 id=f"c{n}",
                 regime=rng.choice(list(CATALOGUE.regimes)),
-                giver=rng.choice(people),
+                giver=(giver := rng.choice(people)),
+                capacity="child" if giver == CHILD else "custody_holder",
                 categories=_categories(rng, at_least=1),
                 recipient=rng.choice(RECIPIENTS),
                 form=rng.choice(["written", "oral"]),
-                valid_from=start,
+                given_on=start,
                 valid_until=start + timedelta(days=rng.randint(0, 500)),
                 revoked_at=rng.choice([None, None, "2026-11-01T00:00:00Z"]),
             )
@@ -182,18 +185,32 @@ def _registry(
     blocks = [
         BlockFact(
             id=f"b{n}",
-            target=BlockTarget(
-                kind=rng.choice(["professional", "organisation"]),
-                id=rng.choice(["requester", *(o for _, o in REQUESTERS)]),
-                include_sub_units=rng.random() < 0.5,
-            ),
+            target=_block_target(rng),
             categories=_categories(rng),
             valid_from=_day(rng),
             valid_until=rng.choice([None, _day(rng)]),
         )
         for n in range(rng.choice([0, 0, 1, 2]))
     ]
-    return RegistryState(consents=consents, objections=objections, blocks=blocks)
+    return with_sub_units(
+        RegistryState(consents=consents, objections=objections, blocks=blocks), ORGS
+    )
+
+
+def _block_target(rng: random.Random) -> BlockTarget:
+    kind = rng.choice(["professional", "organisation", "source_organisation", "period"])
+    if kind == "period":
+        return BlockTarget(kind="period")
+    if kind == "source_organisation":  # withholds records from an origin, for everyone
+        origin = rng.choice([o for o in ORIGINS if o is not None])
+        return BlockTarget(
+            kind="source_organisation", id=origin, include_sub_units=rng.random() < 0.5
+        )
+    return BlockTarget(
+        kind=kind,
+        id=rng.choice(["requester", *(o for _, o in REQUESTERS)]),
+        include_sub_units=rng.random() < 0.5,
+    )
 
 
 def _relations(rng: random.Random, requester: str) -> list[Relation]:
@@ -312,9 +329,11 @@ def _decide(case: dict[str, Any]) -> Decision:
     )
     categories = parse_result(ENGINE.evaluate_sync(document), request.resource.categories)
     for outcome in categories.values():
-        # the registry's blocks will fill this from Rego; until then, draw it
+        # the policy fills this from source-organisation blocks; add drawn ones too
         if outcome.decision == "permit":
-            outcome.exclude_organisations = list(case["exclude"])
+            outcome.exclude_organisations = sorted(
+                set(outcome.exclude_organisations) | set(case["exclude"])
+            )
     return Decision(
         decision_id="property",
         decided_at=datetime(2026, 11, 26, 10, tzinfo=UTC),
