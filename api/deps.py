@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from api.authn import CALLER_KEY, authenticate
 from api.services import Services
 from engine.pdp import DecisionPoint
+from policy.caller import Caller
 from policy.cpr import Cpr
-from policy.errors import NotFound
+from policy.errors import Forbidden, NotFound
 from policy.facts import ChildRecord
 
 
@@ -46,3 +49,68 @@ async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
 
 
 ChildDep = Annotated[ChildRecord, Depends(get_child)]
+
+
+_bearer = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="A JWT access token from the identity provider (in development: `hoi token`).",
+    auto_error=False,
+)
+
+
+async def get_caller(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The verified caller. The edge middleware has normally checked the token
+    already; if a route was somehow reached without it, check here."""
+    caller = getattr(request.state, CALLER_KEY, None)
+    if isinstance(caller, Caller):
+        return caller
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
+    return await authenticate(services.verifier, header)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+"""Who calls, with both identities when a system acts for a professional."""
+
+
+def get_professional(caller: CurrentCaller) -> Caller:
+    if not caller.is_professional:
+        raise Forbidden(
+            f"a {caller.kind} caller cannot do this; only a professional "
+            "(directly or through a system acting for one) can"
+        )
+    return caller
+
+
+ProfessionalCaller = Annotated[Caller, Depends(get_professional)]
+
+
+def get_registry_writer(caller: CurrentCaller) -> Caller:
+    """Who may record or revoke consents, objections and blocks: a professional
+    in a catalogue role at a kind of organisation that role exists at (they record
+    what the family gave them). Citizens cannot yet record their own."""
+    if not caller.has_catalogue_role:
+        raise Forbidden(
+            "only a professional in a known role records consents, objections and blocks"
+        )
+    return caller
+
+
+RegistryWriter = Annotated[Caller, Depends(get_registry_writer)]
+
+
+def get_registry_reader(caller: CurrentCaller, child: ChildDep) -> Caller:
+    """Who may read a child's consents, objections and blocks: professionals in a
+    catalogue role, auditors, the young person, and the child's custody holders."""
+    if caller.has_catalogue_role or caller.kind == "auditor":
+        return caller
+    if caller.kind == "citizen" and caller.cpr in (child.cpr, *child.custody_holders):
+        return caller
+    raise Forbidden("this caller may not read this child's consents, objections and blocks")
+
+
+RegistryReader = Annotated[Caller, Depends(get_registry_reader)]

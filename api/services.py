@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.settings import Settings
+from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key_set
+from auth.tokens import TokenVerifier
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
@@ -39,10 +42,14 @@ class Services:
     pdp: DecisionPoint
     clock: Callable[[], datetime]
     population: Population
+    verifier: TokenVerifier
     _opa_server: OpaServer | None = field(default=None, repr=False)
+    _http: httpx.AsyncClient | None = field(default=None, repr=False)
 
     async def aclose(self) -> None:
         await self.engine.aclose()
+        if self._http is not None:
+            await self._http.aclose()
         if self._opa_server is not None:
             self._opa_server.stop()
         self.db.dispose()
@@ -65,6 +72,27 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
     return OpaEngine(url, sources.revision(), timeout=settings.decision_timeout_s), server
 
 
+def make_key_source(settings: Settings) -> tuple[KeySource, httpx.AsyncClient | None]:
+    """The keys tokens are checked against. Production never trusts a development key."""
+    allow_dev = settings.environment != "production"
+    if settings.auth_jwks_url is not None:
+        client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False)
+        source = RemoteJwks(
+            settings.auth_jwks_url, client, allow_dev=allow_dev, ttl_s=settings.auth_jwks_cache_s
+        )
+        return source, client
+    if settings.auth_jwks_file is not None:
+        static = StaticKeys.from_file(settings.auth_jwks_file, allow_dev=allow_dev)
+        if not allow_dev and settings.resolved_dev_key_file.exists():
+            dev = {k.thumbprint() for k in dev_key_set(settings.resolved_dev_key_file)}
+            if any(k.thumbprint() in dev for k in static.keys):
+                raise KeyConfigError("the JWKS file holds this machine's development key")
+        return static, None
+    if not allow_dev:  # the settings validator refuses this first; never rely on one check
+        raise KeyConfigError("production refuses the development signing key")
+    return StaticKeys(dev_key_set(settings.resolved_dev_key_file)), None
+
+
 def build_services(
     settings: Settings,
     *,
@@ -74,6 +102,7 @@ def build_services(
 ) -> Services:
     """Wire the service. Tests pass their own population, clock or engine."""
     clock = clock or utc_now
+    keys, http = make_key_source(settings)  # first: unsafe keys stop us before anything opens
     db = make_engine(settings.resolved_database_url)
     create_schema(db)
     reference: date = settings.demo_reference_date or clock().date()
@@ -92,6 +121,14 @@ def build_services(
     pdp = DecisionPoint(
         engine=engine, facts=facts, timeout=settings.decision_timeout_s, clock=clock
     )
+    verifier = TokenVerifier(
+        keys=keys,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        algorithms=tuple(settings.auth_algorithms),
+        leeway_s=settings.auth_leeway_s,
+        clock=utc_now,  # tokens live in real time, even when tests fix the decision clock
+    )
     return Services(
         settings=settings,
         db=db,
@@ -100,5 +137,7 @@ def build_services(
         pdp=pdp,
         clock=clock,
         population=pop,
+        verifier=verifier,
         _opa_server=server,
+        _http=http,
     )

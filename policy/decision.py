@@ -69,11 +69,32 @@ class Context(_Inbound):
     override: Override | None = None
 
 
-class DecisionRequest(_Inbound):
-    subject: Subject
+class _Question(_Inbound):
     action: Action = "view"
     resource: Resource
     context: Context
+
+
+class DecisionRequest(_Question):
+    """A complete question to the PDP: the subject is known."""
+
+    subject: Subject
+
+
+class DecisionRequestBody(_Question):
+    """What a caller of the API sends. The subject comes from the bearer token;
+    a subject in the body must match the token's, or be left out."""
+
+    subject: Subject | None = Field(
+        default=None,
+        description="Optional: the token's subject is used. If given, it must match the "
+        "token (a mismatch is refused with 403).",
+    )
+
+    def for_subject(self, subject: Subject) -> DecisionRequest:
+        return DecisionRequest(
+            subject=subject, action=self.action, resource=self.resource, context=self.context
+        )
 
 
 class MissingPerson(BaseModel):

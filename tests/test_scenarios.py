@@ -8,27 +8,38 @@ from typing import Any
 import pytest
 
 from sandbox.scenarios import Scenario, load_scenarios
-from tests.conftest import ENGINES, AppFactory
+from tests.conftest import DEFAULT_SUBJECT, ENGINES, AppFactory, auth_headers
 
 SCENARIOS = load_scenarios()
 
 
 def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> dict[str, Any]:
-    client = make_client(engine, population=scenario.population(), day=scenario.date)
+    body = scenario.decision_body()
+    # The client's token is the scenario's requester; a caseworker records the facts.
+    client = make_client(
+        engine, population=scenario.population(), day=scenario.date, subject=body["subject"]
+    )
+    registrar = auth_headers(DEFAULT_SUBJECT)
     cpr = scenario.cpr("child")
     for spec in scenario.consents:
-        created = client.post(f"/v1/children/{cpr}/consents", json=scenario.consent_body(spec))
+        created = client.post(
+            f"/v1/children/{cpr}/consents", json=scenario.consent_body(spec), headers=registrar
+        )
         assert created.status_code == 201, created.text
         if spec.revoked:
-            revoked = client.post(f"/v1/children/{cpr}/consents/{created.json()['id']}/revoke")
+            revoked = client.post(
+                f"/v1/children/{cpr}/consents/{created.json()['id']}/revoke", headers=registrar
+            )
             assert revoked.status_code == 200, revoked.text
     for objection in scenario.objections:
-        body = {"given_by": scenario.cpr(objection.given_by), "categories": objection.categories}
-        assert client.post(f"/v1/children/{cpr}/objections", json=body).status_code == 201
+        entry = {"given_by": scenario.cpr(objection.given_by), "categories": objection.categories}
+        created = client.post(f"/v1/children/{cpr}/objections", json=entry, headers=registrar)
+        assert created.status_code == 201, created.text
     for block in scenario.blocks:
-        body = block.model_dump(mode="json")
-        assert client.post(f"/v1/children/{cpr}/blocks", json=body).status_code == 201
-    response = client.post("/v1/decisions", json=scenario.decision_body())
+        entry = block.model_dump(mode="json")
+        created = client.post(f"/v1/children/{cpr}/blocks", json=entry, headers=registrar)
+        assert created.status_code == 201, created.text
+    response = client.post("/v1/decisions", json=body)
     assert response.status_code == 200, response.text
     decision: dict[str, Any] = response.json()
     assert decision["engine"] == engine
