@@ -21,6 +21,7 @@ drafts' schemas.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -122,7 +123,7 @@ class DecisionDetail(BaseModel):
     """Everything the PEP needs to enforce and explain the decision."""
 
     decision_id: str
-    decided_at: str
+    decided_at: datetime
     engine: str
     policy_revision: str
     categories: dict[str, CategoryOutcome]
@@ -274,7 +275,7 @@ def evaluation_response(decision: Decision) -> EvaluationResponse:
     )
     detail = DecisionDetail(
         decision_id=decision.decision_id,
-        decided_at=decision.decided_at.isoformat(),
+        decided_at=decision.decided_at,
         engine=decision.engine,
         policy_revision=decision.policy_revision,
         categories=categories,

@@ -59,7 +59,7 @@ DEFAULT_SUBJECT: dict[str, Any] = {
 
 
 @lru_cache(maxsize=1)
-def test_key_file() -> Path:
+def signing_key_file() -> Path:
     """One development signing key for the whole test session; every app trusts it."""
     folder = Path(tempfile.mkdtemp(prefix="hoi-test-key-"))
     atexit.register(shutil.rmtree, folder, True)
@@ -85,7 +85,7 @@ def token_for(
         "actor": act,
     }
     claims.update(options)
-    return mint(dev_signing_key(test_key_file()), **claims)
+    return mint(dev_signing_key(signing_key_file()), **claims)
 
 
 def auth_headers(
@@ -132,7 +132,7 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
             "engine": engine,
             "var_dir": tmp_path / f"var-{len(clients)}",
             "seed_demo_data": population is None,
-            "dev_key_file": test_key_file(),
+            "dev_key_file": signing_key_file(),
             **overrides,
         }
         if engine == "opa":
