@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from api import examples
 from api.authn import CALLER_KEY, authenticate
 from api.services import Services
 from engine.pdp import DecisionPoint
@@ -41,7 +42,9 @@ def get_pdp(services: ServicesDep) -> DecisionPoint:
 DecisionPointDep = Annotated[DecisionPoint, Depends(get_pdp)]
 
 
-async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
+async def get_child(
+    cpr: Annotated[Cpr, Path(openapi_examples=examples.CHILD)], services: ServicesDep
+) -> ChildRecord:
     child = await services.facts.child(cpr)
     if child is None:
         raise NotFound("the CPR register has no child with this number", field="cpr")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from policy.catalogue import catalogue
 from policy.cpr import Cpr
@@ -26,8 +29,25 @@ def _known_purpose(value: str) -> str:
     return value
 
 
-Category = Annotated[str, AfterValidator(_known_category)]
-Purpose = Annotated[str, AfterValidator(_known_purpose)]
+class _EnumFrom:
+    """Documents the names the catalogue knows as a JSON Schema enum, read when the
+    schema is generated (so OpenAPI, and the fuzzer, show the real choices)."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]) -> None:
+        self.names = names
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = sorted(self.names())
+        return schema
+
+
+Category = Annotated[
+    str, AfterValidator(_known_category), _EnumFrom(lambda: catalogue().categories)
+]
+Purpose = Annotated[str, AfterValidator(_known_purpose), _EnumFrom(lambda: catalogue().purposes)]
 OrganisationType = Literal["municipality", "gp_clinic", "region_psychiatry"]
 Action = Literal["view"]
 

@@ -6,8 +6,9 @@ import asyncio
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 
+from api import examples
 from api.authzen import (
     AuthZenConfiguration,
     EvaluationItem,
@@ -58,7 +59,7 @@ def _echo(response: Response, request_id: str | None) -> None:
     responses=problem_responses(*WITH_BODY),
 )
 async def evaluation(
-    body: EvaluationRequest,
+    body: Annotated[EvaluationRequest, Body(openapi_examples=examples.EVALUATION)],
     caller: ProfessionalCaller,
     pdp: DecisionPointDep,
     response: Response,
@@ -116,7 +117,7 @@ async def _answer(pdp: DecisionPoint, asked: Asked) -> EvaluationResponse:
     responses=problem_responses(*WITH_BODY),
 )
 async def evaluations(
-    body: EvaluationsRequest,
+    body: Annotated[EvaluationsRequest, Body(openapi_examples=examples.EVALUATIONS)],
     caller: ProfessionalCaller,
     services: ServicesDep,
     response: Response,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
+from api import examples
 from api.deps import DecisionPointDep, ProfessionalCaller
 from api.errors import WITH_BODY, problem_responses
 from engine.pdp import DecisionPoint
@@ -24,7 +26,9 @@ CLOCK_SKEW = timedelta(minutes=5)
     responses=problem_responses(*WITH_BODY),
 )
 async def create_decision(
-    body: DecisionRequestBody, caller: ProfessionalCaller, pdp: DecisionPointDep
+    body: Annotated[DecisionRequestBody, Body(openapi_examples=examples.DECISION)],
+    caller: ProfessionalCaller,
+    pdp: DecisionPointDep,
 ) -> Decision:
     """May this person see these categories about this child, for this purpose?
 

@@ -75,7 +75,7 @@ def test_a_request_without_a_token_is_refused_with_a_bearer_challenge(
 def test_a_forged_token_is_refused(anonymous: TestClient) -> None:
     """Signed by someone else's key that claims the trusted key's id."""
     trusted = dev_signing_key(signing_key_file())
-    forger = ECKey.generate_key("P-256", parameters={"kid": trusted.kid})
+    forger = ECKey.generate_key("P-256", parameters={"kid": trusted.kid or ""})
     token = jwt.encode(
         {"alg": "ES256", "kid": trusted.kid},
         jwt.decode(token_for(), trusted).claims,

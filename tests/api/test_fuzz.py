@@ -1,0 +1,115 @@
+"""Property-based fuzzing of the whole API from its own OpenAPI schema (schemathesis).
+
+For every operation, schemathesis generates requests from the schema and checks
+each answer: no 5xx, the status is one the schema declares, the content type and
+body match the schema, declared headers are there, and (`ignored_auth`) an
+operation that declares bearer auth answers 401 when the token is removed or
+replaced by a made-up one. Bounded: FUZZ_EXAMPLES per operation, no deadline
+(timings are not asserted in tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.app import create_app
+from api.authn import PUBLIC_PATHS
+from api.settings import Settings
+from tests.conftest import auth_headers, signing_key_file
+
+FUZZ_EXAMPLES = int(os.environ.get("HOI_FUZZ_EXAMPLES", "40"))
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    folder = tmp_path_factory.mktemp("fuzz")
+    app = create_app(Settings(environment="test", var_dir=folder, dev_key_file=signing_key_file()))
+    with TestClient(app):  # runs the lifespan; schemathesis then calls the same app
+        yield app
+
+
+def started(app: FastAPI) -> ASGIApp:
+    """The app, already started, with lifespan events acknowledged and ignored.
+
+    schemathesis' ASGI transport opens a new test client (and so a new lifespan)
+    for every request; this keeps the one service the fixture started."""
+
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed_app: FastAPI) -> Any:
+    # FastAPI writes OpenAPI 3.1; schemathesis 3.x supports it behind this switch.
+    schemathesis.experimental.OPEN_API_3_1.enable()
+    return schemathesis.from_dict(fuzzed_app.openapi(), app=started(fuzzed_app))
+
+
+schema = schemathesis.from_pytest_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_operation_answers_as_its_schema_says(case: Any) -> None:
+    headers = auth_headers()
+    response = case.call(headers=headers)
+    case.validate_response(response, headers=headers, transport_kwargs={"headers": headers})
+
+
+def _operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return [(path, method, op) for path, ops in paths.items() for method, op in ops.items()]
+
+
+def test_every_operation_but_the_public_ones_declares_bearer_auth(fuzzed_app: FastAPI) -> None:
+    for path, method, operation in _operations(fuzzed_app):
+        if path in PUBLIC_PATHS:
+            assert "security" not in operation, (method, path)
+        else:
+            assert operation.get("security") == [{"bearerAuth": []}], (method, path)
+            assert "401" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer not.a.token", "Bearer " + "e30." * 2 + "c2ln", "Basic YTpi"],
+    ids=["missing", "garbage", "unsigned", "basic"],
+)
+def test_every_protected_operation_refuses_a_missing_or_bad_token(
+    fuzzed_app: FastAPI, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    with TestClient(fuzzed_app) as client:
+        for path, method, _ in _operations(fuzzed_app):
+            if path in PUBLIC_PATHS:
+                continue
+            url = path.replace("{cpr}", "6809144615").replace("{consent_id}", "consent-1")
+            response = client.request(method.upper(), url, headers=headers, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"].startswith("Bearer")
