@@ -17,52 +17,50 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from starlette.types import ASGIApp, Receive, Scope, Send
+from schemathesis.transports import RequestsTransport
+from starlette_testclient import TestClient as ASGIClient
 
 from api.app import create_app
 from api.authn import PUBLIC_PATHS
 from api.settings import Settings
-from tests.conftest import auth_headers, signing_key_file
+from tests.conftest import AppFactory, auth_headers, signing_key_file
 
 FUZZ_EXAMPLES = int(os.environ.get("HOI_FUZZ_EXAMPLES", "40"))
 
 
+BASE_URL = "http://testserver"
+
+
+class OneClient(RequestsTransport):
+    """Sends every request (the checks' own too) through one started test client.
+
+    schemathesis' ASGI transport would open a client, and so a new event-loop
+    thread and a new lifespan, for every request."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def send(
+        self, case: Any, *, session: Any = None, base_url: str | None = None, **kwargs: Any
+    ) -> Any:
+        return super().send(case, session=self.client, base_url=base_url or BASE_URL, **kwargs)
+
+
 @pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     folder = tmp_path_factory.mktemp("fuzz")
-    app = create_app(Settings(environment="test", var_dir=folder, dev_key_file=signing_key_file()))
-    with TestClient(app):  # runs the lifespan; schemathesis then calls the same app
-        yield app
-
-
-def started(app: FastAPI) -> ASGIApp:
-    """The app, already started, with lifespan events acknowledged and ignored.
-
-    schemathesis' ASGI transport opens a new test client (and so a new lifespan)
-    for every request; this keeps the one service the fixture started."""
-
-    async def call(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await app(scope, receive, send)
-            return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    return call
+    return create_app(Settings(environment="test", var_dir=folder, dev_key_file=signing_key_file()))
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzzed_app: FastAPI) -> Any:
+def api_schema(fuzzed_app: FastAPI) -> Iterator[Any]:
     # FastAPI writes OpenAPI 3.1; schemathesis 3.x supports it behind this switch.
     schemathesis.experimental.OPEN_API_3_1.enable()
-    return schemathesis.from_dict(fuzzed_app.openapi(), app=started(fuzzed_app))
+    loaded = schemathesis.from_dict(fuzzed_app.openapi(), base_url=BASE_URL)
+    with ASGIClient(fuzzed_app, base_url=BASE_URL) as client:  # runs the lifespan once
+        loaded.transport = OneClient(client)
+        yield loaded
 
 
 schema = schemathesis.from_pytest_fixture("api_schema")
@@ -101,15 +99,15 @@ def test_every_operation_but_the_public_ones_declares_bearer_auth(fuzzed_app: Fa
     ids=["missing", "garbage", "unsigned", "basic"],
 )
 def test_every_protected_operation_refuses_a_missing_or_bad_token(
-    fuzzed_app: FastAPI, authorization: str | None
+    make_client: AppFactory, authorization: str | None
 ) -> None:
+    client = make_client(anonymous=True)
     headers = {"Authorization": authorization} if authorization else {}
-    with TestClient(fuzzed_app) as client:
-        for path, method, _ in _operations(fuzzed_app):
-            if path in PUBLIC_PATHS:
-                continue
-            url = path.replace("{cpr}", "6809144615").replace("{consent_id}", "consent-1")
-            response = client.request(method.upper(), url, headers=headers, json={})
-            assert response.status_code == 401, (method, path, response.text)
-            assert response.headers["content-type"] == "application/problem+json"
-            assert response.headers["www-authenticate"].startswith("Bearer")
+    for path, method, _ in _operations(client.app):  # type: ignore[arg-type]
+        if path in PUBLIC_PATHS:
+            continue
+        url = path.replace("{cpr}", "6809144615").replace("{consent_id}", "consent-1")
+        response = client.request(method.upper(), url, headers=headers, json={})
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
