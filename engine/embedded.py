@@ -78,4 +78,8 @@ class EmbeddedEngine:
         return True
 
     async def aclose(self) -> None:
-        return None
+        # A regorus engine may only be dropped on the thread that made it. Drop this
+        # thread's now (the service closes on its event-loop thread, where it
+        # evaluates); left to the garbage collector, it could be dropped on any thread.
+        if hasattr(self._local, "engine"):
+            del self._local.engine
