@@ -20,6 +20,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(services: ServicesDep) -> JSONResponse:
     checks: dict[str, str] = {}
     checks["engine"] = "ok" if await services.engine.ready() else "not ready"
+    checks["token_keys"] = "ok" if await services.verifier.keys.ready() else "unavailable"
     try:
         with services.db.connect() as conn:
             conn.execute(text("SELECT 1"))
