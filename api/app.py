@@ -14,7 +14,7 @@ from api import errors
 from api.authn import RequireBearer
 from api.deps import get_caller
 from api.limits import BodySizeLimit, JsonBodiesOnly
-from api.routes import authzen, decisions, health, registry
+from api.routes import audit, authzen, decisions, health, policy, registry
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
@@ -52,11 +52,19 @@ def create_app(
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequireBearer)
-    # Public: no token (see api.authn.PUBLIC_PATHS).
+    # Public: no token (see api.authn.PUBLIC_PATHS). The policy router's handbook
+    # pages are public; its catalogue route declares the token itself.
     app.include_router(health.router)
     app.include_router(authzen.well_known)
+    app.include_router(policy.router)
     # Everything else needs a bearer token; declared here so OpenAPI says so too.
-    for router in (decisions.router, registry.router, authzen.router):
+    for router in (
+        decisions.router,
+        registry.router,
+        authzen.router,
+        audit.citizen_router,
+        audit.auditor_router,
+    ):
         app.include_router(
             router,
             dependencies=[Depends(get_caller)],

@@ -24,8 +24,15 @@ PUBLIC_PATHS = frozenset(
         "/redoc",
         "/openapi.json",
         "/.well-known/authzen-configuration",
+        "/policy",  # the lawyers' handbook (HTML): the policies and scenarios, no personal data
     }
 )
+PUBLIC_PREFIXES = ("/policy/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
 
 CALLER_KEY = "caller"
 
@@ -48,7 +55,7 @@ class RequireBearer:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
         verifier: TokenVerifier = scope["app"].state.services.verifier

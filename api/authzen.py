@@ -53,7 +53,7 @@ class AzSubject(_Inbound):
     properties: dict[str, Any] | None = Field(
         default=None,
         description="Optional `role`, `organisation` {type, id}, `health_professional`; "
-        "each one given must match the token.",
+        "each one given must match the token. A medical secretary adds `acting_for`.",
     )
 
 
@@ -186,7 +186,8 @@ def claimed_subject(subject: AzSubject, prefix: str = "subject") -> dict[str, An
             f'the subject type must be "{SUBJECT_TYPE}" (a professional)', field=f"{prefix}.type"
         )
     properties = subject.properties or {}
-    return {"id": subject.id, **{k: properties[k] for k in SUBJECT_FIELDS if k in properties}}
+    given = ("acting_for", *SUBJECT_FIELDS)
+    return {"id": subject.id, **{k: properties[k] for k in given if k in properties}}
 
 
 def to_resource(resource: AzResource, prefix: str = "resource") -> Resource:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from api import examples
 from api.authn import CALLER_KEY, authenticate
 from api.services import Services
+from audit.log import AuditLog
 from engine.pdp import DecisionPoint
 from policy.caller import Caller
 from policy.cpr import Cpr
@@ -117,3 +120,24 @@ def get_registry_reader(caller: CurrentCaller, child: ChildDep) -> Caller:
 
 
 RegistryReader = Annotated[Caller, Depends(get_registry_reader)]
+
+
+def get_audit(services: ServicesDep) -> AuditLog:
+    return services.audit
+
+
+AuditLogDep = Annotated[AuditLog, Depends(get_audit)]
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def trace_id(traceparent: Annotated[str | None, Header()] = None) -> str:
+    """The W3C trace id the caller sent in `traceparent`, or a new one."""
+    if traceparent is not None:
+        match = _TRACEPARENT.match(traceparent.strip().lower())
+        if match and match.group(1) != "0" * 32:
+            return match.group(1)
+    return uuid.uuid4().hex
+
+
+TraceIdDep = Annotated[str, Depends(trace_id)]

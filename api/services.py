@@ -11,6 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.settings import Settings
+from audit.calls import RecordingFacts
+from audit.chain import Signer
+from audit.log import AuditLog
 from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key_set
 from auth.tokens import TokenVerifier
 from engine.base import PolicyEngine
@@ -19,12 +22,14 @@ from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
 from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
 from facts.local import LocalFacts
+from handbook.cache import HandbookCache
 from policy.errors import Unavailable
 from policy.facts import RegistryState
+from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from registry.db import create_schema, make_engine
 from registry.service import registry_state
-from sandbox.pilot import organisations
+from sandbox.pilot import Organisation, organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
 
@@ -43,10 +48,19 @@ class Services:
     clock: Callable[[], datetime]
     population: Population
     verifier: TokenVerifier
+    legal: LegalCatalogue
+    handbook: HandbookCache
+    audit: AuditLog
+    organisations: dict[str, Organisation]
     _opa_server: OpaServer | None = field(default=None, repr=False)
     _http: httpx.AsyncClient | None = field(default=None, repr=False)
 
+    def organisation_name(self, organisation_id: str) -> str | None:
+        org = self.organisations.get(organisation_id)
+        return org.name if org else None
+
     async def aclose(self) -> None:
+        await self.audit.aclose()
         await self.engine.aclose()
         if self._http is not None:
             await self._http.aclose()
@@ -114,12 +128,18 @@ def build_services(
         with Session(db) as session:
             return registry_state(session, cpr)
 
-    facts = LocalFacts(pop, read_registry, organisations())
+    orgs = organisations()
+    facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     server: OpaServer | None = None
     if engine is None:
         engine, server = make_policy_engine(settings)
+    legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
     pdp = DecisionPoint(
-        engine=engine, facts=facts, timeout=settings.decision_timeout_s, clock=clock
+        engine=engine,
+        facts=facts,
+        citations=legal,
+        timeout=settings.decision_timeout_s,
+        clock=clock,
     )
     verifier = TokenVerifier(
         keys=keys,
@@ -138,6 +158,15 @@ def build_services(
         clock=clock,
         population=pop,
         verifier=verifier,
+        legal=legal,
+        handbook=HandbookCache(engine, legal, lambda: clock().date()),
+        audit=AuditLog(
+            db,
+            Signer(settings.audit_key.get_secret_value()),
+            clock=clock,
+            max_batch=settings.audit_max_batch,
+        ),
+        organisations=orgs,
         _opa_server=server,
         _http=http,
     )

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from audit.chain import DEV_AUDIT_KEY
 
 DEV_ISSUER = "hoi-policy-dev"
 """The issuer of development tokens (`hoi token`); production refuses it."""
@@ -29,6 +31,14 @@ class Settings(BaseSettings):
     seed_demo_data: bool = True
     demo_reference_date: date | None = None
     """The day the synthetic population's events are laid around; unset: today."""
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    """Signs the audit chain's head and retention checkpoints (HMAC-SHA256)."""
+    audit_retention_years: int = Field(default=5, ge=1)
+    """Audit records older than this are purged by `hoi audit purge`."""
+    audit_log_shows_employee: bool = False
+    """Whether the citizen's access log names the employee (their id) who looked."""
+    audit_max_batch: int = Field(default=512, ge=1)
+    """The most audit records one group commit writes."""
 
     # Bearer tokens. With neither a JWKS file nor a JWKS URL, the service trusts the
     # development key in var_dir (made on first use by `hoi serve` or `hoi token`).
@@ -84,6 +94,12 @@ class Settings(BaseSettings):
                 raise ValueError("production refuses the development issuer: set HOI_AUTH_ISSUER")
             if self.auth_jwks_url is not None and not self.auth_jwks_url.startswith("https://"):
                 raise ValueError("production fetches HOI_AUTH_JWKS_URL over https only")
+            key = self.audit_key.get_secret_value()
+            if key == DEV_AUDIT_KEY or len(key) < 32:
+                raise ValueError(
+                    "production needs its own HOI_AUDIT_KEY of at least 32 characters; "
+                    "the development audit key is refused"
+                )
         return self
 
 

@@ -176,6 +176,12 @@ class OpaServer:
                 self._process.kill()
         self._process = None
 
+    def __enter__(self) -> OpaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     async def __aenter__(self) -> OpaServer:
         await asyncio.to_thread(self.start)
         return self

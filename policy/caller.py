@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from policy.catalogue import catalogue
-from policy.decision import Organisation, Subject
-from policy.errors import Forbidden
+from policy.decision import ActingFor, Organisation, Subject
+from policy.errors import Forbidden, InvalidRequest
 
 CallerKind = Literal["professional", "delegated", "citizen", "auditor", "system"]
 
@@ -127,4 +127,16 @@ class Caller(BaseModel):
                 "leave it out or send the token's own value",
                 field=f"subject.{field}",
             )
+        # Not an identity claim but part of the question (a medical secretary names the
+        # clinician she acts for); the policy judges it.
+        acting_for = claimed.acting_for if isinstance(claimed, Subject) else None
+        if not isinstance(claimed, Subject) and given.get("acting_for") is not None:
+            try:
+                acting_for = ActingFor.model_validate(given["acting_for"])
+            except ValidationError as exc:
+                raise InvalidRequest(
+                    f"subject.acting_for: {exc.errors()[0]['msg']}", field="subject.acting_for"
+                ) from exc
+        if acting_for is not None:
+            subject = subject.model_copy(update={"acting_for": acting_for})
         return subject

@@ -26,6 +26,10 @@ class RoleSpec(_Frozen):
     sector: Literal["municipal", "health"]
     organisation_types: tuple[str, ...]
     lookup: bool
+    purposes: tuple[str, ...] = ()
+    """The purposes the role works for; a route is open only for these."""
+    relation: Literal["open_case", "gp_consultation", "treatment_course"] | None = None
+    """The relation to the child the role's lookups need (see rego/hoi/relation)."""
 
 
 class CategorySpec(_Frozen):

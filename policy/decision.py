@@ -61,11 +61,24 @@ class Organisation(_Inbound):
     id: Identifier
 
 
+class ActingFor(_Inbound):
+    """The clinician a medical secretary looks up for (the secretary acts on their behalf)."""
+
+    id: Identifier
+    role: Annotated[str, Field(min_length=1, max_length=64)]
+    health_professional: bool = False
+
+
 class Subject(_Inbound):
     id: Identifier
     role: Annotated[str, Field(min_length=1, max_length=64)]
     organisation: Organisation
     health_professional: bool = False
+    acting_for: ActingFor | None = Field(
+        default=None,
+        description="Only for a medical secretary: the clinician in the same organisation on "
+        "whose behalf the lookup is made. Any other role that names one is denied.",
+    )
 
 
 class Resource(_Inbound):
@@ -140,6 +153,11 @@ class Reason(BaseModel):
     message: str
     missing: list[MissingPerson | str] | None = None
     citations: list[Citation] = Field(default_factory=list)
+    basis_review: Literal["approved", "draft", "unconfirmed", "unknown"] | None = Field(
+        default=None,
+        description="How sure we are of the law this reason rests on: the weakest review "
+        "status among its provisions. Anything but approved still needs a lawyer's sign-off.",
+    )
 
 
 class ReliedOn(BaseModel):

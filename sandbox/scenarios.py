@@ -35,12 +35,21 @@ class ChildSpec(_Strict):
     registered_gp: str | None = None
 
 
+class ActingForSpec(_Strict):
+    id: str
+    role: str
+    health_professional: bool = True
+
+
 class RequesterSpec(_Strict):
     id: str = "requester-1"
     role: str
     organisation: str
     organisation_type: str
     health_professional: bool = False
+    acting_for: ActingForSpec | None = Field(
+        default=None, description="for a medical secretary: the clinician looked up for"
+    )
 
 
 class RelationSpec(_Strict):
@@ -183,6 +192,11 @@ class Scenario(_Strict):
                     "id": self.requester.organisation,
                 },
                 "health_professional": self.requester.health_professional,
+                **(
+                    {"acting_for": self.requester.acting_for.model_dump()}
+                    if self.requester.acting_for
+                    else {}
+                ),
             },
             "action": "view",
             "resource": {"child_cpr": self.cpr("child"), "categories": self.ask},

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import json
+import logging
+import logging.config
 import os
 import shutil
 import tempfile
@@ -16,13 +19,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.logs import CPR_LIKE, logging_config
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import dev_signing_key
 from auth.tokens import mint
 from engine.opa import OpaServer, build_bundle, find_opa
 from engine.sources import PolicySources
 from policy.paths import REGO_DIR
-from sandbox.population import Population
+from sandbox.population import SURNAMES, Population
 
 IN_CI = os.environ.get("CI") == "true"
 ENGINES = ["embedded", "opa"]
@@ -101,6 +105,23 @@ def citizen_headers(cpr: str, person_id: str = "citizen-1") -> dict[str, str]:
 
 def auditor_headers(person_id: str = "auditor-1") -> dict[str, str]:
     return auth_headers({"id": person_id, "role": "auditor"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def application_logs_leak_nothing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every application log record of the whole run goes, as in production,
+    through the JSON formatter into one file; at the end the file must hold
+    only JSON lines, no CPR number and no person's name from the synthetic
+    population (source data)."""
+    path = tmp_path_factory.mktemp("logs") / "application.log"
+    logging.config.dictConfig(logging_config("INFO", filename=str(path)))
+    yield
+    logging.shutdown()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        json.loads(line)  # each line is one JSON object
+        assert not CPR_LIKE.search(line), f"a CPR-shaped number in log line {number}: {line}"
+        assert not any(name in line for name in SURNAMES), f"a person's name in log line {number}"
 
 
 def fixed_clock(day: date, at: time = time(10, 0)) -> Callable[[], datetime]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request, Response
@@ -21,12 +22,12 @@ from api.authzen import (
     stops_after,
     to_decision_request,
 )
-from api.deps import DecisionPointDep, ProfessionalCaller, ServicesDep
+from api.deps import AuditLogDep, DecisionPointDep, ProfessionalCaller, ServicesDep, TraceIdDep
 from api.errors import WITH_BODY, problem_responses
-from api.routes.decisions import check_time
+from api.routes.decisions import check_time, client_address, decide_audited
 from engine.pdp import DecisionPoint
 from policy.caller import Caller
-from policy.decision import DecisionRequest
+from policy.decision import Decision, DecisionRequest
 from policy.errors import Forbidden, HoiError, InvalidRequest
 
 router = APIRouter(tags=["authzen"])
@@ -62,14 +63,22 @@ async def evaluation(
     body: Annotated[EvaluationRequest, Body(openapi_examples=examples.EVALUATION)],
     caller: ProfessionalCaller,
     pdp: DecisionPointDep,
+    audit: AuditLogDep,
+    trace_id: TraceIdDep,
+    http: Request,
     response: Response,
     request_id: RequestId = None,
 ) -> EvaluationResponse:
-    """Access Evaluation: may the token's professional view these categories of this child?"""
+    """Access Evaluation: may the token's professional view these categories of this child?
+
+    Audited like a native decision, before the answer leaves."""
     _echo(response, request_id)
     question = to_decision_request(caller, body.subject, body.resource, body.action, body.context)
     check_time(question, pdp)
-    return evaluation_response(await pdp.decide(question))
+    decision = await decide_audited(
+        pdp, audit, question, caller, trace_id=trace_id, client_address=client_address(http)
+    )
+    return evaluation_response(decision)
 
 
 def _question(caller: Caller, pdp: DecisionPoint, body: EvaluationsRequest, index: int) -> Asked:
@@ -104,10 +113,12 @@ def _question(caller: Caller, pdp: DecisionPoint, body: EvaluationsRequest, inde
 Asked = DecisionRequest | EvaluationResponse
 
 
-async def _answer(pdp: DecisionPoint, asked: Asked) -> EvaluationResponse:
+async def _answer(
+    asked: Asked, decide: Callable[[DecisionRequest], Awaitable[Decision]]
+) -> EvaluationResponse:
     if isinstance(asked, EvaluationResponse):
         return asked
-    return evaluation_response(await pdp.decide(asked))
+    return evaluation_response(await decide(asked))
 
 
 @router.post(
@@ -120,6 +131,9 @@ async def evaluations(
     body: Annotated[EvaluationsRequest, Body(openapi_examples=examples.EVALUATIONS)],
     caller: ProfessionalCaller,
     services: ServicesDep,
+    audit: AuditLogDep,
+    trace_id: TraceIdDep,
+    http: Request,
     response: Response,
     request_id: RequestId = None,
 ) -> EvaluationsResponse:
@@ -130,7 +144,7 @@ async def evaluations(
     the first deny or permit. An evaluation that cannot be decided (a bad CPR number,
     an unknown category) is a deny that says why in `context.reason_admin.error`; a
     subject other than the token's refuses the whole call (403) before anything is
-    decided."""
+    decided. Every decision is audited before the answer leaves."""
     _echo(response, request_id)
     limit = services.settings.authzen_max_evaluations
     if len(body.evaluations) > limit:
@@ -141,18 +155,25 @@ async def evaluations(
     semantic = body.options.evaluations_semantic if body.options else "execute_all"
     pdp = services.pdp
     asked = [_question(caller, pdp, body, i) for i in range(len(body.evaluations))]
+    address = client_address(http)
+
+    async def decide(question: DecisionRequest) -> Decision:
+        return await decide_audited(
+            pdp, audit, question, caller, trace_id=trace_id, client_address=address
+        )
+
     if semantic == "execute_all":
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def bounded(one: Asked) -> EvaluationResponse:
             async with gate:
-                return await _answer(pdp, one)
+                return await _answer(one, decide)
 
         answers = list(await asyncio.gather(*(bounded(a) for a in asked)))
         return EvaluationsResponse(evaluations=answers)
     answers = []
     for one in asked:
-        answer = await _answer(pdp, one)
+        answer = await _answer(one, decide)
         answers.append(answer)
         if stops_after(semantic, answer.decision):
             break

@@ -44,6 +44,7 @@ def production(tmp_path: Path, **changes: Any) -> Settings:
         "database_url": f"sqlite:///{tmp_path / 'prod.db'}",
         "var_dir": tmp_path / "var",
         "auth_issuer": ISSUER,
+        "audit_key": "k" * 40,
         **changes,
     }
     return Settings(**values)

@@ -84,6 +84,7 @@ def test_production_refuses_to_mint(
         "HOI_DATABASE_URL": "sqlite://",
         "HOI_AUTH_JWKS_FILE": str(jwks),
         "HOI_AUTH_ISSUER": "https://idp.region.example",
+        "HOI_AUDIT_KEY": "k" * 40,
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()

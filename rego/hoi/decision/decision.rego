@@ -181,6 +181,14 @@ _objection_reason(category) := {
 	"objections": sort(data.hoi.consent.objections(category)),
 }
 
+# METADATA
+# title: No legal route, no access
+# description: >-
+#   When no legal route lets this role see this category for this purpose,
+#   the duties of confidentiality stand and the category is denied.
+# custom:
+#   rule_id: DENY-NO-LEGAL-BASIS
+#   legal_basis: [sul-40-1, fvl-27-1]
 _no_route_reason(category) := {
 	"code": "no_legal_basis",
 	"rule_id": "DENY-NO-LEGAL-BASIS",
@@ -248,9 +256,18 @@ _relation_failures(r) := [] if {
 	"relation": r.relation,
 }]
 
+# Routes for the asked categories whose requirements are all met, ordered by
+# rule id so that both engines pick the same one when several apply.
 _met := [r | some r in _sorted_routes; count(_failures(r)) == 0]
 
-_sorted_routes := [r | some id in sort({r.rule_id | some r in routes.route}); some r in routes.route; r.rule_id == id]
+_asked := {c | some c in input.resource.categories}
+
+_asked_routes contains r if {
+	some r in routes.route
+	r.category in _asked
+}
+
+_sorted_routes := [r | some id in sort({r.rule_id | some r in _asked_routes}); some r in _asked_routes; r.rule_id == id]
 
 _permit_route(category) := [r | some r in _met; r.category == category][0]
 
@@ -260,12 +277,10 @@ _permit(category, r, overridden) := {
 	"fields": r.fields,
 	"rule_id": r.rule_id,
 	"legal_basis": r.legal_basis,
-	"reasons": [{
-		"code": "permitted",
-		"rule_id": r.rule_id,
-		"legal_basis": r.legal_basis,
-		"message": "Permitted: every requirement of this legal route is met.",
-	}],
+	"reasons": [reason |
+		some part in [[_permitted_reason(r)], data.hoi.routes.support(r), _override_reasons(overridden)]
+		some reason in part
+	],
 	"relied_on": {
 		"consents": _relied_consents(r),
 		"objections": [],
@@ -280,6 +295,22 @@ _relied_consents(r) := [] if {
 	r.consent_regime == null
 } else := data.hoi.consent.status(r.consent_regime, r.category).relied_on
 
+_permitted_reason(r) := {
+	"code": "permitted",
+	"rule_id": r.rule_id,
+	"legal_basis": r.legal_basis,
+	"message": "Permitted: every requirement of this legal route is met.",
+}
+
+_override_reasons(true) := [{
+	"code": "override",
+	"rule_id": "SUL-42A-OVERRIDE",
+	"legal_basis": ["sul-42a-2"],
+	"message": "A block was set aside for a weighty reason; the lookup is flagged in the citizen's log.",
+}]
+
+_override_reasons(false) := []
+
 _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
 _obligations(false) := ["log_to_citizen"]
@@ -288,6 +319,12 @@ _route_failures(category) := [reason |
 	some r in _routes_for(category)
 	some reason in _failures(r)
 ]
+
+# Refusals (routes.denial) and explanations of other legal paths
+# (routes.alternative) for one category, as reasons.
+_denials(category) := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+
+_alternatives(category) := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
 
 _is_blocked(category) if {
 	count(blocks(category)) > 0
@@ -310,12 +347,14 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	count(_missing_facts) > 0
 } else := _deny(category, [_unknown_category_reason(category)]) if {
 	not _config.categories[category]
+} else := _deny(category, _denials(category)) if {
+	count(_denials(category)) > 0
 } else := _deny(category, [_blocked_reason(category)]) if {
 	_is_blocked(category)
 } else := _deny(category, [_objection_reason(category)]) if {
 	count(data.hoi.consent.objections(category)) > 0
-} else := _deny(category, [_no_route_reason(category)]) if {
+} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives(category))) if {
 	count(_routes_for(category)) == 0
 } else := _permit(category, _permit_route(category), _override_flag(category)) if {
 	_permit_route(category)
-} else := _deny(category, _route_failures(category))
+} else := _deny(category, array.concat(_route_failures(category), _alternatives(category)))

@@ -1,23 +1,75 @@
 # METADATA
 # title: Legal routes to a data category
 # description: >-
-#   Each rule here is one legal route by which a role may see a data category
-#   for a purpose, and names the provisions it rests on. A route only says what
-#   the law requires (a consent of a given regime, an active relation); the
-#   decision package checks those requirements against the facts.
+#   Each `route` rule is one legal route by which a role may see a data
+#   category for a purpose, and names the provisions it rests on. A route only
+#   says what the law requires (a consent of a given regime, an active
+#   relation); the decision package checks those requirements against the
+#   facts. Each `denial` rule refuses a kind of lookup outright, and each
+#   `alternative` rule explains, on a deny, which other legal path exists.
 package hoi.routes
 
 _fields(category) := data.hoi.config.categories[category].fields
 
 _clinicians := {"bup_psychiatrist", "bup_psychologist"}
 
+_bup_staff := {"bup_psychiatrist", "bup_psychologist", "bup_social_worker"}
+
+_municipal := {"municipal_caseworker", "ppr_psychologist"}
+
+# Roles held by authorised health personnel; a social worker or secretary is not one.
+_lookup_roles := {"gp", "bup_psychiatrist", "bup_psychologist"}
+
+_psychiatry := {"psychiatry_appointments", "psychiatry_contacts"}
+
+_municipal_data := {"municipal_case_status", "municipal_contacts", "school_daycare"}
+
+_treatment := {"current_treatment", "treatment_preparation", "treatment_follow_up"}
+
+_purpose := object.get(input.context, "purpose", "")
+
+_acting_for := object.get(input.subject, "acting_for", null)
+
+# A medical secretary acting for a named clinician of the same organisation.
+_secretary_for_clinician if {
+	input.subject.role == "bup_medical_secretary"
+	is_object(_acting_for)
+	_acting_for.role in _clinicians
+}
+
+# The role whose routes apply: a medical secretary acts on the clinician's.
+_effective_role := _acting_for.role if {
+	_secretary_for_clinician
+} else := input.subject.role
+
+_role := data.hoi.config.roles[_effective_role]
+
+_purpose_of_role if _purpose in _role.purposes
+
+# Health personnel in the Health Act's sense: a GP or psychiatry clinician whose
+# login carries the health-professional authorisation, or a secretary acting for
+# such a clinician. Municipal roles never are, whatever the request claims.
+_health_professional if {
+	input.subject.role != "bup_medical_secretary"
+	_effective_role in _lookup_roles
+	_role.sector == "health"
+	input.subject.health_professional == true
+}
+
+_health_professional if {
+	_secretary_for_clinician
+	_role.sector == "health"
+	_acting_for.health_professional == true
+}
+
 # METADATA
 # title: Municipal staff see psychiatry data with a written health-act consent
 # description: >-
 #   Psychiatry is health care; disclosing its data to the municipality (the
-#   family department or PPR) needs the patient's consent, in writing and for at
-#   most one year. PPR works under the Folkeskolelov and has no rule that lets it
-#   obtain health data without consent.
+#   family department for social case work, PPR for special-education advice,
+#   both for coordination) needs the patient's consent, in writing and for at
+#   most one year. PPR works under the Folkeskolelov and has no rule that lets
+#   it obtain health data without consent.
 # custom:
 #   rule_id: SUL-43-1-CONSENT
 #   legal_basis: [sul-43-1, sul-44]
@@ -29,9 +81,9 @@ route contains {
 	"relation": null,
 	"fields": _fields(category),
 } if {
-	input.subject.role in {"municipal_caseworker", "ppr_psychologist"}
-	input.context.purpose in {"social_case_work", "special_education_advice", "coordination"}
-	some category in {"psychiatry_appointments", "psychiatry_contacts"}
+	_effective_role in _municipal
+	_purpose_of_role
+	some category in _psychiatry
 }
 
 # METADATA
@@ -51,17 +103,18 @@ route contains {
 	"relation": "gp_consultation",
 	"fields": _fields(category),
 } if {
-	input.subject.role == "gp"
-	input.context.purpose in {"current_treatment", "treatment_preparation", "treatment_follow_up", "coordination"}
-	some category in {"municipal_case_status", "municipal_contacts", "school_daycare"}
+	_effective_role == "gp"
+	_purpose_of_role
+	some category in _municipal_data
 }
 
 # METADATA
-# title: Psychiatry clinicians see municipal and school data with consent during a course
+# title: Psychiatry staff see municipal and school data with consent during a course
 # description: >-
 #   The municipality discloses confidential information about the child to the
-#   child's psychiatry clinicians when the family has consented in writing and
-#   the child is in an active course of treatment at the clinician's unit.
+#   staff of child and adolescent psychiatry (clinicians and the department's
+#   social worker) when the family has consented in writing and the child is
+#   in an active course of treatment at their unit.
 # custom:
 #   rule_id: FVL-28-BUP-CONSENT
 #   legal_basis: [fvl-28-2-1, sul-42a-1]
@@ -73,7 +126,370 @@ route contains {
 	"relation": "treatment_course",
 	"fields": _fields(category),
 } if {
-	input.subject.role in _clinicians
-	input.context.purpose in {"current_treatment", "treatment_preparation", "treatment_follow_up", "coordination"}
-	some category in {"municipal_case_status", "municipal_contacts", "school_daycare"}
+	_effective_role in _bup_staff
+	_purpose_of_role
+	some category in _municipal_data
 }
+
+# METADATA
+# title: The GP looks up psychiatry data for a current treatment
+# description: >-
+#   A GP (a health professional) may look up the child's psychiatry
+#   appointments and contact points without consent, only as far as needed and
+#   only for a current treatment: from preparing a booked consultation to
+#   following it up, within the lookup window. The patient may object, and a
+#   block stops it. Not for coordination or a report of concern.
+# custom:
+#   rule_id: SUL-42A-1-GP-LOOKUP
+#   legal_basis: [sul-42a-1]
+route contains {
+	"rule_id": "SUL-42A-1-GP-LOOKUP",
+	"legal_basis": ["sul-42a-1"],
+	"category": category,
+	"consent_regime": null,
+	"relation": "gp_consultation",
+	"fields": _fields(category),
+} if {
+	_effective_role == "gp"
+	_health_professional
+	_purpose in _treatment
+	some category in _psychiatry
+}
+
+# METADATA
+# title: A psychiatry clinician looks up the child's appointments during a course
+# description: >-
+#   A psychiatrist or psychologist in child and adolescent psychiatry (or a
+#   medical secretary acting for one) may look up the child's psychiatry
+#   appointments without consent while the child is in an active course at
+#   their unit, for that treatment. The patient may object, and a block stops it.
+# custom:
+#   rule_id: SUL-42A-1-BUP-LOOKUP
+#   legal_basis: [sul-42a-1]
+route contains {
+	"rule_id": "SUL-42A-1-BUP-LOOKUP",
+	"legal_basis": ["sul-42a-1"],
+	"category": "psychiatry_appointments",
+	"consent_regime": null,
+	"relation": "treatment_course",
+	"fields": _fields("psychiatry_appointments"),
+} if {
+	_effective_role in _clinicians
+	_health_professional
+	_purpose in _treatment
+}
+
+# METADATA
+# title: A health professional looks up psychiatry data with the patient's consent
+# description: >-
+#   With the patient's consent to lookup (oral or written, at most a year), a
+#   GP or psychiatry clinician may look up psychiatry appointments and contact
+#   points for the patient's treatment without the relation a lookup without
+#   consent needs, for example a clinician at another department giving a
+#   second opinion.
+# custom:
+#   rule_id: SUL-42A-3-CONSENT
+#   legal_basis: [sul-42a-3]
+route contains {
+	"rule_id": "SUL-42A-3-CONSENT",
+	"legal_basis": ["sul-42a-3"],
+	"category": category,
+	"consent_regime": "sul-42a-3",
+	"relation": null,
+	"fields": _fields(category),
+} if {
+	_effective_role in ({"gp"} | _clinicians)
+	_health_professional
+	_purpose in _treatment
+	some category in _psychiatry
+}
+
+# METADATA
+# title: Psychiatry staff see the contact points of the child's own course
+# description: >-
+#   Staff taking part in the child's course at a psychiatry unit (clinicians,
+#   the unit's social worker, a secretary acting for a clinician) see the
+#   contact points of that unit without consent, because the current treatment
+#   needs them and they act on the clinicians' responsibility.
+# custom:
+#   rule_id: BUP-OWN-CONTACT-POINTS
+#   legal_basis: [sul-41-2-1, sul-6]
+route contains {
+	"rule_id": "BUP-OWN-CONTACT-POINTS",
+	"legal_basis": ["sul-41-2-1", "sul-6"],
+	"category": "psychiatry_contacts",
+	"consent_regime": null,
+	"relation": "treatment_course",
+	"fields": _fields("psychiatry_contacts"),
+} if {
+	_effective_role in _bup_staff
+	_purpose_of_role
+}
+
+# METADATA
+# title: The child's name and age for a young person who decides alone
+# description: >-
+#   Anyone with an active relation to the child (an open case, an active
+#   course, a consultation in the window) may confirm who the child is. From 15
+#   the young person decides alone, so the custody holders are not needed and
+#   not shown: only name and age.
+# custom:
+#   rule_id: CHILD-IDENTITY-MINIMAL
+#   legal_basis: [gdpr-6-1-e, dbl-11-1, sul-17-1]
+route contains {
+	"rule_id": "CHILD-IDENTITY-MINIMAL",
+	"legal_basis": ["gdpr-6-1-e", "dbl-11-1", "sul-17-1"],
+	"category": "child_identity",
+	"consent_regime": null,
+	"relation": _role.relation,
+	"fields": ["name", "age"],
+} if {
+	_purpose_of_role
+	is_string(_role.relation)
+	data.hoi.consent.child_decides
+}
+
+# METADATA
+# title: The child's identity with the custody holders for a child under 15
+# description: >-
+#   Anyone with an active relation to the child may confirm who the child is.
+#   Under 15 the custody holders decide for the child, so whoever must ask for
+#   their consent also sees who they are; nothing else from the CPR register.
+# custom:
+#   rule_id: CHILD-IDENTITY-WITH-CUSTODY
+#   legal_basis: [gdpr-6-1-e, dbl-11-1, sul-14, fal-2]
+route contains {
+	"rule_id": "CHILD-IDENTITY-WITH-CUSTODY",
+	"legal_basis": ["gdpr-6-1-e", "dbl-11-1", "sul-14", "fal-2"],
+	"category": "child_identity",
+	"consent_regime": null,
+	"relation": _role.relation,
+	"fields": ["name", "age", "custody_holders"],
+} if {
+	_purpose_of_role
+	is_string(_role.relation)
+	data.hoi.consent.custody_holders_decide
+}
+
+# METADATA
+# title: A lookup to write a report of concern is refused
+# description: >-
+#   Looking a child up in order to write a report of concern is not a current
+#   treatment (Disciplinærnævnet 22DNU61), and no other lookup route covers it.
+#   The report is made to the municipality with what the reporter already
+#   knows; the municipality then investigates.
+# custom:
+#   rule_id: SUL-42A-NOT-FOR-REPORT
+#   legal_basis: [sul-42a-1, bl-133]
+denial contains {
+	"code": "not_current_treatment",
+	"rule_id": "SUL-42A-NOT-FOR-REPORT",
+	"legal_basis": ["sul-42a-1", "bl-133"],
+	"category": category,
+	"message": concat(" ", [
+		"A lookup made to write a report of concern is not a current treatment.",
+		"Report the concern to the child's municipality with what you already know;",
+		"the municipality investigates.",
+	]),
+} if {
+	_purpose == "report_of_concern"
+	some category in input.resource.categories
+}
+
+# METADATA
+# title: A medical secretary looks up only on behalf of a named clinician
+# description: >-
+#   A medical secretary is not a health professional; the secretary acts on a
+#   clinician's responsibility. A lookup must name the psychiatrist or
+#   psychologist it is made for, and then follows that clinician's routes; the
+#   decision records on whose behalf it was made. A secretary can never
+#   override a block.
+# custom:
+#   rule_id: SECRETARY-ON-BEHALF
+#   legal_basis: [sul-6, sul-42a-1]
+denial contains {
+	"code": "acting_for_required",
+	"rule_id": "SECRETARY-ON-BEHALF",
+	"legal_basis": ["sul-6", "sul-42a-1"],
+	"category": category,
+	"message": concat(" ", [
+		"A medical secretary looks up only on behalf of a psychiatrist or psychologist:",
+		"name the clinician in subject.acting_for.",
+	]),
+} if {
+	input.subject.role == "bup_medical_secretary"
+	not _secretary_for_clinician
+	some category in input.resource.categories
+}
+
+# METADATA
+# title: Only a medical secretary may act on someone else's behalf
+# description: >-
+#   Acting on another person's behalf is how a medical secretary works for a
+#   clinician. Any other role that names someone to act for is refused, so
+#   that no one can borrow a clinician's routes.
+# custom:
+#   rule_id: ON-BEHALF-SECRETARY-ONLY
+#   legal_basis: [sul-6, sul-40-1]
+denial contains {
+	"code": "acting_for_not_allowed",
+	"rule_id": "ON-BEHALF-SECRETARY-ONLY",
+	"legal_basis": ["sul-6", "sul-40-1"],
+	"category": category,
+	"message": sprintf("The role %s cannot act on someone else's behalf.", [input.subject.role]),
+} if {
+	input.subject.role != "bup_medical_secretary"
+	is_object(_acting_for)
+	some category in input.resource.categories
+}
+
+# METADATA
+# title: In a child-welfare investigation, ask psychiatry rather than look up
+# description: >-
+#   Without consent, the family department may in a child case under Barnets
+#   lov ask child psychiatry for information (Retssikkerhedsloven § 11 c); the
+#   health professional holding it decides whether to disclose (Sundhedsloven
+#   § 43, stk. 2, nr. 1 and stk. 3). That is a request to psychiatry, not a
+#   self-service lookup; here only a written § 43 consent opens the data.
+# custom:
+#   rule_id: RSL-11C-ASK-THE-HOLDER
+#   legal_basis: [rsl-11c, bl-18-27, sul-43-2-1, sul-43-3]
+alternative contains {
+	"code": "request_from_holder",
+	"rule_id": "RSL-11C-ASK-THE-HOLDER",
+	"legal_basis": ["rsl-11c", "bl-18-27", "sul-43-2-1", "sul-43-3"],
+	"category": category,
+	"message": concat(" ", [
+		"Without consent, in a child-welfare investigation the family department may ask",
+		"child psychiatry for this information (Retssikkerhedsloven § 11 c); the health",
+		"professional holding it decides whether to disclose. That is a request, not a lookup.",
+		"A written Sundhedsloven § 43 consent would let you look it up here.",
+	]),
+} if {
+	_effective_role == "municipal_caseworker"
+	_purpose == "social_case_work"
+	some category in _psychiatry
+}
+
+# METADATA
+# title: PPR has no route to psychiatry data without consent
+# description: >-
+#   PPR advises on special education under the Folkeskolelov and is not a
+#   social authority under Retssikkerhedsloven, so it cannot obtain health data
+#   without consent as the family department can in a child case. Only a
+#   written Sundhedsloven § 43 consent opens psychiatry data to PPR.
+# custom:
+#   rule_id: PPR-NOT-UNDER-RSL
+#   legal_basis: [fsl-12-2, rsl-11c]
+alternative contains {
+	"code": "consent_only_route",
+	"rule_id": "PPR-NOT-UNDER-RSL",
+	"legal_basis": ["fsl-12-2", "rsl-11c"],
+	"category": category,
+	"message": concat(" ", [
+		"PPR works under the Folkeskolelov, not Retssikkerhedsloven, and cannot obtain",
+		"psychiatry data without consent. A written Sundhedsloven § 43 consent from the",
+		"custody holders (or the young person from 15) is the only route.",
+	]),
+} if {
+	_effective_role == "ppr_psychologist"
+	some category in _psychiatry
+}
+
+# METADATA
+# title: Lookups without consent are only for health professionals
+# description: >-
+#   Electronic lookup of psychiatry data for a current treatment (Sundhedsloven
+#   § 42 a) is open only to health personnel treating the child. Municipal
+#   staff, PPR psychologists included, and psychiatry staff who are not health
+#   professionals cannot use it, whatever their login claims.
+# custom:
+#   rule_id: SUL-42A-HEALTH-PROFESSIONALS-ONLY
+#   legal_basis: [sul-42a-1, sul-6]
+alternative contains {
+	"code": "health_professional_required",
+	"rule_id": "SUL-42A-HEALTH-PROFESSIONALS-ONLY",
+	"legal_basis": ["sul-42a-1", "sul-6"],
+	"category": category,
+	"message": concat(" ", [
+		"Looking up psychiatry data without consent is only for health professionals",
+		"treating the child (Sundhedsloven § 42 a); this requester is not one.",
+	]),
+} if {
+	not _health_professional
+	some category in _psychiatry
+}
+
+# Reasons added to a permit: what else the route relied on, each with its rule.
+
+_relation_reasons := {
+	"gp_consultation": {
+		"code": "relation",
+		"rule_id": "GP-CONSULTATION-WINDOW",
+		"legal_basis": ["sul-42a-1"],
+		"message": "The requester is the child's GP with a consultation inside the lookup window.",
+	},
+	"treatment_course": {
+		"code": "relation",
+		"rule_id": "BUP-ACTIVE-COURSE",
+		"legal_basis": ["sul-42a-1"],
+		"message": "The child is in an active course of treatment at the requester's unit.",
+	},
+	"open_case": {
+		"code": "relation",
+		"rule_id": "MUN-OPEN-CASE",
+		"legal_basis": ["rsl-11a-1"],
+		"message": "The requester's unit has an open case on the child.",
+	},
+}
+
+default _relation_support(_) := []
+
+_relation_support(r) := [_relation_reasons[r.relation]] if is_string(r.relation)
+
+_self_consent_reason := {
+	"code": "consent_given",
+	"rule_id": "SUL-17-SELF-CONSENT",
+	"legal_basis": ["sul-17-1"],
+	"message": "The young person is 15 or older and consented alone.",
+}
+
+_joint_rule := data.hoi.config.consent.joint_custody_rule
+
+_custody_consent_reason := {
+	"code": "consent_given",
+	"rule_id": "FAL-CUSTODY-CONSENT",
+	"legal_basis": ["sul-14", "fal-2", "fal-3-1"],
+	"message": sprintf("The custody holders consented for a child under 15 (rule: %s).", [_joint_rule]),
+}
+
+# Who gave the consent a route relied on: the young person from 15, else the
+# custody holders.
+_consent_reason := _self_consent_reason if {
+	data.hoi.consent.child_decides
+} else := _custody_consent_reason
+
+default _consent_support(_) := []
+
+_consent_support(r) := [_consent_reason] if is_string(r.consent_regime)
+
+default _on_behalf_support := []
+
+_on_behalf_support := [{
+	"code": "on_behalf",
+	"rule_id": "SECRETARY-ON-BEHALF",
+	"legal_basis": ["sul-6", "sul-42a-1"],
+	"message": sprintf("Looked up by a medical secretary on behalf of %s (%s).", [
+		_acting_for.id,
+		_acting_for.role,
+	]),
+}] if {
+	_secretary_for_clinician
+}
+
+# What a met route relied on besides itself: the relation, whose consent, and
+# on whose behalf. Shown as reasons on the permit so each carries its citation.
+support(r) := [reason |
+	some part in [_relation_support(r), _consent_support(r), _on_behalf_support]
+	some reason in part
+]

@@ -1,0 +1,75 @@
+"""The policy as lawyers and integrators read it: the handbook and the catalogue."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from api.deps import ServicesDep, get_caller
+from api.errors import AUTHENTICATED, problem_responses
+from policy.errors import NotFound
+from policy.legal import Act, ProvisionEntry
+from policy.paths import REGO_DIR
+from policy.rules import annotations_from_source
+
+router = APIRouter(tags=["policy"])
+
+
+class CatalogueProvision(ProvisionEntry):
+    rules: list[str]
+    """The rule ids that rest on this provision."""
+
+
+class CatalogueDocument(BaseModel):
+    policy_revision: str
+    acts: dict[str, Act]
+    provisions: list[CatalogueProvision]
+
+
+@router.get(
+    "/v1/policy/catalogue",
+    operation_id="getLegalCatalogue",
+    response_model=CatalogueDocument,
+    # The handbook pages of this router are public; this API route needs a token.
+    dependencies=[Depends(get_caller)],
+    responses=problem_responses(*AUTHENTICATED),
+)
+async def catalogue(services: ServicesDep) -> CatalogueDocument:
+    """Every provision of the legal-basis catalogue, with its citation, review status
+    and the rules that rest on it."""
+    rules: dict[str, list[str]] = {}
+    for annotation in annotations_from_source(REGO_DIR):
+        for pid in annotation.legal_basis or ():
+            if annotation.rule_id:
+                rules.setdefault(pid, []).append(annotation.rule_id)
+    return CatalogueDocument(
+        policy_revision=services.engine.revision,
+        acts=services.legal.acts,
+        provisions=[
+            CatalogueProvision(**entry.model_dump(), rules=sorted(rules.get(entry.id, [])))
+            for entry in services.legal.entries.values()
+        ],
+    )
+
+
+@router.get("/policy", operation_id="getPolicyHandbook", response_class=HTMLResponse)
+async def handbook_index(services: ServicesDep) -> HTMLResponse:
+    """The lawyers' handbook, generated from the running policy."""
+    handbook = await services.handbook.get()
+    return HTMLResponse(handbook.files["index.html"])
+
+
+@router.get(
+    "/policy/{page}",
+    operation_id="getPolicyHandbookPage",
+    response_class=HTMLResponse,
+    responses=problem_responses(404),
+)
+async def handbook_page(page: str, services: ServicesDep) -> HTMLResponse:
+    """One page of the handbook (a provision, the matrix, the rules, a source file)."""
+    handbook = await services.handbook.get()
+    text = handbook.page(page or "index.html")
+    if text is None:
+        raise NotFound(f"the handbook has no page {page!r}", field="page")
+    return HTMLResponse(text)

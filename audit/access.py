@@ -1,0 +1,100 @@
+"""Who may read a child's access log, and the log as the family sees it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine, ScalarResult, select
+
+from audit.models import AccessLog, AccessLogCategory, AccessLogEntry, AuditRecord
+from audit.query import Cursor, page_query
+from audit.store import RECORDS
+from policy.catalogue import catalogue
+from policy.cpr import age_on
+from policy.facts import ChildRecord
+
+
+def may_read_access_log(viewer_cpr: str, child: ChildRecord, today: date) -> bool:
+    """A young person from the self-consent age (15) reads their own log; a
+    custody holder reads the child's log while the child is younger. Custody
+    holders' access ends when the child decides alone, as their consent does
+    (`custody_holder_consent_lapses_at_self_consent_age` in the policy data)."""
+    rules = catalogue().consent
+    decides_alone = age_on(child.birth_date, today) >= rules.self_consent_age
+    if viewer_cpr == child.cpr:
+        return decides_alone
+    if viewer_cpr in child.custody_holders:
+        return not (decides_alone and rules.custody_holder_consent_lapses_at_self_consent_age)
+    return False
+
+
+def _entry(
+    record: AuditRecord,
+    released: list[str],
+    organisation_name: Callable[[str], str | None],
+    show_employee: bool,
+) -> AccessLogEntry:
+    roles = catalogue().roles
+    categories = catalogue().categories
+    org = record.requester.organisation_id
+    return AccessLogEntry(
+        when=record.recorded_at,
+        decision_id=record.decision_id,
+        role=record.requester.role,
+        role_label=roles[record.requester.role].label
+        if record.requester.role in roles
+        else record.requester.role,
+        organisation_id=org,
+        organisation_name=organisation_name(org) or org,
+        employee_id=record.requester.id if show_employee else None,
+        purpose=record.purpose,
+        categories=[
+            AccessLogCategory(
+                category=name,
+                label=categories[name].label if name in categories else name,
+                outcome=outcome.decision,
+            )
+            for name, outcome in record.categories.items()
+        ],
+        released_categories=released,
+        override=record.override.used,
+        override_reason=record.override.reason if record.override.used else None,
+    )
+
+
+def access_log(
+    db: Engine,
+    child_cpr: str,
+    *,
+    organisation_name: Callable[[str], str | None],
+    show_employee: bool,
+    limit: int = 50,
+    cursor: Cursor | None = None,
+) -> AccessLog:
+    """Every lookup about the child, newest first, with what actually left."""
+    with db.connect() as conn:
+        rows, next_cursor = page_query(
+            conn, limit=limit, cursor=cursor, child_cpr=child_cpr, kind="decision"
+        )
+        decisions = [AuditRecord.model_validate_json(r.body) for r in rows]
+        released: dict[str, set[str]] = {d.decision_id: set() for d in decisions}
+        if released:
+            disclosures: ScalarResult[str] = conn.execute(
+                select(RECORDS.c.body).where(
+                    RECORDS.c.kind == "disclosure",
+                    RECORDS.c.child_cpr == child_cpr,
+                    RECORDS.c.decision_id.in_(list(released)),
+                )
+            ).scalars()
+            for body in disclosures:
+                data = json.loads(body)
+                released[data["decision_id"]].update(data["released"])
+    return AccessLog(
+        entries=[
+            _entry(d, sorted(released[d.decision_id]), organisation_name, show_employee)
+            for d in decisions
+        ],
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,79 @@
+"""Recording the source calls a request makes (source, status, duration).
+
+A request starts a recording; every `timed(...)` block inside it, in this task
+or in tasks it spawns, adds one SourceCall. `RecordingFacts` wraps the policy
+information point so the facts the decision needed are recorded; the broker can
+time its data-source calls with `timed` the same way."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Protocol
+
+from audit.models import CallStatus, SourceCall
+from policy.facts import ChildRecord, RegistryState, Relation
+
+_calls: ContextVar[list[SourceCall] | None] = ContextVar("hoi_source_calls", default=None)
+
+
+def start_recording() -> list[SourceCall]:
+    """Begin recording for the current request; the returned list fills up."""
+    calls: list[SourceCall] = []
+    _calls.set(calls)
+    return calls
+
+
+@asynccontextmanager
+async def timed(source: str) -> AsyncIterator[None]:
+    start = time.perf_counter_ns()
+    status: CallStatus = "error"
+    try:
+        yield
+        status = "ok"
+    except TimeoutError:
+        status = "timeout"
+        raise
+    finally:
+        calls = _calls.get()
+        if calls is not None:
+            duration = (time.perf_counter_ns() - start) // 1000
+            calls.append(SourceCall(source=source, status=status, duration_us=duration))
+
+
+class Facts(Protocol):
+    """The policy information point (engine.pdp.FactsProvider's shape)."""
+
+    async def child(self, cpr: str) -> ChildRecord | None: ...
+
+    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]: ...
+
+    async def registry(self, cpr: str) -> RegistryState: ...
+
+    async def part_of(self, organisation_id: str) -> list[str]: ...
+
+
+@dataclass
+class RecordingFacts:
+    """Facts, with each call recorded for the audit record."""
+
+    inner: Facts
+
+    async def child(self, cpr: str) -> ChildRecord | None:
+        async with timed("cpr"):
+            return await self.inner.child(cpr)
+
+    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
+        async with timed("relations"):
+            return await self.inner.relations(organisation_id, child)
+
+    async def registry(self, cpr: str) -> RegistryState:
+        async with timed("consent_registry"):
+            return await self.inner.registry(cpr)
+
+    async def part_of(self, organisation_id: str) -> list[str]:
+        async with timed("organisations"):
+            return await self.inner.part_of(organisation_id)

@@ -1,0 +1,322 @@
+"""The audit log: every decision and disclosure, committed before the answer.
+
+Group commit: each request puts its record on a queue and waits on a future.
+One writer takes everything queued, appends it to the chain in a single
+transaction on its own thread and resolves every future after the commit. While
+one batch commits, the next one gathers, so concurrent requests share commits.
+If the commit fails, every waiting request fails (503) and nothing is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from audit.chain import Signer, canonical_json
+from audit.models import (
+    AuditRecord,
+    CategoryOutcome,
+    Outcome,
+    OverrideRecord,
+    ReasonRecord,
+    Receipt,
+    Requester,
+    SourceCall,
+)
+from audit.store import Prepared, append, find_decision, prepare
+from policy.decision import Decision, DecisionRequest
+from policy.errors import NotEntitled, NotFound, Unavailable
+
+log = logging.getLogger("hoi.audit")
+
+
+class AuditUnavailable(Unavailable):
+    """The audit record could not be committed, so nothing may be released."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def overall_outcome(decision: Decision) -> Outcome:
+    outcomes = {c.decision for c in decision.categories.values()}
+    if outcomes == {"permit"}:
+        return "permit"
+    if "permit" in outcomes:
+        return "partial"
+    return "deny"
+
+
+def decision_record(
+    request: DecisionRequest,
+    decision: Decision,
+    *,
+    recorded_at: datetime,
+    trace_id: str,
+    source_calls: Sequence[SourceCall] = (),
+    client_address: str | None = None,
+    acting_system: str | None = None,
+) -> AuditRecord:
+    """The audit record of one decision: who asked what, what was decided and why.
+    `acting_system`: the system that called on the professional's behalf (the
+    token's RFC 8693 `act`), if one did."""
+    subject = request.subject
+    override = request.context.override
+    categories = {
+        name: CategoryOutcome(
+            decision=c.decision,
+            fields=list(c.fields),
+            rule_id=c.rule_id,
+            legal_basis=list(c.legal_basis),
+            reasons=[
+                ReasonRecord(
+                    code=r.code,
+                    rule_id=r.rule_id,
+                    legal_basis=list(r.legal_basis),
+                    message=r.message,
+                    missing=[m if isinstance(m, str) else m.model_dump() for m in r.missing]
+                    if r.missing is not None
+                    else None,
+                )
+                for r in c.reasons
+            ],
+            relied_on=c.relied_on,
+            override=c.override,
+            obligations=list(c.obligations),
+            exclude_organisations=list(c.exclude_organisations),
+        )
+        for name, c in decision.categories.items()
+    }
+    return AuditRecord(
+        kind="decision",
+        decision_id=decision.decision_id,
+        recorded_at=recorded_at,
+        decided_at=decision.decided_at,
+        trace_id=trace_id,
+        requester=Requester(
+            id=subject.id,
+            role=subject.role,
+            organisation_type=subject.organisation.type,
+            organisation_id=subject.organisation.id,
+            health_professional=subject.health_professional,
+            acting_system=acting_system,
+        ),
+        client_address=client_address,
+        child_cpr=request.resource.child_cpr,
+        purpose=request.context.purpose,
+        action=request.action,
+        case_reference=request.context.case_reference,
+        categories_asked=list(dict.fromkeys(request.resource.categories)),
+        outcome=overall_outcome(decision),
+        categories=categories,
+        released={
+            n: list(c.fields) for n, c in decision.categories.items() if c.decision == "permit"
+        },
+        relied_on=decision.relied_on,
+        override=OverrideRecord(
+            requested=override is not None,
+            used=any(c.override for c in decision.categories.values()),
+            grounds=override.grounds if override else None,
+            reason=override.reason if override else None,
+        ),
+        policy_revision=decision.policy_revision,
+        engine=decision.engine,
+        source_calls=list(source_calls),
+    )
+
+
+def check_disclosure(decision: AuditRecord, released: Mapping[str, Sequence[str]]) -> None:
+    """A disclosure may release only what its decision permitted."""
+    for category, fields in released.items():
+        outcome = decision.categories.get(category)
+        if outcome is None or outcome.decision != "permit":
+            raise NotEntitled(
+                f"the decision did not permit {category}; nothing of it may be disclosed",
+                field=f"released.{category}",
+            )
+        extra = sorted(set(fields) - set(outcome.fields))
+        if extra:
+            raise NotEntitled(
+                f"the decision did not permit the fields {', '.join(extra)} of {category}",
+                field=f"released.{category}",
+            )
+
+
+def disclosure_record(
+    decision: AuditRecord,
+    released: Mapping[str, Sequence[str]],
+    source_calls: Sequence[SourceCall],
+    *,
+    recorded_at: datetime,
+    trace_id: str | None = None,
+) -> AuditRecord:
+    return decision.model_copy(
+        update={
+            "kind": "disclosure",
+            "recorded_at": recorded_at,
+            "trace_id": trace_id or decision.trace_id,
+            "outcome": "disclosed",
+            "categories": {},
+            "released": {c: list(dict.fromkeys(f)) for c, f in released.items()},
+            "source_calls": list(source_calls),
+        }
+    )
+
+
+@dataclass
+class _Pending:
+    item: Prepared
+    future: asyncio.Future[Receipt]
+
+
+class AuditLog:
+    """Durable, group-committed audit records. Build one per service; close it."""
+
+    def __init__(
+        self,
+        db: Engine,
+        signer: Signer,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        max_batch: int = 512,
+    ) -> None:
+        self.db = db
+        self.signer = signer
+        self.clock = clock
+        self.max_batch = max_batch
+        self.batches = 0
+        self.records = 0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoi-audit")
+        self._queue: asyncio.Queue[_Pending | None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def record_decision(
+        self,
+        request: DecisionRequest,
+        decision: Decision,
+        *,
+        trace_id: str,
+        source_calls: Sequence[SourceCall] = (),
+        client_address: str | None = None,
+        acting_system: str | None = None,
+    ) -> Receipt:
+        """Commit the decision's record; return only once it is durable."""
+        record = decision_record(
+            request,
+            decision,
+            recorded_at=self.clock(),
+            trace_id=trace_id,
+            source_calls=source_calls,
+            client_address=client_address,
+            acting_system=acting_system,
+        )
+        return await self.submit(record)
+
+    async def record_disclosure(
+        self,
+        decision_id: str,
+        released: Mapping[str, Sequence[str]],
+        source_calls: Sequence[SourceCall] = (),
+        *,
+        trace_id: str | None = None,
+    ) -> Receipt:
+        """Commit what left the service for a decision; call before sending it.
+
+        `released` maps each category to the fields actually released. Raises
+        NotFound when the decision was never audited and NotEntitled when the
+        release exceeds what the decision permitted: the caller must then
+        release nothing."""
+        decision = await asyncio.get_running_loop().run_in_executor(
+            None, find_decision, self.db, decision_id
+        )
+        if decision is None:
+            raise NotFound(
+                "no audited decision has this id, so nothing may be disclosed",
+                field="decision_id",
+            )
+        check_disclosure(decision, released)
+        record = disclosure_record(
+            decision, released, source_calls, recorded_at=self.clock(), trace_id=trace_id
+        )
+        return await self.submit(record)
+
+    async def submit(self, record: AuditRecord) -> Receipt:
+        # The AuditRecord schema admits no float anywhere, so the canonical
+        # form needs no float scan on this hot path.
+        body = canonical_json(record.model_dump(mode="json"), check=False)
+        queue = self._writer_queue()
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        queue.put_nowait(_Pending(prepare(record, body), future))
+        return await future
+
+    def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
+        loop = asyncio.get_running_loop()
+        if self._queue is None or self._loop is not loop or self._task is None or self._task.done():
+            self._loop = loop
+            self._queue = asyncio.Queue()
+            self._task = loop.create_task(self._run(self._queue), name="hoi-audit-writer")
+        return self._queue
+
+    async def _run(self, queue: asyncio.Queue[_Pending | None]) -> None:
+        loop = asyncio.get_running_loop()
+        stopping = False
+        while not stopping:
+            first = await queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            try:
+                links = await loop.run_in_executor(
+                    self._executor,
+                    append,
+                    self.db,
+                    self.signer,
+                    [p.item for p in batch],
+                    _utc_now(),  # the head's operational timestamp: wall-clock time
+                )
+            except Exception as exc:  # any storage failure: fail every waiting request
+                log.error(
+                    "audit commit failed; the waiting responses are refused",
+                    extra={"error_type": type(exc).__name__, "records": len(batch)},
+                )
+                for pending in batch:
+                    if not pending.future.done():
+                        failure = AuditUnavailable(
+                            "the audit record could not be written, so nothing was released"
+                        )
+                        failure.__cause__ = exc
+                        pending.future.set_exception(failure)
+                continue
+            self.batches += 1
+            self.records += len(batch)
+            for pending, (seq, digest) in zip(batch, links, strict=True):
+                if not pending.future.done():
+                    pending.future.set_result(Receipt(seq=seq, hash=digest))
+
+    async def aclose(self) -> None:
+        """Commit what is queued, then stop the writer."""
+        if self._queue is not None and self._task is not None and not self._task.done():
+            if self._loop is asyncio.get_running_loop():
+                self._queue.put_nowait(None)
+                await self._task
+            else:
+                self._task.cancel()
+        self._task = None
+        self._queue = None
+        self._executor.shutdown(wait=True)

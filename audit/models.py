@@ -1,0 +1,172 @@
+"""The audit record and the API shapes built from it (one model per purpose)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policy.decision import ReliedOn
+
+RecordKind = Literal["decision", "disclosure"]
+Outcome = Literal["permit", "deny", "partial", "disclosed"]
+CallStatus = Literal["ok", "error", "timeout", "not_found"]
+
+
+class SourceCall(BaseModel):
+    """One call to a source (a fact source at decision time, a data source at
+    disclosure). Durations are whole microseconds: records hold no floats, so
+    their canonical JSON is the same in every language (RFC 8785)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    status: CallStatus
+    duration_us: int = Field(ge=0)
+
+
+class Requester(BaseModel):
+    id: str
+    role: str
+    organisation_type: str
+    organisation_id: str
+    health_professional: bool
+    acting_system: str | None = None
+    """The system that called on the professional's behalf (the municipal view, the
+    GP system, the EPJ), from the token's `act` claim; None when they called directly."""
+
+
+class ReasonRecord(BaseModel):
+    code: str
+    rule_id: str
+    legal_basis: list[str]
+    message: str
+    missing: list[dict[str, str] | str] | None = None
+
+
+class CategoryOutcome(BaseModel):
+    decision: Literal["permit", "deny"]
+    fields: list[str]
+    rule_id: str | None
+    legal_basis: list[str]
+    reasons: list[ReasonRecord]
+    relied_on: ReliedOn
+    override: bool
+    obligations: list[str]
+    exclude_organisations: list[str] = Field(default_factory=list)
+
+
+class OverrideRecord(BaseModel):
+    requested: bool
+    used: bool
+    grounds: str | None = None
+    reason: str | None = None
+
+
+class AuditRecord(BaseModel):
+    """What one audit record says. Its canonical JSON is what the chain hashes.
+
+    A `decision` record holds the per-category outcome and, in `released`, the
+    fields the decision permits. A `disclosure` record holds, in `released`,
+    the fields that actually left the service, and the data-source calls made.
+    """
+
+    version: Literal[1] = 1
+    kind: RecordKind
+    decision_id: str
+    recorded_at: datetime
+    decided_at: datetime
+    trace_id: str
+    requester: Requester
+    client_address: str | None = None
+    child_cpr: str
+    purpose: str
+    action: str
+    case_reference: str | None = None
+    categories_asked: list[str]
+    outcome: Outcome
+    categories: dict[str, CategoryOutcome] = Field(default_factory=dict)
+    released: dict[str, list[str]] = Field(default_factory=dict)
+    relied_on: ReliedOn = Field(default_factory=ReliedOn)
+    override: OverrideRecord
+    policy_revision: str
+    engine: str
+    source_calls: list[SourceCall] = Field(default_factory=list)
+
+
+class Receipt(BaseModel):
+    """Proof that a record is committed: its place in the chain."""
+
+    seq: int
+    hash: str
+
+
+class StoredRecord(BaseModel):
+    """A record as an auditor sees it: the content and its chain link."""
+
+    seq: int
+    hash: str
+    prev_hash: str
+    record: AuditRecord
+
+
+class AuditPage(BaseModel):
+    records: list[StoredRecord]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next (older) page."
+    )
+
+
+class AccessLogCategory(BaseModel):
+    category: str
+    label: str
+    outcome: Literal["permit", "deny"]
+
+
+class AccessLogEntry(BaseModel):
+    """One lookup about the child, as the family sees it."""
+
+    when: datetime
+    decision_id: str
+    role: str
+    role_label: str
+    organisation_id: str
+    organisation_name: str
+    employee_id: str | None = Field(
+        default=None, description="Shown only where the service is configured to show it."
+    )
+    purpose: str
+    categories: list[AccessLogCategory]
+    released_categories: list[str] = Field(
+        default_factory=list, description="Categories whose data actually left the service."
+    )
+    override: bool
+    override_reason: str | None = None
+
+
+class AccessLog(BaseModel):
+    entries: list[AccessLogEntry]
+    next_cursor: str | None = None
+
+
+class BrokenLink(BaseModel):
+    seq: int
+    problem: str
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    records_checked: int
+    first_seq: int | None
+    last_seq: int | None
+    checkpoints: int
+    first_broken: BrokenLink | None = None
+
+
+class PurgeReport(BaseModel):
+    cutoff: datetime
+    purged: int
+    through_seq: int | None
+    checkpoint_id: int | None
+    dry_run: bool = False

@@ -1,0 +1,120 @@
+"""Appending to the chain and reading records back (synchronous; the writer
+runs it on its own thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from audit.chain import GENESIS_HASH, Signer, head_message, link_hash
+from audit.models import AuditRecord
+from audit.tables import AuditChainHeadRow, AuditRecordRow
+
+RECORDS: Table = AuditRecordRow.__table__  # type: ignore[attr-defined]
+HEAD: Table = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A record ready to append: its canonical body and its indexed columns."""
+
+    body: str
+    columns: dict[str, Any]
+
+
+def prepare(record: AuditRecord, body: str) -> Prepared:
+    return Prepared(
+        body=body,
+        columns={
+            "recorded_at": as_utc(record.recorded_at),
+            "kind": record.kind,
+            "decision_id": record.decision_id,
+            "child_cpr": record.child_cpr,
+            "requester_id": record.requester.id,
+            "organisation_id": record.requester.organisation_id,
+            "outcome": record.outcome,
+            "override": record.override.used,
+        },
+    )
+
+
+def _lock_head(conn: Connection, signer: Signer, now: datetime) -> tuple[int, str]:
+    """Take the chain head for this transaction (creating it on first use).
+
+    The UPDATE comes first on purpose: it takes SQLite's write lock and
+    PostgreSQL's row lock before the head is read, so two writers (threads,
+    processes or replicas) can never extend the chain from the same link."""
+    locked = conn.execute(update(HEAD).where(HEAD.c.id == 1).values(id=1))
+    if locked.rowcount == 0:
+        conn.execute(
+            insert(HEAD).values(
+                id=1,
+                seq=0,
+                hash=GENESIS_HASH,
+                signature=signer.sign(head_message(0, GENESIS_HASH)),
+                updated_at=now,
+            )
+        )
+    head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).one()
+    return int(head.seq), str(head.hash)
+
+
+def append(
+    db: Engine, signer: Signer, batch: Sequence[Prepared], now: datetime
+) -> list[tuple[int, str]]:
+    """Append `batch` to the chain in one transaction; return (seq, hash) each."""
+    for attempt in range(2):
+        try:
+            return _append_once(db, signer, batch, now)
+        except IntegrityError:
+            # Two first-ever writers raced to create the head; the loser retries.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _append_once(
+    db: Engine, signer: Signer, batch: Sequence[Prepared], now: datetime
+) -> list[tuple[int, str]]:
+    with db.begin() as conn:
+        seq, prev = _lock_head(conn, signer, now)
+        rows: list[dict[str, Any]] = []
+        links: list[tuple[int, str]] = []
+        for item in batch:
+            seq += 1
+            digest = link_hash(seq, prev, item.body)
+            rows.append(
+                {**item.columns, "seq": seq, "body": item.body, "prev_hash": prev, "hash": digest}
+            )
+            links.append((seq, digest))
+            prev = digest
+        conn.execute(insert(RECORDS), rows)
+        conn.execute(
+            update(HEAD)
+            .where(HEAD.c.id == 1)
+            .values(
+                seq=seq, hash=prev, signature=signer.sign(head_message(seq, prev)), updated_at=now
+            )
+        )
+    return links
+
+
+def find_decision(db: Engine, decision_id: str) -> AuditRecord | None:
+    """The committed decision record with this id, if any."""
+    with db.connect() as conn:
+        body = conn.execute(
+            select(RECORDS.c.body)
+            .where(RECORDS.c.decision_id == decision_id, RECORDS.c.kind == "decision")
+            .limit(1)
+        ).scalar_one_or_none()
+    return None if body is None else AuditRecord.model_validate_json(body)

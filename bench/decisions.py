@@ -1,0 +1,200 @@
+"""Decision latency on the embedded engine and through OPA's REST API, for the
+same inputs in the same run, and decision throughput of the HTTP API.
+
+    .venv/bin/python -m bench.decisions [--inputs 200] [--rounds 5] [--requests 2000]
+
+Inputs are real engine documents assembled from the synthetic pilot population
+(every role, consents, objections, blocks, relations). The embedded engine is
+the baseline for the engine ratio; the API's own /healthz is the baseline for
+the throughput ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.services import build_services
+from api.settings import Settings
+from bench.common import ServiceProcess, summary_ms
+from engine.embedded import EmbeddedEngine
+from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
+from engine.sources import PolicySources
+from policy.catalogue import catalogue
+from policy.decision import DecisionRequest
+from policy.paths import REGO_DIR
+
+ROLE_ORGS = {
+    "municipal_caseworker": ("municipality", "851-family", "social_case_work"),
+    "ppr_psychologist": ("municipality", "851-ppr", "special_education_advice"),
+    "gp": ("gp_clinic", "gp-laegeklinikken-sulsted", "treatment_preparation"),
+    "bup_psychiatrist": ("region_psychiatry", "bup-rn-aalborg-amb", "current_treatment"),
+}
+
+
+def requests(n: int, children: list[str]) -> list[DecisionRequest]:
+    rng = random.Random(7)
+    made = []
+    for i in range(n):
+        role = list(ROLE_ORGS)[i % len(ROLE_ORGS)]
+        org_type, org, purpose = ROLE_ORGS[role]
+        made.append(
+            DecisionRequest.model_validate(
+                {
+                    "subject": {
+                        "id": f"user-{i}",
+                        "role": role,
+                        "organisation": {"type": org_type, "id": org},
+                        "health_professional": org_type != "municipality",
+                    },
+                    "resource": {
+                        "child_cpr": rng.choice(children),
+                        "categories": list(catalogue().categories),
+                    },
+                    "context": {"purpose": purpose},
+                }
+            )
+        )
+    return made
+
+
+async def documents(n: int, var_dir: Path) -> tuple[list[dict[str, Any]], list[DecisionRequest]]:
+    settings = Settings(var_dir=var_dir, demo_reference_date=date(2026, 11, 26))
+    services = build_services(settings, clock=lambda: datetime(2026, 11, 26, 10, tzinfo=UTC))
+    try:
+        reqs = requests(n, list(services.population.children))
+        docs = [await services.pdp.document(r, services.clock()) for r in reqs]
+    finally:
+        await services.aclose()
+    return docs, reqs
+
+
+async def engine_latency(docs: list[dict[str, Any]], rounds: int, var_dir: Path) -> dict[str, Any]:
+    sources = PolicySources(REGO_DIR)
+    embedded = EmbeddedEngine(sources)
+    opa = find_opa()
+    if opa is None:
+        raise SystemExit("opa is needed for the engine comparison (see README)")
+    bundle = var_dir / "bundle.tar.gz"
+    build_bundle(opa, sources, bundle)
+    results: dict[str, Any] = {}
+    with OpaServer(opa, bundle) as server:
+        remote = OpaEngine(server.url, sources.revision(), timeout=5)
+        for doc in docs[:20]:  # warm both
+            embedded.evaluate_sync(doc)
+            await remote.evaluate(doc)
+        samples: dict[str, list[int]] = {"embedded": [], "opa": []}
+        mismatches = 0
+        for _ in range(rounds):
+            for doc in docs:
+                t0 = time.perf_counter_ns()
+                ours = embedded.evaluate_sync(doc)
+                t1 = time.perf_counter_ns()
+                theirs = await remote.evaluate(doc)
+                t2 = time.perf_counter_ns()
+                samples["embedded"].append(t1 - t0)
+                samples["opa"].append(t2 - t1)
+                mismatches += ours != theirs
+        await remote.aclose()
+    for name, s in samples.items():
+        results[name] = summary_ms(s)
+    results["mismatches"] = mismatches
+    results["evaluations"] = len(samples["embedded"])
+    return results
+
+
+async def _load(
+    url: str, bodies: list[dict[str, Any]] | None, total: int, concurrency: int
+) -> float:
+    """Requests per second for `total` requests at `concurrency`."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(i)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            if bodies is None:
+                response = await client.get(url)
+            else:
+                response = await client.post(url, json=bodies[i % len(bodies)])
+            response.raise_for_status()
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        return total / (time.perf_counter() - start)
+
+
+async def api_throughput(
+    reqs: list[DecisionRequest], total: int, var_dir: Path, engine: str
+) -> dict[str, float]:
+    bodies = [r.model_dump(mode="json", exclude_none=True) for r in reqs]
+    with ServiceProcess(var_dir / f"api-{engine}", env={"HOI_ENGINE": engine}) as service:
+        await _load(service.url + "/healthz", None, 200, 16)  # warm up
+        healthz = await _load(service.url + "/healthz", None, total, 16)
+        decisions = await _load(service.url + "/v1/decisions", bodies, total, 16)
+    return {"healthz_rps": healthz, "decisions_rps": decisions}
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        var_dir = Path(tmp)
+        docs, reqs = await documents(args.inputs, var_dir)
+        latency = await engine_latency(docs, args.rounds, var_dir)
+        api = {
+            engine: await api_throughput(reqs, args.requests, var_dir, engine)
+            for engine in ("embedded", "opa")
+        }
+    emb, opa = latency["embedded"], latency["opa"]
+    print(
+        f"## Decisions ({latency['evaluations']} evaluations per engine, "
+        f"{len(docs)} distinct inputs, all {len(catalogue().categories)} categories each)"
+    )
+    print()
+    print("| engine | p50 ms | p99 ms | mean ms | ratio to embedded (p50) |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| embedded (regorus, in-process) | {emb['p50']:.3f} | {emb['p99']:.3f} | "
+        f"{emb['mean']:.3f} | 1.00 |"
+    )
+    print(
+        f"| OPA (REST, loopback) | {opa['p50']:.3f} | {opa['p99']:.3f} | {opa['mean']:.3f} "
+        f"| {opa['p50'] / emb['p50']:.2f} |"
+    )
+    print(f"\nDecisions that differed between the engines: {latency['mismatches']}")
+    print()
+    print(
+        f"| API, {args.requests} requests, 16 concurrent | /healthz req/s (baseline) "
+        f"| POST /v1/decisions decisions/s | ratio |"
+    )
+    print("|---|---|---|---|")
+    for engine, r in api.items():
+        print(
+            f"| engine={engine} | {r['healthz_rps']:.0f} | {r['decisions_rps']:.0f} | "
+            f"{r['decisions_rps'] / r['healthz_rps']:.2f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--inputs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=2000)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

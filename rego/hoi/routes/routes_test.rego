@@ -1,0 +1,76 @@
+package hoi.routes_test
+
+import data.hoi.decision
+import data.hoi.routes
+
+_input(role, org_type, org, purpose, hp) := {
+	"subject": {
+		"id": "u1", "role": role, "health_professional": hp,
+		"organisation": {"type": org_type, "id": org, "part_of": []},
+	},
+	"action": "view",
+	"resource": {"categories": ["psychiatry_appointments"]},
+	"context": {"purpose": purpose, "date": "2026-11-26"},
+	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"]},
+	"facts": {"consents": [], "objections": [], "blocks": [], "relations": [
+		{"kind": "treatment_course", "organisation_id": "bup-a", "active": true},
+		{"kind": "registered_gp", "organisation_id": "gp-a"},
+		{"kind": "consultation", "organisation_id": "gp-a", "date": "2026-11-26"},
+	]},
+}
+
+_codes(result) := [r.code | some r in result.categories.psychiatry_appointments.reasons]
+
+test_municipal_user_claiming_health_professional_gets_no_lookup_route if {
+	doc := _input("ppr_psychologist", "municipality", "851-ppr", "special_education_advice", true)
+	found := routes.route with input as doc
+	{r.rule_id | some r in found; r.category == "psychiatry_appointments"} == {"SUL-43-1-CONSENT"}
+}
+
+test_ppr_without_consent_is_told_it_has_no_rsl_route if {
+	doc := _input("ppr_psychologist", "municipality", "851-ppr", "special_education_advice", false)
+	result := decision.result with input as doc
+	_codes(result) == ["missing_consent", "consent_only_route", "health_professional_required"]
+}
+
+test_caseworker_without_consent_is_pointed_to_rsl_11c if {
+	doc := _input("municipal_caseworker", "municipality", "851-family", "social_case_work", false)
+	result := decision.result with input as doc
+	_codes(result) == ["missing_consent", "health_professional_required", "request_from_holder"]
+}
+
+test_gp_looks_up_for_current_treatment_without_consent if {
+	doc := _input("gp", "gp_clinic", "gp-a", "current_treatment", true)
+	outcome := decision.result.categories.psychiatry_appointments with input as doc
+	outcome.rule_id == "SUL-42A-1-GP-LOOKUP"
+	[r.rule_id | some r in outcome.reasons] == ["SUL-42A-1-GP-LOOKUP", "GP-CONSULTATION-WINDOW"]
+}
+
+test_report_of_concern_is_refused_for_everyone if {
+	doc := _input("gp", "gp_clinic", "gp-a", "report_of_concern", true)
+	result := decision.result with input as doc
+	_codes(result) == ["not_current_treatment"]
+}
+
+test_secretary_acting_for_psychiatrist_follows_the_clinicians_route if {
+	base := _input("bup_medical_secretary", "region_psychiatry", "bup-a", "current_treatment", false)
+	doc := json.patch(base, [{
+		"op": "add", "path": "/subject/acting_for",
+		"value": {"id": "p1", "role": "bup_psychiatrist", "health_professional": true},
+	}])
+	outcome := decision.result.categories.psychiatry_appointments with input as doc
+	outcome.rule_id == "SUL-42A-1-BUP-LOOKUP"
+	[r.code | some r in outcome.reasons] == ["permitted", "relation", "on_behalf"]
+}
+
+test_secretary_without_clinician_is_refused if {
+	doc := _input("bup_medical_secretary", "region_psychiatry", "bup-a", "current_treatment", false)
+	result := decision.result with input as doc
+	_codes(result) == ["acting_for_required"]
+}
+
+test_social_worker_is_not_health_personnel_for_lookup if {
+	doc := _input("bup_social_worker", "region_psychiatry", "bup-a", "current_treatment", true)
+	result := decision.result with input as doc
+	_codes(result) == ["no_legal_basis", "health_professional_required"]
+}
