@@ -121,6 +121,16 @@ def get_registry_reader(caller: CurrentCaller, child: ChildDep) -> Caller:
 
 RegistryReader = Annotated[Caller, Depends(get_registry_reader)]
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def registry_access(request: Request, caller: CurrentCaller, child: ChildDep) -> Caller:
+    """The registry router's rule: reads as `get_registry_reader`, everything else
+    (record, revoke, withdraw, lift, import) as `get_registry_writer`."""
+    if request.method in READ_METHODS:
+        return get_registry_reader(caller, child)
+    return get_registry_writer(caller)
+
 
 def get_audit(services: ServicesDep) -> AuditLog:
     return services.audit

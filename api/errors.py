@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from policy.errors import HoiError
+from policy.errors import HoiError, Unmappable
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "https://hoi-policy.example/problems/"
@@ -97,7 +97,9 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 
 def problem_for(exc: HoiError) -> JSONResponse:
-    extra = {"field": exc.field} if exc.field else {}
+    extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+    if isinstance(exc, Unmappable):
+        extra["errors"] = exc.errors
     return problem(
         exc.status, exc.title, exc.detail, exc.type_slug, headers=exc.headers() or None, **extra
     )

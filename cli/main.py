@@ -274,6 +274,29 @@ def _audit_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from registry.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        upgrade(engine, args.revision)
+        print(f"registry schema at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _db_current(_: argparse.Namespace) -> int:
+    from registry.db import current_revision, head_revision, make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        print(f"registry schema at revision {current_revision(engine)} (head {head_revision()})")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hoi", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -348,6 +371,14 @@ def parser() -> argparse.ArgumentParser:
     pur.add_argument("--before", help="purge records before this date (YYYY-MM-DD) instead")
     pur.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     pur.set_defaults(run=_audit_purge)
+
+    db = commands.add_parser("db", help="registry database (HOI_DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_up = db_commands.add_parser("upgrade", help="run the schema migrations")
+    db_up.add_argument("revision", nargs="?", default="head")
+    db_up.set_defaults(run=_db_upgrade)
+    db_current = db_commands.add_parser("current", help="show the schema revision")
+    db_current.set_defaults(run=_db_current)
     return root
 
 

@@ -22,7 +22,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _shutdown(executor: ThreadPoolExecutor, state: dict[str, Any]) -> None:
-    executor.submit(state.clear).result()
+    try:
+        executor.submit(state.clear).result()
+    except RuntimeError:  # interpreter exit: the worker thread is already gone
+        return
     executor.shutdown(wait=True)
 
 

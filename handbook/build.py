@@ -107,6 +107,7 @@ def _views(
     by_rule: dict[str, list[str]] = defaultdict(list)
     exercised: dict[str, set[str]] = defaultdict(set)
     referenced: dict[str, list[str]] = defaultdict(list)
+    scenarios = [s for s in scenarios if s.id in decisions]  # refused requests have none
     for scenario in scenarios:
         decision = decisions[scenario.id]
         for rule_id in sorted(rule_ids(decision)):

@@ -48,7 +48,8 @@ def coverage(scenarios: list[Scenario], decisions: dict[str, Decision]) -> Cover
     """Rule ids each scenario's decision shows, and the provisions each names."""
     found = Coverage()
     for scenario in scenarios:
-        for rule_id in rule_ids(decisions[scenario.id]):
+        decision = decisions.get(scenario.id)
+        for rule_id in rule_ids(decision) if decision else set():
             found.rules[rule_id].add(scenario.id)
         for pid in scenario.legal_references:
             found.references[pid].add(scenario.id)

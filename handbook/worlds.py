@@ -23,7 +23,7 @@ from policy.decision import Decision, DecisionRequest
 from policy.facts import RegistryState
 from registry import service
 from registry.db import create_schema
-from registry.models import BlockCreate, ConsentCreate, ObjectionCreate
+from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, Revocation
 from registry.service import registry_state
 from sandbox.pilot import organisations
 from sandbox.scenarios import Scenario
@@ -47,19 +47,18 @@ def _record(db: Engine, scenario: Scenario, now: datetime) -> None:
             raise ValueError(f"{scenario.id}: registry entries for a child the register lacks")
         return
     with Session(db) as session:
-        for spec in scenario.consents:
+        for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
             created = service.create_consent(session, child.record, body, now)
             if spec.revoked:
-                service.revoke_consent(session, cpr, created.id, now)
-        for objection in scenario.objections:
-            body_o = ObjectionCreate(
-                given_by=scenario.cpr(objection.given_by), categories=objection.categories
-            )
+                revocation = Revocation(revoked_by=scenario.cpr(spec.given_by))
+                service.revoke_consent(session, child.record, created.id, revocation, now)
+        for objection in (o for o in scenario.objections if o.refused is None):
+            body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
             service.create_objection(session, child.record, body_o, now)
         for block in scenario.blocks:
-            body_b = BlockCreate.model_validate(block.model_dump(mode="json"))
-            service.create_block(session, cpr, body_b, now)
+            body_b = BlockCreate.model_validate(scenario.block_body(block))
+            service.create_block(session, child.record, body_b, now)
 
 
 def moment(scenario: Scenario) -> datetime:
@@ -119,5 +118,8 @@ def rule_ids(decision: Decision) -> set[str]:
 async def decide_all(
     scenarios: Iterable[Scenario], engine: PolicyEngine, citations: Citations | None = None
 ) -> dict[str, Decision]:
-    """Each scenario's decision, by scenario id."""
-    return {s.id: await decide(s, engine, citations) for s in scenarios}
+    """Each scenario's decision, by scenario id (scenarios whose request the API
+    refuses before deciding have none)."""
+    return {
+        s.id: await decide(s, engine, citations) for s in scenarios if s.refused_request is None
+    }

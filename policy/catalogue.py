@@ -40,7 +40,12 @@ class CategorySpec(_Frozen):
 class ConsentRules(_Frozen):
     self_consent_age: int
     joint_custody_rule: Literal["all", "any"]
-    custody_holder_consent_lapses_at_self_consent_age: bool
+    custody_holder_consent_lapses_at_self_consent_age: dict[str, bool]
+    """Per regime: do consents custody holders gave stop counting when the child
+    reaches self_consent_age? A regime not named here lapses (the safe side)."""
+
+    def custody_consent_lapses(self, regime: str) -> bool:
+        return self.custody_holder_consent_lapses_at_self_consent_age.get(regime, True)
 
 
 class RegimeSpec(_Frozen):

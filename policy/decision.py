@@ -6,7 +6,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -87,8 +94,11 @@ class Resource(_Inbound):
 
 
 class Override(_Inbound):
+    """A health professional's request to set a citizen's block aside (værdispring).
+    The weighty reason is mandatory: blank or a few characters is refused."""
+
     grounds: Literal["citizen_consents", "citizen_unreachable"]
-    reason: Annotated[str, Field(min_length=10, max_length=1000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
 
 
 class Context(_Inbound):

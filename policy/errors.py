@@ -65,6 +65,18 @@ class NotEntitled(HoiError):
     type_slug = "not-entitled"
 
 
+class Unmappable(InvalidRequest):
+    """A document in an exchange format (FHIR) that cannot be mapped without losing
+    meaning. Every problem is listed; nothing is silently dropped."""
+
+    title = "Cannot be mapped"
+    type_slug = "unmappable"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, field=errors[0]["field"] if errors else None)
+        self.errors = errors
+
+
 class NotFound(HoiError):
     status = 404
     title = "Not found"

@@ -37,17 +37,27 @@ class Relation(BaseModel):
     grade: Literal["A+", "A", "B+", "B", "C"] | None = None
 
 
+Capacity = Literal["child", "custody_holder"]
+
+
 class ConsentFact(BaseModel):
+    """A recorded consent as the policy reads it.
+
+    `valid_until` is the effective last day (already capped by the regime at
+    record time); `superseded_by` names a newer consent that replaced it."""
+
     id: str
     regime: str
     giver: str
+    capacity: Capacity
     categories: list[str]
     recipient: dict[str, str | None]
     purposes: list[str] = Field(default_factory=list)
     form: str
-    valid_from: dt.date
+    given_on: dt.date
     valid_until: dt.date
     revoked_at: str | None = None
+    superseded_by: str | None = None
 
 
 class ObjectionFact(BaseModel):
@@ -58,10 +68,24 @@ class ObjectionFact(BaseModel):
     withdrawn_at: str | None = None
 
 
+BlockKind = Literal["professional", "organisation", "source_organisation", "period"]
+
+
 class BlockTarget(BaseModel):
-    kind: Literal["professional", "organisation"]
-    id: str
+    """Whom or what a block is against.
+
+    - `professional`: a named professional (the requester's id) sees nothing;
+    - `organisation`: requesters acting for the organisation (with
+      `include_sub_units`, also for its sub-units) see nothing;
+    - `source_organisation`: records that come from the organisation (and its
+      sub-units when included) are withheld from everyone, the rest stays visible;
+    - `period`: everyone is blocked while the block is in force (no id).
+    `sub_units` is filled by the information point from the organisation register."""
+
+    kind: BlockKind
+    id: str | None = None
     include_sub_units: bool = False
+    sub_units: list[str] = Field(default_factory=list)
 
 
 class BlockFact(BaseModel):

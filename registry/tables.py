@@ -1,12 +1,23 @@
-"""Stored rows. Consents, objections and blocks are never deleted: revocation,
-withdrawal and lifting are recorded as times on the row."""
+"""Stored rows. Consents, objections and blocks are never deleted or rewritten
+in substance: revocation, withdrawal, lifting and supersession are recorded as
+times on the row and as rows of the append-only event table.
+
+Schema changes go through the Alembic migrations in registry/migrations/;
+`tests/registry/test_migrations.py` checks that these models and the migrations
+at head agree on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
+
+
+def _moment(nullable: bool) -> Any:
+    """A timestamp column that keeps its UTC offset on PostgreSQL (SQLite stores text)."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
 
 
 class ConsentRow(SQLModel, table=True):
@@ -22,10 +33,23 @@ class ConsentRow(SQLModel, table=True):
     recipient_organisation_id: str | None = None
     purposes: list[str] = Field(sa_column=Column(JSON, nullable=False))
     form: str
-    valid_from: date
+    given_on: date
     valid_until: date
-    recorded_at: datetime
-    revoked_at: datetime | None = None
+    """The effective last day: the asked end capped by the regime's maximum validity."""
+    valid_until_requested: date | None = None
+    """The end the giver named, when one was named (it may lie past the cap)."""
+    custodian_organisation_id: str | None = None
+    """The organisation that took the consent and keeps the record of it."""
+    source: str = "api"
+    """How it reached us: api, fhir or seed."""
+    source_identifiers: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    recorded_at: datetime = _moment(nullable=False)
+    revoked_at: datetime | None = _moment(nullable=True)
+    revoked_by_cpr: str | None = None
+    superseded_by: str | None = None
+    superseded_at: datetime | None = _moment(nullable=True)
 
 
 class ObjectionRow(SQLModel, table=True):
@@ -34,11 +58,13 @@ class ObjectionRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     child_cpr: str = Field(index=True)
     person_cpr: str
+    person_capacity: str = "custody_holder"
     categories: list[str] = Field(sa_column=Column(JSON, nullable=False))
     recipient_organisation_type: str | None = None
     recipient_organisation_id: str | None = None
-    recorded_at: datetime
-    withdrawn_at: datetime | None = None
+    recorded_at: datetime = _moment(nullable=False)
+    withdrawn_at: datetime | None = _moment(nullable=True)
+    withdrawn_by_cpr: str | None = None
 
 
 class BlockRow(SQLModel, table=True):
@@ -46,11 +72,31 @@ class BlockRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True)
     child_cpr: str = Field(index=True)
+    given_by_cpr: str | None = None
+    given_by_capacity: str | None = None
     target_kind: str
-    target_id: str
+    target_id: str | None = None
     include_sub_units: bool = False
     categories: list[str] = Field(sa_column=Column(JSON, nullable=False))
     valid_from: date
     valid_until: date | None = None
-    recorded_at: datetime
-    lifted_at: datetime | None = None
+    recorded_at: datetime = _moment(nullable=False)
+    lifted_at: datetime | None = _moment(nullable=True)
+    lifted_by_cpr: str | None = None
+
+
+class EventRow(SQLModel, table=True):
+    """Append-only history: one row per thing that happened to a registry entry."""
+
+    __tablename__ = "registry_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_cpr: str = Field(index=True)
+    entry_kind: str
+    """consent, objection or block."""
+    entry_id: str = Field(index=True)
+    event: str
+    """recorded, revoked, superseded, withdrawn or lifted."""
+    at: datetime = _moment(nullable=False)
+    by_cpr: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.facts import ChildRecord
 from sandbox.population import Case, Child, Population
@@ -64,20 +64,29 @@ class ConsentSpec(_Strict):
     categories: list[str]
     recipient: dict[str, str]
     form: Literal["written", "oral"] = "written"
-    valid_from: dt.date
-    valid_until: dt.date
+    valid_from: dt.date = Field(description="The day the consent was given")
+    valid_until: dt.date | None = None
     purposes: list[str] = Field(default_factory=list)
     revoked: bool = False
+    refused: str | None = Field(
+        default=None,
+        description="The registry must refuse to record it, with this problem type "
+        "(e.g. not-entitled, invalid-request)",
+    )
 
 
 class ObjectionSpec(_Strict):
     given_by: str
     categories: list[str] = Field(default_factory=list)
+    refused: str | None = None
 
 
 class BlockSpec(_Strict):
-    target_kind: Literal["professional", "organisation"]
-    target_id: str
+    given_by: str | None = Field(
+        default=None, description="Unset: the young person from 15, else the first custody holder"
+    )
+    target_kind: Literal["professional", "organisation", "source_organisation", "period"]
+    target_id: str | None = None
     include_sub_units: bool = False
     categories: list[str] = Field(default_factory=list)
     valid_from: dt.date
@@ -93,10 +102,40 @@ class Expectation(_Strict):
     decision: Literal["permit", "deny"]
     rule_id: str | None = None
     legal_basis: list[str] | None = None
-    reasons: list[str] | None = Field(default=None, description="deny reason codes, in order")
+    reasons: list[str] | None = Field(default=None, description="reason codes, in order")
     missing: list[str] | None = Field(default=None, description="whose consent is missing")
     fields: list[str] | None = None
     override: bool | None = None
+    obligations: list[str] | None = None
+    exclude_organisations: list[str] | None = Field(
+        default=None, description="organisations whose records are withheld"
+    )
+    relied_on: dict[Literal["consents", "objections", "blocks"], int] | None = Field(
+        default=None, description="how many consents, objections and blocks it relied on"
+    )
+    override_refusal: str | None = Field(
+        default=None, description="the start of the message saying why an override was refused"
+    )
+
+
+class RefusalSpec(_Strict):
+    """The decision request itself must be refused (problem+json), before any decision."""
+
+    type: str = Field(description="problem type, e.g. invalid-request")
+    field: str = Field(description="the field the refusal names, e.g. context.override.reason")
+
+
+class StepSpec(_Strict):
+    """Something that happens after the first decision, then a new decision."""
+
+    title: str
+    revoke_consents_of: list[str] = Field(default_factory=list)
+    withdraw_objections_of: list[str] = Field(default_factory=list)
+    lift_blocks_on: list[str] = Field(
+        default_factory=list,
+        description="target ids of blocks to lift ('period' for period blocks)",
+    )
+    expect: dict[str, Expectation]
 
 
 class Scenario(_Strict):
@@ -114,7 +153,17 @@ class Scenario(_Strict):
     blocks: list[BlockSpec] = Field(default_factory=list)
     override: OverrideSpec | None = None
     ask: list[str]
-    expect: dict[str, Expectation]
+    expect: dict[str, Expectation] = Field(default_factory=dict)
+    refused_request: RefusalSpec | None = None
+    then: list[StepSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> Scenario:
+        if self.expect and self.refused_request is not None:
+            raise ValueError("give either expect (per category) or refused_request, not both")
+        if self.refused_request is not None and self.then:
+            raise ValueError("a refused request has no later steps")
+        return self
 
     def cpr(self, person: str) -> str:
         """A stable synthetic CPR number for a person named in the scenario."""
@@ -168,16 +217,32 @@ class Scenario(_Strict):
         return Population(self.date, children, {}, {}, [], [], [])
 
     def consent_body(self, c: ConsentSpec) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "regime": c.regime,
             "given_by": self.cpr(c.given_by),
             "categories": c.categories,
             "recipient": c.recipient,
             "purposes": c.purposes,
             "form": c.form,
-            "valid_from": c.valid_from.isoformat(),
-            "valid_until": c.valid_until.isoformat(),
+            "given_on": c.valid_from.isoformat(),
         }
+        if c.valid_until is not None:
+            body["valid_until"] = c.valid_until.isoformat()
+        return body
+
+    def decider(self) -> str:
+        """Who decides for the child today: the young person from 15, else a custody holder."""
+        if (self.child.age or 0) >= 15 or not self.child.custody_holders:
+            return "child"
+        return self.child.custody_holders[0]
+
+    def objection_body(self, o: ObjectionSpec) -> dict[str, Any]:
+        return {"given_by": self.cpr(o.given_by), "categories": o.categories}
+
+    def block_body(self, b: BlockSpec) -> dict[str, Any]:
+        body = b.model_dump(mode="json", exclude={"given_by"}, exclude_none=True)
+        body["given_by"] = self.cpr(b.given_by or self.decider())
+        return body
 
     def decision_body(self) -> dict[str, Any]:
         context: dict[str, Any] = {"purpose": self.purpose}
@@ -209,5 +274,8 @@ def load_scenarios(folder: Path = SCENARIO_DIR) -> list[Scenario]:
     for path in sorted(folder.glob("*.yaml")):
         scenario = Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         scenario.id = path.stem
+        if not scenario.expect and scenario.refused_request is None:
+            # A scenario file is a test: it must say what the service answers.
+            raise ValueError(f"{path.name}: give expect (per category) or refused_request")
         found.append(scenario)
     return found

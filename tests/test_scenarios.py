@@ -8,39 +8,70 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sandbox.scenarios import Scenario, load_scenarios
-from tests.conftest import DEFAULT_SUBJECT, ENGINES, AppFactory, auth_headers
+from sandbox.scenarios import Expectation, Scenario, load_scenarios
+from tests.conftest import ENGINES, AppFactory, auth_headers
 
 SCENARIOS = load_scenarios()
 
 
-def record(client: TestClient, scenario: Scenario) -> None:
-    """Put the scenario's consents, objections and blocks in the registry, over the
-    API, as a caseworker (whoever the scenario's requester is)."""
-    registrar = auth_headers(DEFAULT_SUBJECT)
+PROBLEM_BASE = "https://hoi-policy.example/problems/"
+
+
+def _recorded(response: Any, refused: str | None) -> str | None:
+    """The new entry's id; or, when the scenario expects a refusal, check it."""
+    if refused is not None:
+        assert response.status_code in (409, 422), response.text
+        assert response.json()["type"] == PROBLEM_BASE + refused, response.text
+        return None
+    assert response.status_code == 201, response.text
+    entry_id: str = response.json()["id"]
+    return entry_id
+
+
+class Recorded:
+    """The registry ids a scenario's facts got, by the person or target named."""
+
+    def __init__(self) -> None:
+        self.consents: dict[str, list[str]] = {}
+        self.objections: dict[str, list[str]] = {}
+        self.blocks: dict[str, tuple[str, str]] = {}
+
+
+def record(client: TestClient, scenario: Scenario) -> Recorded:
+    """Put the scenario's consents, objections and blocks in the registry, over the API."""
     cpr = scenario.cpr("child")
+    ids = Recorded()
     for spec in scenario.consents:
-        created = client.post(
-            f"/v1/children/{cpr}/consents", json=scenario.consent_body(spec), headers=registrar
-        )
-        assert created.status_code == 201, created.text
+        created = client.post(f"/v1/children/{cpr}/consents", json=scenario.consent_body(spec))
+        consent_id = _recorded(created, spec.refused)
+        if consent_id is None:
+            continue
+        ids.consents.setdefault(spec.given_by, []).append(consent_id)
         if spec.revoked:
             revoked = client.post(
-                f"/v1/children/{cpr}/consents/{created.json()['id']}/revoke", headers=registrar
+                f"/v1/children/{cpr}/consents/{consent_id}/revoke",
+                json={"revoked_by": scenario.cpr(spec.given_by)},
             )
             assert revoked.status_code == 200, revoked.text
     for objection in scenario.objections:
-        body = {"given_by": scenario.cpr(objection.given_by), "categories": objection.categories}
-        created = client.post(f"/v1/children/{cpr}/objections", json=body, headers=registrar)
-        assert created.status_code == 201, created.text
+        created = client.post(
+            f"/v1/children/{cpr}/objections", json=scenario.objection_body(objection)
+        )
+        objection_id = _recorded(created, objection.refused)
+        if objection_id is not None:
+            ids.objections.setdefault(objection.given_by, []).append(objection_id)
     for block in scenario.blocks:
-        body = block.model_dump(mode="json")
-        created = client.post(f"/v1/children/{cpr}/blocks", json=body, headers=registrar)
-        assert created.status_code == 201, created.text
+        body = scenario.block_body(block)
+        created = client.post(f"/v1/children/{cpr}/blocks", json=body)
+        block_id = _recorded(created, None)
+        assert block_id is not None
+        ids.blocks[block.target_id or "period"] = (block_id, body["given_by"])
+    return ids
 
 
 def ask(client: TestClient, scenario: Scenario, engine: str) -> dict[str, Any]:
-    """The scenario's question, over the API, with the requester's own token."""
+    """The scenario's question, over the API, with the requester's own token. (The
+    client's own token, which records the facts, is a caseworker's.)"""
     body = scenario.decision_body()
     response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
     assert response.status_code == 200, response.text
@@ -49,10 +80,43 @@ def ask(client: TestClient, scenario: Scenario, engine: str) -> dict[str, Any]:
     return decision
 
 
-def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> dict[str, Any]:
+def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> list[dict[str, Any]]:
+    """Record the facts, decide, then play each step and decide again."""
     client = make_client(engine, population=scenario.population(), day=scenario.date)
-    record(client, scenario)
-    return ask(client, scenario, engine)
+    cpr = scenario.cpr("child")
+    ids = record(client, scenario)
+    if scenario.refused_request is not None:
+        body = scenario.decision_body()
+        response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["type"] == PROBLEM_BASE + scenario.refused_request.type
+        assert problem["field"] == scenario.refused_request.field
+        return []
+    decisions = [ask(client, scenario, engine)]
+    for step in scenario.then:
+        for person in step.revoke_consents_of:
+            for consent_id in ids.consents[person]:
+                done = client.post(
+                    f"/v1/children/{cpr}/consents/{consent_id}/revoke",
+                    json={"revoked_by": scenario.cpr(person)},
+                )
+                assert done.status_code == 200, done.text
+        for person in step.withdraw_objections_of:
+            for objection_id in ids.objections[person]:
+                done = client.post(
+                    f"/v1/children/{cpr}/objections/{objection_id}/withdraw",
+                    json={"withdrawn_by": scenario.cpr(person)},
+                )
+                assert done.status_code == 200, done.text
+        for target in step.lift_blocks_on:
+            block_id, given_by = ids.blocks[target]
+            done = client.post(
+                f"/v1/children/{cpr}/blocks/{block_id}/lift", json={"lifted_by": given_by}
+            )
+            assert done.status_code == 200, done.text
+        decisions.append(ask(client, scenario, engine))
+    return decisions
 
 
 def _comparable(decision: dict[str, Any]) -> dict[str, Any]:
@@ -69,9 +133,11 @@ def _comparable(decision: dict[str, Any]) -> dict[str, Any]:
     return {"categories": categories, "policy_revision": decision["policy_revision"]}
 
 
-def check_expectations(scenario: Scenario, decision: dict[str, Any]) -> None:
+def check_expectations(
+    scenario: Scenario, expect: dict[str, Expectation], decision: dict[str, Any]
+) -> None:
     assert set(decision["categories"]) == set(scenario.ask)
-    for category, expected in scenario.expect.items():
+    for category, expected in expect.items():
         got = decision["categories"][category]
         assert got["decision"] == expected.decision, (category, got["reasons"])
         if expected.rule_id is not None:
@@ -82,6 +148,16 @@ def check_expectations(scenario: Scenario, decision: dict[str, Any]) -> None:
             assert got["fields"] == expected.fields
         if expected.override is not None:
             assert got["override"] is expected.override
+        if expected.obligations is not None:
+            assert got["obligations"] == expected.obligations
+        if expected.exclude_organisations is not None:
+            assert got["exclude_organisations"] == expected.exclude_organisations
+        if expected.relied_on is not None:
+            counts = {k: len(got["relied_on"][k]) for k in expected.relied_on}
+            assert counts == expected.relied_on, got["relied_on"]
+        if expected.override_refusal is not None:
+            refusals = [r.get("override_refusal") or "" for r in got["reasons"]]
+            assert any(r.startswith(expected.override_refusal) for r in refusals), refusals
         if expected.reasons is not None:
             assert [r["code"] for r in got["reasons"]] == expected.reasons, got["reasons"]
         if expected.missing is not None:
@@ -121,8 +197,14 @@ def test_there_are_enough_scenarios() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
 def test_scenario_on_both_engines(make_client: AppFactory, scenario: Scenario) -> None:
-    decisions = {}
+    runs = {}
+    expectations = [scenario.expect, *(step.expect for step in scenario.then)]
+    if scenario.refused_request is not None:
+        expectations = []
     for engine in ENGINES:
-        decisions[engine] = run_scenario(make_client, scenario, engine)
-        check_expectations(scenario, decisions[engine])
-    assert _comparable(decisions["embedded"]) == _comparable(decisions["opa"])
+        runs[engine] = run_scenario(make_client, scenario, engine)
+        assert len(runs[engine]) == len(expectations)
+        for expect, decision in zip(expectations, runs[engine], strict=True):
+            check_expectations(scenario, expect, decision)
+    for embedded, opa in zip(runs["embedded"], runs["opa"], strict=True):
+        assert _comparable(embedded) == _comparable(opa)

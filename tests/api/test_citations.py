@@ -37,7 +37,7 @@ def test_a_permit_cites_the_act_paragraph_and_consolidation(make_client: AppFact
 
 def test_a_reason_on_unconfirmed_law_is_flagged(make_client: AppFactory) -> None:
     scenario = next(s for s in SCENARIOS if s.id == "caseworker_child_welfare_investigation")
-    decision = run_scenario(make_client, scenario, "embedded")
+    decision = run_scenario(make_client, scenario, "embedded")[0]
     reasons = {r["code"]: r for r in decision["categories"]["psychiatry_appointments"]["reasons"]}
     hint = reasons["request_from_holder"]
     assert hint["basis_review"] == "unconfirmed"

@@ -60,9 +60,11 @@ def consents(draw: st.DrawFn, n: int) -> dict[str, Any]:
         "recipient": draw(recipient),
         "purposes": draw(st.lists(st.sampled_from(catalogue().purposes), max_size=2, unique=True)),
         "form": draw(st.sampled_from(["written", "oral"])),
-        "valid_from": _day(start),
+        "capacity": draw(st.sampled_from(["custody_holder", "child"])),
+        "given_on": _day(start),
         "valid_until": _day(start + draw(st.integers(min_value=0, max_value=600))),
         "revoked_at": draw(st.sampled_from([None, "2026-11-20T09:00:00+00:00"])),
+        "superseded_by": draw(st.sampled_from([None, None, "c9"])),
     }
 
 
@@ -132,9 +134,19 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
                             "id": st.sampled_from(["b1", "b2"]),
                             "target": st.fixed_dictionaries(
                                 {
-                                    "kind": st.sampled_from(["professional", "organisation"]),
-                                    "id": st.sampled_from([*ORGS, "u1"]),
+                                    "kind": st.sampled_from(
+                                        [
+                                            "professional",
+                                            "organisation",
+                                            "source_organisation",
+                                            "period",
+                                        ]
+                                    ),
+                                    "id": st.sampled_from([*ORGS, "u1", None]),
                                     "include_sub_units": st.booleans(),
+                                    "sub_units": st.lists(
+                                        st.sampled_from(ORGS), max_size=2, unique=True
+                                    ),
                                 }
                             ),
                             "categories": st.lists(
@@ -243,9 +255,11 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
             "recipient": {"organisation_type": org_type, "organisation_id": None},
             "purposes": [],
             "form": "written",
-            "valid_from": _day(-30),
+            "capacity": "child" if giver == "child" else "custody_holder",
+            "given_on": _day(-30),
             "valid_until": _day(300),
             "revoked_at": None,
+            "superseded_by": None,
         }
         for n, giver in enumerate(givers)
     ]

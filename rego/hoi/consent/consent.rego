@@ -40,6 +40,21 @@ entitled contains holder if {
 	some holder in input.child.custody_holders
 }
 
+_holders := {holder | some holder in input.child.custody_holders}
+
+# A configuration switch, not a rule of its own (it modulates SUL-17-SELF-CONSENT
+# and FAL-CUSTODY-CONSENT): per regime, the policy data says whether consents
+# the custody holders gave while the child was under 15 stop counting when the
+# child turns 15 (consent.custody_holder_consent_lapses_at_self_consent_age).
+# Where they do not lapse, they count until they expire or are revoked, beside
+# the young person's own consent and subject to the young person's objection.
+# A regime the setting does not name lapses. Today every regime lapses.
+custody_consent_outlives_self_consent_age(regime) if {
+	rules := _config.custody_holder_consent_lapses_at_self_consent_age
+	is_object(rules)
+	object.get(rules, regime, true) == false
+}
+
 _recipient_matches(recipient) if recipient.organisation_id == input.subject.organisation.id
 
 _recipient_matches(recipient) if recipient.organisation_id in object.get(input.subject.organisation, "part_of", [])
@@ -63,32 +78,37 @@ _applicable(regime, category) := {c |
 	_purpose_matches(c)
 }
 
-# The day a consent stops counting: its own end date, capped by the regime's
-# maximum validity counted from the day it was given.
-_lapses_ns(c) := min({
-	time.parse_ns("2006-01-02", c.valid_until),
-	time.add_date(
-		time.parse_ns("2006-01-02", c.valid_from),
-		0,
-		data.hoi.config.regimes[c.regime].max_validity_months,
-		0,
-	),
-})
+_given_ns(c) := time.parse_ns("2006-01-02", c.given_on)
 
+# A consent counts from the day it was given to its (already capped) end, and
+# never past the regime's maximum validity counted from the day it was given
+# (§ 44: a § 43 consent lapses after at most one year).
 _in_period(c) if {
-	time.parse_ns("2006-01-02", c.valid_from) <= _today_ns
-	_today_ns <= _lapses_ns(c)
+	_given_ns(c) <= _today_ns
+	_today_ns <= time.parse_ns("2006-01-02", c.valid_until)
+	_today_ns < time.add_date(_given_ns(c), 0, data.hoi.config.regimes[c.regime].max_validity_months, 0)
 }
 
 _form_allowed(c) if c.form in data.hoi.config.regimes[c.regime].forms
 
-_usable(c) if {
-	c.revoked_at == null
-	_form_allowed(c)
-	c.giver in entitled
+_giver_counts(c) if c.giver in entitled
+
+_giver_counts(c) if {
+	child_decides
+	object.get(c, "capacity", null) == "custody_holder"
+	custody_consent_outlives_self_consent_age(c.regime)
+	c.giver in _holders
 }
 
-# Valid consents: not revoked, right form, from an entitled person, in period.
+_usable(c) if {
+	c.revoked_at == null
+	object.get(c, "superseded_by", null) == null
+	_form_allowed(c)
+	_giver_counts(c)
+}
+
+# Valid consents: not revoked or replaced, right form, from a person whose
+# consent counts, in period.
 valid(regime, category) := {c | some c in _applicable(regime, category); _usable(c); _in_period(c)}
 
 # Consents that would count but have lapsed (§ 44: at most one year).
@@ -96,20 +116,28 @@ expired(regime, category) := {c.id |
 	some c in _applicable(regime, category)
 	_usable(c)
 	not _in_period(c)
-	_today_ns > time.parse_ns("2006-01-02", c.valid_from)
+	_today_ns > _given_ns(c)
 }
 
 _givers(regime, category) := {c.giver | some c in valid(regime, category)}
 
-_satisfied(regime, category) if {
+_rule_met(required, givers) if {
 	_config.joint_custody_rule == "all"
-	count(entitled) > 0
-	count(entitled - _givers(regime, category)) == 0
+	count(required) > 0
+	count(required - givers) == 0
 }
 
-_satisfied(regime, category) if {
+_rule_met(required, givers) if {
 	_config.joint_custody_rule == "any"
-	count(entitled & _givers(regime, category)) > 0
+	count(required & givers) > 0
+}
+
+_satisfied(regime, category) if _rule_met(entitled, _givers(regime, category))
+
+_satisfied(regime, category) if {
+	child_decides
+	custody_consent_outlives_self_consent_age(regime)
+	_rule_met(_holders, _givers(regime, category))
 }
 
 # The outcome of checking one regime for one category. (Sets are built in the

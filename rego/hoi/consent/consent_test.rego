@@ -12,9 +12,11 @@ _consent(id, giver, from, until) := {
 	"recipient": {"organisation_type": "municipality", "organisation_id": null},
 	"purposes": [],
 	"form": "written",
-	"valid_from": from,
+	"capacity": "custody_holder",
+	"given_on": from,
 	"valid_until": until,
 	"revoked_at": null,
+	"superseded_by": null,
 }
 
 _input(age, consents, objections) := {
@@ -84,4 +86,94 @@ test_objection_counts_only_from_entitled_person if {
 	objections := [{"id": "o1", "person": "mother", "categories": [], "recipient": null, "withdrawn_at": null}]
 	consent.objections("psychiatry_appointments") == {"o1"} with input as _input(12, [], objections)
 	consent.objections("psychiatry_appointments") == set() with input as _input(16, [], objections)
+}
+
+# --- the registry: consents that outlive 15, replaced consents, the one-year cap ---
+
+_fifteen := {"cpr": "child", "age": 15, "custody_holders": ["mother", "father"]}
+
+_recorded_consent(id, giver, capacity) := {
+	"id": id,
+	"regime": "sul-43-1",
+	"giver": giver,
+	"capacity": capacity,
+	"categories": ["psychiatry_appointments"],
+	"recipient": {"organisation_type": "municipality", "organisation_id": null},
+	"purposes": [],
+	"form": "written",
+	"given_on": "2026-04-01",
+	"valid_until": "2027-03-31",
+	"revoked_at": null,
+	"superseded_by": null,
+}
+
+_registry_input(child, consents) := {
+	"subject": {
+		"id": "cw",
+		"role": "municipal_caseworker",
+		"organisation": {"type": "municipality", "id": "851-family", "part_of": ["851"]},
+	},
+	"context": {"purpose": "social_case_work", "date": "2026-11-26"},
+	"child": child,
+	"facts": {"consents": consents, "objections": [], "blocks": [], "relations": []},
+}
+
+_parents_consents := [
+	_recorded_consent("c-mother", "mother", "custody_holder"),
+	_recorded_consent("c-father", "father", "custody_holder"),
+]
+
+# The consent settings with another custody_holder_consent_lapses_at_self_consent_age.
+_lapse_setting(per_regime) := object.union(
+	data.hoi.config.consent,
+	{"custody_holder_consent_lapses_at_self_consent_age": per_regime},
+)
+
+test_custody_holders_consents_stop_counting_at_15_by_default if {
+	doc := _registry_input(_fifteen, _parents_consents)
+	status := consent.status("sul-43-1", "psychiatry_appointments") with input as doc
+	status == {"satisfied": false, "missing": ["child"], "expired": [], "relied_on": []}
+}
+
+test_custody_holders_consents_outlive_15_where_the_regime_says_so if {
+	config := _lapse_setting({"sul-43-1": false})
+	doc := _registry_input(_fifteen, _parents_consents)
+	status := consent.status("sul-43-1", "psychiatry_appointments") with input as doc
+		with data.hoi.config.consent as config
+	status == {"satisfied": true, "missing": [], "expired": [], "relied_on": ["c-father", "c-mother"]}
+}
+
+test_a_regime_the_setting_does_not_name_lapses if {
+	config := _lapse_setting({"fvl-28-2-1": false})
+	not consent.custody_consent_outlives_self_consent_age("sul-43-1") with data.hoi.config.consent as config
+}
+
+test_a_replaced_consent_does_not_count if {
+	young := object.union(_fifteen, {"age": 12})
+	replaced := object.union(_recorded_consent("c-mother-old", "mother", "custody_holder"), {"superseded_by": "c-mother"})
+	consents := [replaced, _recorded_consent("c-father", "father", "custody_holder")]
+	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
+	status == {"satisfied": false, "missing": ["mother"], "expired": [], "relied_on": []}
+}
+
+test_a_consent_lapses_a_year_after_it_was_given_whatever_end_it_names if {
+	young := object.union(_fifteen, {"age": 12})
+	old := {"given_on": "2025-11-26", "valid_until": "2026-12-31"}
+	consents := [
+		object.union(_recorded_consent("c-mother", "mother", "custody_holder"), old),
+		object.union(_recorded_consent("c-father", "father", "custody_holder"), old),
+	]
+	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
+	status == {"satisfied": false, "missing": ["father", "mother"], "expired": ["c-father", "c-mother"], "relied_on": []}
+}
+
+test_a_consent_counts_on_the_last_day_of_its_year if {
+	young := object.union(_fifteen, {"age": 12})
+	old := {"given_on": "2025-11-27", "valid_until": "2026-11-26"}
+	consents := [
+		object.union(_recorded_consent("c-mother", "mother", "custody_holder"), old),
+		object.union(_recorded_consent("c-father", "father", "custody_holder"), old),
+	]
+	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
+	status == {"satisfied": true, "missing": [], "expired": [], "relied_on": ["c-father", "c-mother"]}
 }

@@ -22,14 +22,19 @@ _role := _config.roles[input.subject.role]
 # entrypoint: true
 result := {"categories": {category: outcome(category) | some category in input.resource.categories}}
 
-_deny(category, reasons) := {
+_nothing := {"consents": [], "objections": [], "blocks": []}
+
+_deny(category, reasons) := _deny_relying(category, reasons, _nothing)
+
+# A deny lists the objections or blocks that caused it.
+_deny_relying(category, reasons, relied_on) := {
 	"category": category,
 	"decision": "deny",
 	"fields": [],
 	"rule_id": null,
 	"legal_basis": [],
 	"reasons": reasons,
-	"relied_on": {"consents": [], "objections": [], "blocks": []},
+	"relied_on": relied_on,
 	"override": false,
 	"obligations": [],
 	"exclude_organisations": [],
@@ -112,6 +117,8 @@ _block_hits(block) if {
 	block.target.id in object.get(input.subject.organisation, "part_of", [])
 }
 
+_block_hits(block) if block.target.kind == "period"
+
 _block_covers(block, _) if count(object.get(block, "categories", [])) == 0
 
 _block_covers(block, category) if category in block.categories
@@ -132,7 +139,8 @@ _open_ended_or_before(until) if _today <= until
 # title: A citizen's block denies the blocked requester
 # description: >-
 #   A block against a named professional or an organisation (optionally with its
-#   sub-units) hides the covered categories from them, data and metadata alike.
+#   sub-units), or a block for a period against everyone, hides the covered
+#   categories from the requester, data and metadata alike, while it is in force.
 # custom:
 #   rule_id: BLOCK-MIN-SPAERRING
 #   legal_basis: [sul-42a-5, sul-41-3]
@@ -144,25 +152,95 @@ blocks(category) := {block.id |
 }
 
 # METADATA
+# title: A block on a data source withholds its records from everyone
+# description: >-
+#   A block against a source organisation (for example one psychiatry
+#   department, optionally with its sub-units) withholds the records that come
+#   from it, from every requester, while the rest of the category stays
+#   visible. The decision lists the organisations in exclude_organisations and
+#   the broker drops their records.
+# custom:
+#   rule_id: BLOCK-SOURCE-ORGANISATION
+#   legal_basis: [sul-42a-5, sul-41-3]
+source_blocks(category) := {block.id |
+	some block in input.facts.blocks
+	block.target.kind == "source_organisation"
+	_block_in_force(block)
+	_block_covers(block, category)
+}
+
+_block_organisations(block) := {block.target.id} | {unit |
+	block.target.include_sub_units == true
+	some unit in object.get(block.target, "sub_units", [])
+}
+
+withheld_organisations(category) := {org |
+	some block in input.facts.blocks
+	block.id in source_blocks(category)
+	some org in _block_organisations(block)
+}
+
+# METADATA
 # title: A health professional may override a block for a weighty reason
 # description: >-
 #   A health professional may set a block aside (værdispring) when the citizen
 #   consents or cannot be reached and there is a weighty reason, which must be
-#   given. The lookup is flagged in the audit and in the citizen's log.
+#   given. The lookup is flagged (override true, obligation
+#   flag_override_in_citizen_log) in the audit and in the citizen's log.
 #   Municipal users can never override.
 # custom:
 #   rule_id: SUL-42A-OVERRIDE
 #   legal_basis: [sul-42a-2]
 override_allowed if {
-	_role.sector == "health"
-	input.subject.health_professional == true
-	input.context.override.grounds in {"citizen_consents", "citizen_unreachable"}
-	count(trim_space(input.context.override.reason)) > 0
+	_override_requested
+	not _municipal_user
+	_health_professional
+	_override_grounds_given
 }
+
+_override := object.get(object.get(input, "context", {}), "override", null)
 
 default _override_requested := false
 
-_override_requested if input.context.override
+_override_requested if is_object(_override)
+
+_municipal_user if _role.sector == "municipal"
+
+_municipal_user if input.subject.organisation.type == "municipality"
+
+_health_professional if {
+	_role.sector == "health"
+	input.subject.health_professional == true
+}
+
+_override_grounds_given if {
+	object.get(_override, "grounds", null) in {"citizen_consents", "citizen_unreachable"}
+	is_string(object.get(_override, "reason", null))
+	count(trim_space(_override.reason)) > 0
+}
+
+# METADATA
+# scope: document
+# title: Who may not override a block, and why
+# description: >-
+#   An override asked for by a municipal user, by someone without a health
+#   professional's authorisation, or without grounds and a stated reason is
+#   refused; the block's deny says which.
+# custom:
+#   rule_id: SUL-42A-OVERRIDE-REFUSED
+#   legal_basis: [sul-42a-2, sul-42a-5]
+default override_refusal := null
+
+override_refusal := "Municipal users can never override a citizen's block." if {
+	_override_requested
+	_municipal_user
+} else := "Only an authorised health professional may override a citizen's block." if {
+	_override_requested
+	not _health_professional
+} else := "An override needs its grounds and a stated weighty reason." if {
+	_override_requested
+	not _override_grounds_given
+}
 
 _blocked_reason(category) := {
 	"code": "blocked",
@@ -171,6 +249,7 @@ _blocked_reason(category) := {
 	"message": "The citizen has blocked this requester from this information.",
 	"blocks": sort(blocks(category)),
 	"override_refused": _override_requested,
+	"override_refusal": override_refusal,
 }
 
 _objection_reason(category) := {
@@ -271,25 +350,64 @@ _sorted_routes := [r | some id in sort({r.rule_id | some r in _asked_routes}); s
 
 _permit_route(category) := [r | some r in _met; r.category == category][0]
 
-_permit(category, r, overridden) := {
+_permit(category, r) := {
 	"category": category,
 	"decision": "permit",
 	"fields": r.fields,
 	"rule_id": r.rule_id,
 	"legal_basis": r.legal_basis,
 	"reasons": [reason |
-		some part in [[_permitted_reason(r)], data.hoi.routes.support(r), _override_reasons(overridden)]
+		some part in [
+			[_permitted_reason(r)],
+			data.hoi.routes.support(r),
+			_override_reasons(category),
+			_withheld_reasons(category),
+		]
 		some reason in part
 	],
 	"relied_on": {
 		"consents": _relied_consents(r),
 		"objections": [],
-		"blocks": sort(blocks(category)),
+		"blocks": sort(blocks(category) | source_blocks(category)),
 	},
-	"override": overridden,
-	"obligations": _obligations(overridden),
-	"exclude_organisations": [],
+	"override": _override_flag(category),
+	"obligations": _obligations(_override_flag(category)),
+	"exclude_organisations": _excluded(category),
 }
+
+# Records from blocked source organisations are withheld unless the block was overridden.
+_excluded(category) := [] if {
+	_override_flag(category)
+} else := sort(withheld_organisations(category))
+
+# Say on a permit which sources' records are withheld, and why.
+_withheld_reasons(category) := [] if {
+	count(_excluded(category)) == 0
+} else := [{
+	"code": "withheld_by_block",
+	"rule_id": "BLOCK-SOURCE-ORGANISATION",
+	"legal_basis": ["sul-42a-5", "sul-41-3"],
+	"message": "Records from these organisations are withheld: the family has blocked them as a source.",
+	"organisations": _excluded(category),
+	"blocks": sort(source_blocks(category)),
+}]
+
+_override_reasons(category) := [] if {
+	not _override_flag(category)
+} else := [{
+	"code": "override",
+	"rule_id": "SUL-42A-OVERRIDE",
+	"legal_basis": ["sul-42a-2"],
+	"message": sprintf(
+		concat(" ", [
+			"A block was set aside (værdispring) on the grounds %s, with the reason given;",
+			"the lookup is flagged in the audit and in the citizen's log.",
+		]),
+		[_override.grounds],
+	),
+	"grounds": _override.grounds,
+	"blocks": sort(blocks(category) | source_blocks(category)),
+}]
 
 _relied_consents(r) := [] if {
 	r.consent_regime == null
@@ -301,15 +419,6 @@ _permitted_reason(r) := {
 	"legal_basis": r.legal_basis,
 	"message": "Permitted: every requirement of this legal route is met.",
 }
-
-_override_reasons(true) := [{
-	"code": "override",
-	"rule_id": "SUL-42A-OVERRIDE",
-	"legal_basis": ["sul-42a-2"],
-	"message": "A block was set aside for a weighty reason; the lookup is flagged in the citizen's log.",
-}]
-
-_override_reasons(false) := []
 
 _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
@@ -332,7 +441,7 @@ _is_blocked(category) if {
 }
 
 _overridden(category) if {
-	count(blocks(category)) > 0
+	count(blocks(category) | source_blocks(category)) > 0
 	override_allowed
 }
 
@@ -349,12 +458,20 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	not _config.categories[category]
 } else := _deny(category, _denials(category)) if {
 	count(_denials(category)) > 0
-} else := _deny(category, [_blocked_reason(category)]) if {
+} else := _deny_relying(category, [_blocked_reason(category)], {
+	"consents": [],
+	"objections": [],
+	"blocks": sort(blocks(category)),
+}) if {
 	_is_blocked(category)
-} else := _deny(category, [_objection_reason(category)]) if {
+} else := _deny_relying(category, [_objection_reason(category)], {
+	"consents": [],
+	"objections": sort(data.hoi.consent.objections(category)),
+	"blocks": [],
+}) if {
 	count(data.hoi.consent.objections(category)) > 0
 } else := _deny(category, array.concat([_no_route_reason(category)], _alternatives(category))) if {
 	count(_routes_for(category)) == 0
-} else := _permit(category, _permit_route(category), _override_flag(category)) if {
+} else := _permit(category, _permit_route(category)) if {
 	_permit_route(category)
 } else := _deny(category, array.concat(_route_failures(category), _alternatives(category)))
