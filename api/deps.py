@@ -95,7 +95,7 @@ def get_professional(caller: CurrentCaller) -> Caller:
 ProfessionalCaller = Annotated[Caller, Depends(get_professional)]
 
 
-def get_registry_writer(caller: CurrentCaller) -> Caller:
+def check_registry_write(caller: Caller) -> Caller:
     """Who may record or revoke consents, objections and blocks: a professional
     in a catalogue role at a kind of organisation that role exists at (they record
     what the family gave them). Citizens cannot yet record their own."""
@@ -106,10 +106,7 @@ def get_registry_writer(caller: CurrentCaller) -> Caller:
     return caller
 
 
-RegistryWriter = Annotated[Caller, Depends(get_registry_writer)]
-
-
-def get_registry_reader(caller: CurrentCaller, child: ChildDep) -> Caller:
+def check_registry_read(caller: Caller, child: ChildRecord) -> Caller:
     """Who may read a child's consents, objections and blocks: professionals in a
     catalogue role, auditors, the young person, and the child's custody holders."""
     if caller.has_catalogue_role or caller.kind == "auditor":
@@ -119,17 +116,15 @@ def get_registry_reader(caller: CurrentCaller, child: ChildDep) -> Caller:
     raise Forbidden("this caller may not read this child's consents, objections and blocks")
 
 
-RegistryReader = Annotated[Caller, Depends(get_registry_reader)]
-
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def registry_access(request: Request, caller: CurrentCaller, child: ChildDep) -> Caller:
-    """The registry router's rule: reads as `get_registry_reader`, everything else
-    (record, revoke, withdraw, lift, import) as `get_registry_writer`."""
+    """The registry router's rule: reads as `check_registry_read`, everything else
+    (record, revoke, withdraw, lift, import) as `check_registry_write`."""
     if request.method in READ_METHODS:
-        return get_registry_reader(caller, child)
-    return get_registry_writer(caller)
+        return check_registry_read(caller, child)
+    return check_registry_write(caller)
 
 
 def get_audit(services: ServicesDep) -> AuditLog:
