@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from api import errors
-from api.limits import BodySizeLimit
-from api.routes import audit, decisions, health, overview, policy, registry
+from api.authn import RequireBearer
+from api.deps import get_caller
+from api.limits import BodySizeLimit, JsonBodiesOnly
+from api.routes import audit, authzen, decisions, health, overview, policy, registry
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
@@ -44,12 +48,45 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    # The last added runs first: the token is checked before the body is looked at.
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequireBearer)
+    # Public: no token (see api.authn.PUBLIC_PATHS). The policy router's handbook
+    # pages are public; its catalogue route declares the token itself.
     app.include_router(health.router)
-    app.include_router(decisions.router)
-    app.include_router(registry.router)
+    app.include_router(authzen.well_known)
     app.include_router(policy.router)
-    app.include_router(audit.citizen_router)
-    app.include_router(audit.auditor_router)
-    app.include_router(overview.router)
+    # Everything else needs a bearer token; declared here so OpenAPI says so too.
+    for router in (
+        decisions.router,
+        registry.router,
+        authzen.router,
+        audit.citizen_router,
+        audit.auditor_router,
+        overview.router,
+    ):
+        app.include_router(
+            router,
+            dependencies=[Depends(get_caller)],
+            responses=errors.problem_responses(*errors.AUTHENTICATED),
+        )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, plus the problem+json schema every error refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = errors.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,19 +1,12 @@
-"""Who is calling the audit endpoints.
+"""Who is calling the audit endpoints, from the verified bearer token.
 
-PLACEHOLDER until authentication lands (issue 7). The rest of the API has no
-authentication yet; these two dependencies are the only places the audit
-endpoints learn who calls, so the auth work replaces their bodies with the
-verified token's claims and nothing else changes:
+- `citizen_caller`: a `citizen` token; its CPR claim says whose log may be read
+  (the young person's own from 15, or a child's under 15 for a custody holder;
+  `audit.access.may_read_access_log` decides).
+- `auditor_caller`: an `auditor` token.
 
-- `citizen_caller`: the citizen's CPR number. For now from the request header
-  `X-Hoi-Citizen-Cpr` (a header, not a query parameter, so the number never
-  appears in URLs or access logs). With auth: the token's CPR claim.
-- `auditor_caller`: the caller's role and id. For now from the headers
-  `X-Hoi-Role` (must be `auditor`) and `X-Hoi-Subject-Id`. With auth: the
-  token's role and subject claims.
-
-Until then anyone who can reach the service can claim any identity, exactly as
-anyone can ask for any decision: run it only where the network is trusted.
+Any other kind of caller is refused (403); no token at all is refused before any
+route runs (401, `api/authn.py`).
 """
 
 from __future__ import annotations
@@ -21,24 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
-from policy.cpr import CprError, validate_cpr
-from policy.errors import HoiError
+from api.deps import CurrentCaller
+from policy.caller import AUDITOR_ROLE
+from policy.errors import Forbidden
 
-AUDITOR_ROLE = "auditor"
-
-
-class NotAuthenticated(HoiError):
-    status = 401
-    title = "Not authenticated"
-    type_slug = "not-authenticated"
-
-
-class Forbidden(HoiError):
-    status = 403
-    title = "Forbidden"
-    type_slug = "forbidden"
+__all__ = ["AUDITOR_ROLE", "AuditorDep", "CitizenDep", "Forbidden"]
 
 
 @dataclass(frozen=True)
@@ -51,35 +33,16 @@ class Auditor:
     id: str
 
 
-def citizen_caller(
-    x_hoi_citizen_cpr: Annotated[
-        str | None,
-        Header(description="Placeholder until authentication: the calling citizen's CPR."),
-    ] = None,
-) -> Citizen:
-    if x_hoi_citizen_cpr is None:
-        raise NotAuthenticated("say who you are (X-Hoi-Citizen-Cpr)", field="X-Hoi-Citizen-Cpr")
-    try:
-        return Citizen(cpr=validate_cpr(x_hoi_citizen_cpr))
-    except CprError as exc:
-        raise NotAuthenticated(str(exc), field="X-Hoi-Citizen-Cpr") from exc
+def citizen_caller(caller: CurrentCaller) -> Citizen:
+    if caller.kind != "citizen" or caller.cpr is None:
+        raise Forbidden("only a citizen (the young person or a custody holder) reads this log")
+    return Citizen(cpr=caller.cpr)
 
 
-def auditor_caller(
-    x_hoi_role: Annotated[
-        str | None, Header(description="Placeholder until authentication: the caller's role.")
-    ] = None,
-    x_hoi_subject_id: Annotated[
-        str | None, Header(description="Placeholder until authentication: the caller's id.")
-    ] = None,
-) -> Auditor:
-    if x_hoi_role is None or not x_hoi_subject_id:
-        raise NotAuthenticated(
-            "say who you are (X-Hoi-Role and X-Hoi-Subject-Id)", field="X-Hoi-Role"
-        )
-    if x_hoi_role != AUDITOR_ROLE:
-        raise Forbidden("only an auditor may read the audit trail", field="X-Hoi-Role")
-    return Auditor(id=x_hoi_subject_id)
+def auditor_caller(caller: CurrentCaller) -> Auditor:
+    if caller.kind != "auditor":
+        raise Forbidden("only an auditor may read the audit trail")
+    return Auditor(id=caller.id)
 
 
 CitizenDep = Annotated[Citizen, Depends(citizen_caller)]

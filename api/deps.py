@@ -7,14 +7,18 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from api import examples
+from api.authn import CALLER_KEY, authenticate
 from api.services import Services
 from audit.log import AuditLog
 from engine.pdp import DecisionPoint
+from policy.caller import Caller
 from policy.cpr import Cpr
-from policy.errors import NotFound, Unavailable
+from policy.errors import Forbidden, NotFound, Unavailable
 from policy.facts import ChildRecord, FactsUnavailable
 
 
@@ -41,7 +45,9 @@ def get_pdp(services: ServicesDep) -> DecisionPoint:
 DecisionPointDep = Annotated[DecisionPoint, Depends(get_pdp)]
 
 
-async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
+async def get_child(
+    cpr: Annotated[Cpr, Path(openapi_examples=examples.CHILD)], services: ServicesDep
+) -> ChildRecord:
     try:
         child = await services.facts.child(cpr)
     except FactsUnavailable as exc:
@@ -52,6 +58,76 @@ async def get_child(cpr: Cpr, services: ServicesDep) -> ChildRecord:
 
 
 ChildDep = Annotated[ChildRecord, Depends(get_child)]
+
+
+_bearer = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="A JWT access token from the identity provider (in development: `hoi token`).",
+    auto_error=False,
+)
+
+
+async def get_caller(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The verified caller. The edge middleware has normally checked the token
+    already; if a route was somehow reached without it, check here."""
+    caller = getattr(request.state, CALLER_KEY, None)
+    if isinstance(caller, Caller):
+        return caller
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
+    return await authenticate(services.verifier, header)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+"""Who calls, with both identities when a system acts for a professional."""
+
+
+def get_professional(caller: CurrentCaller) -> Caller:
+    if not caller.is_professional:
+        raise Forbidden(
+            f"a {caller.kind} caller cannot do this; only a professional "
+            "(directly or through a system acting for one) can"
+        )
+    return caller
+
+
+ProfessionalCaller = Annotated[Caller, Depends(get_professional)]
+
+
+def check_registry_write(caller: Caller) -> Caller:
+    """Who may record or revoke consents, objections and blocks: a professional
+    in a catalogue role at a kind of organisation that role exists at (they record
+    what the family gave them). Citizens cannot yet record their own."""
+    if not caller.has_catalogue_role:
+        raise Forbidden(
+            "only a professional in a known role records consents, objections and blocks"
+        )
+    return caller
+
+
+def check_registry_read(caller: Caller, child: ChildRecord) -> Caller:
+    """Who may read a child's consents, objections and blocks: professionals in a
+    catalogue role, auditors, the young person, and the child's custody holders."""
+    if caller.has_catalogue_role or caller.kind == "auditor":
+        return caller
+    if caller.kind == "citizen" and caller.cpr in (child.cpr, *child.custody_holders):
+        return caller
+    raise Forbidden("this caller may not read this child's consents, objections and blocks")
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def registry_access(request: Request, caller: CurrentCaller, child: ChildDep) -> Caller:
+    """The registry router's rule: reads as `check_registry_read`, everything else
+    (record, revoke, withdraw, lift, import) as `check_registry_write`."""
+    if request.method in READ_METHODS:
+        return check_registry_read(caller, child)
+    return check_registry_write(caller)
 
 
 def get_audit(services: ServicesDep) -> AuditLog:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.errors import HoiError, Unmappable
@@ -18,9 +20,75 @@ _TYPE_BASE = "https://hoi-policy.example/problems/"
 log = logging.getLogger("hoi.api")
 
 
-def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> JSONResponse:
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail. `field` names the part of the request at fault."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Every invalid field, for a 422."
+    )
+
+
+_WHY: dict[int, str] = {
+    401: "No bearer token, or one that is forged, expired, or for another issuer or audience",
+    403: "The caller may not do this, or the request names another subject than the token",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "The request body is too large",
+    415: "The request body is not JSON",
+    422: "The request is invalid; `field` names the part at fault",
+    500: "The service failed; nothing was changed",
+    503: "A dependency (policy engine, database, identity provider's keys) is unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses, each as problem+json."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "description": _WHY.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status == 401:
+            entry["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The Bearer challenge (RFC 6750)",
+                    "schema": {"type": "string"},
+                }
+            }
+        responses[status] = entry
+    return responses
+
+
+AUTHENTICATED = (401, 403, 500, 503)
+"""What any route behind the token check may answer besides its own outcomes."""
+WITH_BODY = (413, 415, 422)
+"""What any route that reads a JSON body may answer."""
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {"type": _TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -28,12 +96,18 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _hoi_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HoiError)
+def problem_for(exc: HoiError) -> JSONResponse:
     extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
     if isinstance(exc, Unmappable):
         extra["errors"] = exc.errors
-    return problem(exc.status, exc.title, exc.detail, exc.type_slug, **extra)
+    return problem(
+        exc.status, exc.title, exc.detail, exc.type_slug, headers=exc.headers() or None, **extra
+    )
+
+
+async def _hoi_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HoiError)
+    return problem_for(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -52,7 +126,15 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-error")
+    title = HTTPStatus(exc.status_code).phrase
+    # Keep the headers Starlette sets (Allow on a 405).
+    return problem(
+        exc.status_code,
+        title,
+        str(exc.detail),
+        "http-error",
+        headers=dict(exc.headers) if exc.headers else None,
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -1,12 +1,13 @@
-"""A request body size limit, enforced before the body is parsed."""
+"""Limits on request bodies (size, media type), enforced before a body is parsed."""
 
 from __future__ import annotations
 
 import json
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PROBLEM_JSON
+from api.errors import PROBLEM_JSON, problem
 
 
 class BodySizeLimit:
@@ -71,3 +72,40 @@ class BodySizeLimit:
             await send(message)
 
         await self.app(scope, limited, guarded_send)
+
+
+JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+class JsonBodiesOnly:
+    """A request that carries a body must say it is JSON (415 otherwise), before
+    anything tries to parse it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in JSON_METHODS:
+            headers = Headers(scope=scope)
+            length = headers.get("content-length")
+            has_body = (length is not None and length.strip() not in ("", "0")) or (
+                "transfer-encoding" in headers
+            )
+            if has_body and not _is_json(headers.get("content-type", "")):
+                response = problem(
+                    415,
+                    "Unsupported media type",
+                    "Send the request body as application/json.",
+                    "unsupported-media-type",
+                    field="content-type",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -13,6 +14,8 @@ from api.settings import Settings
 from audit.calls import RecordingFacts
 from audit.chain import Signer
 from audit.log import AuditLog
+from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key_set
+from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
 from broker.disclosure import DisclosureRecorder
 from broker.registry import DEFAULT_REGISTRY, load_registry
@@ -49,6 +52,7 @@ class Services:
     pdp: DecisionPoint
     clock: Callable[[], datetime]
     population: Population
+    verifier: TokenVerifier
     legal: LegalCatalogue
     handbook: HandbookCache
     audit: AuditLog
@@ -56,6 +60,7 @@ class Services:
     broker: DataBroker
     sandbox: SandboxServer | None = field(default=None, repr=False)
     _opa_server: OpaServer | None = field(default=None, repr=False)
+    _http: httpx.AsyncClient | None = field(default=None, repr=False)
 
     def organisation_name(self, organisation_id: str) -> str | None:
         org = self.organisations.get(organisation_id)
@@ -64,6 +69,8 @@ class Services:
     async def aclose(self) -> None:
         await self.audit.aclose()
         await self.engine.aclose()
+        if self._http is not None:
+            await self._http.aclose()
         await self.broker.aclose()
         if self.sandbox is not None:
             self.sandbox.stop()
@@ -89,6 +96,27 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
     return OpaEngine(url, sources.revision(), timeout=settings.decision_timeout_s), server
 
 
+def make_key_source(settings: Settings) -> tuple[KeySource, httpx.AsyncClient | None]:
+    """The keys tokens are checked against. Production never trusts a development key."""
+    allow_dev = settings.environment != "production"
+    if settings.auth_jwks_url is not None:
+        client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False)
+        source = RemoteJwks(
+            settings.auth_jwks_url, client, allow_dev=allow_dev, ttl_s=settings.auth_jwks_cache_s
+        )
+        return source, client
+    if settings.auth_jwks_file is not None:
+        static = StaticKeys.from_file(settings.auth_jwks_file, allow_dev=allow_dev)
+        if not allow_dev and settings.resolved_dev_key_file.exists():
+            dev = {k.thumbprint() for k in dev_key_set(settings.resolved_dev_key_file)}
+            if any(k.thumbprint() in dev for k in static.keys):
+                raise KeyConfigError("the JWKS file holds this machine's development key")
+        return static, None
+    if not allow_dev:  # the settings validator refuses this first; never rely on one check
+        raise KeyConfigError("production refuses the development signing key")
+    return StaticKeys(dev_key_set(settings.resolved_dev_key_file)), None
+
+
 def build_services(
     settings: Settings,
     *,
@@ -99,6 +127,7 @@ def build_services(
 ) -> Services:
     """Wire the service. Tests pass their own population, clock or engine."""
     clock = clock or utc_now
+    keys, http = make_key_source(settings)  # first: unsafe keys stop us before anything opens
     db = make_engine(settings.resolved_database_url)
     create_schema(db)
     reference: date = settings.demo_reference_date or clock().date()
@@ -136,6 +165,14 @@ def build_services(
         timeout=settings.decision_timeout_s,
         clock=clock,
     )
+    verifier = TokenVerifier(
+        keys=keys,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        algorithms=tuple(settings.auth_algorithms),
+        leeway_s=settings.auth_leeway_s,
+        clock=utc_now,  # tokens live in real time, even when tests fix the decision clock
+    )
     return Services(
         settings=settings,
         db=db,
@@ -144,6 +181,7 @@ def build_services(
         pdp=pdp,
         clock=clock,
         population=pop,
+        verifier=verifier,
         legal=legal,
         handbook=HandbookCache(engine, legal, lambda: clock().date()),
         audit=AuditLog(
@@ -156,6 +194,7 @@ def build_services(
         broker=broker,
         sandbox=sandbox,
         _opa_server=server,
+        _http=http,
     )
 
 

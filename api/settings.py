@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audit.chain import DEV_AUDIT_KEY
 
+DEV_ISSUER = "hoi-policy-dev"
+"""The issuer of development tokens (`hoi token`); production refuses it."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOI_", extra="ignore")
@@ -57,12 +60,44 @@ class Settings(BaseSettings):
             return self.sources
         return "configured" if self.environment == "production" else "sandbox"
 
+    # Bearer tokens. With neither a JWKS file nor a JWKS URL, the service trusts the
+    # development key in var_dir (made on first use by `hoi serve` or `hoi token`).
+    auth_issuer: str = DEV_ISSUER
+    auth_audience: str = "hoi-policy"
+    auth_jwks_file: Path | None = None
+    auth_jwks_url: str | None = None
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "ES384", "RS256", "PS256"])
+    auth_leeway_s: int = Field(default=60, ge=0, le=300)
+    auth_jwks_cache_s: float = Field(default=300.0, gt=0)
+    dev_key_file: Path | None = None
+    """The development signing key; unset: var_dir/dev-signing-key.jwk.json."""
+
+    public_url: str | None = None
+    """The service's external base URL, for the AuthZEN metadata; unset: from the request."""
+    authzen_max_evaluations: int = Field(default=500, ge=1, le=10_000)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'hoi.db'}"
 
+    @property
+    def resolved_dev_key_file(self) -> Path:
+        return self.dev_key_file or self.var_dir / "dev-signing-key.jwk.json"
+
+    @property
+    def uses_dev_key(self) -> bool:
+        """True when tokens are checked against the development key."""
+        return self.auth_jwks_file is None and self.auth_jwks_url is None
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
+        if not self.auth_algorithms or any(
+            a.upper().startswith("HS") or a.lower() == "none" for a in self.auth_algorithms
+        ):
+            # A shared secret would let every verifier mint tokens; "none" signs nothing.
+            raise ValueError("HOI_AUTH_ALGORITHMS must name asymmetric signing algorithms")
+        if self.auth_jwks_file is not None and self.auth_jwks_url is not None:
+            raise ValueError("set HOI_AUTH_JWKS_FILE or HOI_AUTH_JWKS_URL, not both")
         if self.environment == "production":
             if self.seed_demo_data:
                 raise ValueError(
@@ -70,6 +105,15 @@ class Settings(BaseSettings):
                 )
             if self.database_url is None:
                 raise ValueError("production needs HOI_DATABASE_URL")
+            if self.uses_dev_key:
+                raise ValueError(
+                    "production refuses the development signing key: set HOI_AUTH_JWKS_FILE "
+                    "or HOI_AUTH_JWKS_URL to the identity provider's keys"
+                )
+            if self.auth_issuer == DEV_ISSUER:
+                raise ValueError("production refuses the development issuer: set HOI_AUTH_ISSUER")
+            if self.auth_jwks_url is not None and not self.auth_jwks_url.startswith("https://"):
+                raise ValueError("production fetches HOI_AUTH_JWKS_URL over https only")
             key = self.audit_key.get_secret_value()
             if key == DEV_AUDIT_KEY or len(key) < 32:
                 raise ValueError(

@@ -61,8 +61,11 @@ def decision_record(
     trace_id: str,
     source_calls: Sequence[SourceCall] = (),
     client_address: str | None = None,
+    acting_system: str | None = None,
 ) -> AuditRecord:
-    """The audit record of one decision: who asked what, what was decided and why."""
+    """The audit record of one decision: who asked what, what was decided and why.
+    `acting_system`: the system that called on the professional's behalf (the
+    token's RFC 8693 `act`), if one did."""
     subject = request.subject
     override = request.context.override
     categories = {
@@ -102,6 +105,7 @@ def decision_record(
             organisation_type=subject.organisation.type,
             organisation_id=subject.organisation.id,
             health_professional=subject.health_professional,
+            acting_system=acting_system,
         ),
         client_address=client_address,
         child_cpr=request.resource.child_cpr,
@@ -201,6 +205,7 @@ class AuditLog:
         trace_id: str,
         source_calls: Sequence[SourceCall] = (),
         client_address: str | None = None,
+        acting_system: str | None = None,
     ) -> Receipt:
         """Commit the decision's record; return only once it is durable."""
         record = decision_record(
@@ -210,6 +215,7 @@ class AuditLog:
             trace_id=trace_id,
             source_calls=source_calls,
             client_address=client_address,
+            acting_system=acting_system,
         )
         return await self.submit(record)
 

@@ -32,6 +32,9 @@ class Requester(BaseModel):
     organisation_type: str
     organisation_id: str
     health_professional: bool
+    acting_system: str | None = None
+    """The system that called on the professional's behalf (the municipal view, the
+    GP system, the EPJ), from the token's `act` claim; None when they called directly."""
 
 
 class ReasonRecord(BaseModel):

@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.settings import Settings
 from audit.models import Receipt
+from bench.common import bearer_for
 from sandbox.population import population
 
 
@@ -76,7 +77,11 @@ def _bodies(day: Any) -> list[dict[str, Any]]:
 
 
 async def _round(
-    app: FastAPI, bodies: list[dict[str, Any]], requests: int, concurrency: int
+    app: FastAPI,
+    bodies: list[dict[str, Any]],
+    requests: int,
+    concurrency: int,
+    headers: list[dict[str, str]],
 ) -> tuple[float, float]:
     """Decisions per second (wall clock), and CPU µs per decision (all our threads)."""
     transport = httpx.ASGITransport(app=app)
@@ -85,7 +90,8 @@ async def _round(
 
         async def worker() -> None:
             for n in counter:
-                response = await client.post("/v1/decisions", json=bodies[n % len(bodies)])
+                i = n % len(bodies)
+                response = await client.post("/v1/decisions", json=bodies[i], headers=headers[i])
                 if response.status_code != 200:
                     raise RuntimeError(response.text)
 
@@ -103,7 +109,9 @@ async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, 
             services = app.state.services
             real = services.audit
             bodies = _bodies(services.population.reference_date)
-            await _round(app, bodies, 200, concurrency)  # warm-up, audited
+            key = settings.resolved_dev_key_file
+            headers = [bearer_for(key, body["subject"]) for body in bodies]
+            await _round(app, bodies, 200, concurrency, headers)  # warm-up, audited
             without: list[float] = []
             with_audit: list[float] = []
             cpu: dict[bool, list[float]] = {False: [], True: []}
@@ -112,7 +120,7 @@ async def main_async(requests: int, concurrency: int, rounds: int) -> dict[str, 
                 # ABBA order: neither mode always runs first.
                 for audited in (False, True) if n % 2 == 0 else (True, False):
                     services.audit = real if audited else NoAudit()
-                    rate, cpu_us = await _round(app, bodies, requests, concurrency)
+                    rate, cpu_us = await _round(app, bodies, requests, concurrency, headers)
                     (with_audit if audited else without).append(rate)
                     cpu[audited].append(cpu_us)
             services.audit = real

@@ -8,8 +8,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -69,3 +70,23 @@ class ServiceProcess:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def bearer_for(key_file: Path, subject: Mapping[str, Any]) -> dict[str, str]:
+    """The Authorization header of a development token (the service's key in
+    `key_file`) for a decision subject: every API call but /healthz needs one."""
+    from api.settings import DEV_ISSUER
+    from auth.keys import dev_signing_key
+    from auth.tokens import mint
+
+    organisation = subject.get("organisation")
+    token = mint(
+        dev_signing_key(key_file),
+        issuer=DEV_ISSUER,
+        audience="hoi-policy",
+        subject=str(subject["id"]),
+        role=str(subject["role"]),
+        organisation=dict(organisation) if organisation else None,
+        health_professional=bool(subject.get("health_professional", False)),
+    )
+    return {"Authorization": f"Bearer {token}"}

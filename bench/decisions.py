@@ -24,7 +24,7 @@ import httpx
 
 from api.services import build_services
 from api.settings import Settings
-from bench.common import ServiceProcess, summary_ms
+from bench.common import ServiceProcess, bearer_for, summary_ms
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
 from engine.sources import PolicySources
@@ -112,7 +112,11 @@ async def engine_latency(docs: list[dict[str, Any]], rounds: int, var_dir: Path)
 
 
 async def _load(
-    url: str, bodies: list[dict[str, Any]] | None, total: int, concurrency: int
+    url: str,
+    bodies: list[dict[str, Any]] | None,
+    total: int,
+    concurrency: int,
+    headers: list[dict[str, str]] | None = None,
 ) -> float:
     """Requests per second for `total` requests at `concurrency`."""
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -128,7 +132,10 @@ async def _load(
             if bodies is None:
                 response = await client.get(url)
             else:
-                response = await client.post(url, json=bodies[i % len(bodies)])
+                n = i % len(bodies)
+                response = await client.post(
+                    url, json=bodies[n], headers=headers[n] if headers else None
+                )
             response.raise_for_status()
 
     limits = httpx.Limits(max_connections=concurrency)
@@ -145,7 +152,9 @@ async def api_throughput(
     with ServiceProcess(var_dir / f"api-{engine}", env={"HOI_ENGINE": engine}) as service:
         await _load(service.url + "/healthz", None, 200, 16)  # warm up
         healthz = await _load(service.url + "/healthz", None, total, 16)
-        decisions = await _load(service.url + "/v1/decisions", bodies, total, 16)
+        key = service.var_dir / "dev-signing-key.jwk.json"  # the service made it at start
+        headers = [bearer_for(key, body["subject"]) for body in bodies]
+        decisions = await _load(service.url + "/v1/decisions", bodies, total, 16, headers)
     return {"healthz_rps": healthz, "decisions_rps": decisions}
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import bearer_for
 from sandbox.population import population
 
 DAY = date(2026, 11, 26)
@@ -154,20 +155,22 @@ async def run_setup(
         children = list(population(DAY).children)
         gp_child = children[3]
         gp = population(DAY).children[gp_child].record.registered_gp or ""
-        params = {
-            "purpose": "treatment_preparation",
-            "role": "gp",
-            "organisation_type": "gp_clinic",
-            "organisation_id": gp,
-            "subject_id": "gp-bench",
-            "health_professional": "true",
-        }
+        params = {"purpose": "treatment_preparation"}
+        headers = bearer_for(
+            var / "dev-signing-key.jwk.json",
+            {
+                "id": "gp-bench",
+                "role": "gp",
+                "organisation": {"type": "gp_clinic", "id": gp},
+                "health_professional": True,
+            },
+        )
         failures: list[dict[str, object]] = []
         overview_url = f"http://127.0.0.1:{service_port}/v1/children/{gp_child}/overview"
         source_url = f"http://127.0.0.1:{sandbox_port}/fk-sag/cases"
 
         async def overview(client: httpx.AsyncClient) -> None:
-            response = await client.get(overview_url, params=params)
+            response = await client.get(overview_url, params=params, headers=headers)
             body = response.json()
             assert response.status_code == 200, body
             unanswered = {"engine_error", "missing_fact", "disclosure_not_recorded"}

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 _CPR = re.compile(r"^\d{10}$")
 
@@ -53,7 +53,13 @@ def mask(cpr: str) -> str:
     return f"{cpr[:6]}-xxxx"
 
 
-Cpr = Annotated[str, AfterValidator(validate_cpr)]
+Cpr = Annotated[
+    str,
+    AfterValidator(validate_cpr),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[0-9]{10}$", "description": "A CPR number (10 digits)"}
+    ),
+]
 
 
 def age_on(born: date, on: date) -> int:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from policy.catalogue import catalogue
 from policy.cpr import Cpr
@@ -26,8 +36,25 @@ def _known_purpose(value: str) -> str:
     return value
 
 
-Category = Annotated[str, AfterValidator(_known_category)]
-Purpose = Annotated[str, AfterValidator(_known_purpose)]
+class _EnumFrom:
+    """Documents the names the catalogue knows as a JSON Schema enum, read when the
+    schema is generated (so OpenAPI, and the fuzzer, show the real choices)."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]) -> None:
+        self.names = names
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = sorted(self.names())
+        return schema
+
+
+Category = Annotated[
+    str, AfterValidator(_known_category), _EnumFrom(lambda: catalogue().categories)
+]
+Purpose = Annotated[str, AfterValidator(_known_purpose), _EnumFrom(lambda: catalogue().purposes)]
 OrganisationType = Literal["municipality", "gp_clinic", "region_psychiatry"]
 Action = Literal["view"]
 
@@ -85,11 +112,32 @@ class Context(_Inbound):
     override: Override | None = None
 
 
-class DecisionRequest(_Inbound):
-    subject: Subject
+class _Question(_Inbound):
     action: Action = "view"
     resource: Resource
     context: Context
+
+
+class DecisionRequest(_Question):
+    """A complete question to the PDP: the subject is known."""
+
+    subject: Subject
+
+
+class DecisionRequestBody(_Question):
+    """What a caller of the API sends. The subject comes from the bearer token;
+    a subject in the body must match the token's, or be left out."""
+
+    subject: Subject | None = Field(
+        default=None,
+        description="Optional: the token's subject is used. If given, it must match the "
+        "token (a mismatch is refused with 403).",
+    )
+
+    def for_subject(self, subject: Subject) -> DecisionRequest:
+        return DecisionRequest(
+            subject=subject, action=self.action, resource=self.resource, context=self.context
+        )
 
 
 class MissingPerson(BaseModel):

@@ -16,11 +16,47 @@ class HoiError(Exception):
         self.detail = detail
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the API adds to the problem response."""
+        return {}
+
 
 class InvalidRequest(HoiError):
     status = 422
     title = "Invalid request"
     type_slug = "invalid-request"
+
+
+class Unauthenticated(HoiError):
+    """No usable bearer token: missing, malformed, forged, expired, or not for us."""
+
+    status = 401
+    title = "Unauthenticated"
+    type_slug = "unauthenticated"
+
+    def __init__(self, detail: str, *, missing: bool = False) -> None:
+        super().__init__(detail, field="authorization")
+        self.missing = missing
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750 section 3: no error code when the request had no token at all.
+        if self.missing:
+            return {"WWW-Authenticate": 'Bearer realm="hoi-policy"'}
+        description = self.detail.replace('"', "'").replace("\\", "/")
+        return {
+            "WWW-Authenticate": (
+                f'Bearer realm="hoi-policy", error="invalid_token", '
+                f'error_description="{description}"'
+            )
+        }
+
+
+class Forbidden(HoiError):
+    """A valid caller who may not do this, or who claims to be someone else."""
+
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
 
 
 class NotEntitled(HoiError):

@@ -1,21 +1,28 @@
-"""Shared fixtures: engines, an app per test, the OPA server."""
+"""Shared fixtures: engines, an app per test, the OPA server, bearer tokens."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import logging.config
 import os
-from collections.abc import Callable, Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.logs import CPR_LIKE, logging_config
-from api.settings import Settings
+from api.settings import DEV_ISSUER, Settings
+from auth.keys import dev_signing_key
+from auth.tokens import mint
 from engine.opa import OpaServer, build_bundle, find_opa
 from engine.sources import PolicySources
 from policy.paths import REGO_DIR
@@ -43,6 +50,61 @@ def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
     server = OpaServer(opa, bundle).start()
     yield server
     server.stop()
+
+
+AUDIENCE = "hoi-policy"
+DEFAULT_SUBJECT: dict[str, Any] = {
+    "id": "cw-851-family-1",
+    "role": "municipal_caseworker",
+    "organisation": {"type": "municipality", "id": "851-family"},
+    "health_professional": False,
+}
+"""The professional a test client is, unless the test says otherwise."""
+
+
+@lru_cache(maxsize=1)
+def signing_key_file() -> Path:
+    """One development signing key for the whole test session; every app trusts it."""
+    folder = Path(tempfile.mkdtemp(prefix="hoi-test-key-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "dev-signing-key.jwk.json"
+    dev_signing_key(path)
+    return path
+
+
+def token_for(
+    subject: Mapping[str, Any] | None = None, *, act: str | None = None, **options: Any
+) -> str:
+    """A development token for a decision subject (id, role, organisation,
+    health_professional); `options` go to `auth.tokens.mint` (cpr, lifetime, now,
+    issuer, audience, extra, ...)."""
+    subject = subject if subject is not None else DEFAULT_SUBJECT
+    claims: dict[str, Any] = {
+        "issuer": DEV_ISSUER,
+        "audience": AUDIENCE,
+        "subject": subject["id"],
+        "role": subject["role"],
+        "organisation": subject.get("organisation"),
+        "health_professional": bool(subject.get("health_professional", False)),
+        "actor": act,
+    }
+    claims.update(options)
+    return mint(dev_signing_key(signing_key_file()), **claims)
+
+
+def auth_headers(
+    subject: Mapping[str, Any] | None = None, *, act: str | None = None, **options: Any
+) -> dict[str, str]:
+    """The Authorization header of a caller who is `subject` (see token_for)."""
+    return {"Authorization": f"Bearer {token_for(subject, act=act, **options)}"}
+
+
+def citizen_headers(cpr: str, person_id: str = "citizen-1") -> dict[str, str]:
+    return auth_headers({"id": person_id, "role": "citizen"}, cpr=cpr)
+
+
+def auditor_headers(person_id: str = "auditor-1") -> dict[str, str]:
+    return auth_headers({"id": person_id, "role": "auditor"})
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -80,13 +142,18 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
         *,
         population: Population | None = None,
         day: date | None = None,
+        subject: Mapping[str, Any] | None = None,
+        anonymous: bool = False,
         **overrides: object,
     ) -> TestClient:
+        """`subject`: who the client's bearer token says it is (default
+        DEFAULT_SUBJECT); `anonymous`: send no token at all."""
         settings: dict[str, object] = {
             "environment": "test",
             "engine": engine,
             "var_dir": tmp_path / f"var-{len(clients)}",
             "seed_demo_data": population is None,
+            "dev_key_file": signing_key_file(),
             **overrides,
         }
         if engine == "opa":
@@ -100,6 +167,8 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
             clock=fixed_clock(day) if day else None,
         )
         client = TestClient(app, raise_server_exceptions=False)
+        if not anonymous:
+            client.headers.update(auth_headers(subject))
         client.__enter__()
         clients.append(client)
         return client

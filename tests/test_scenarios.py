@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sandbox.scenarios import Expectation, Scenario, load_scenarios
-from tests.conftest import ENGINES, AppFactory
+from tests.conftest import ENGINES, AppFactory, auth_headers
 
 SCENARIOS = load_scenarios()
 
@@ -70,8 +70,10 @@ def record(client: TestClient, scenario: Scenario) -> Recorded:
 
 
 def ask(client: TestClient, scenario: Scenario, engine: str) -> dict[str, Any]:
-    """The scenario's question, over the API."""
-    response = client.post("/v1/decisions", json=scenario.decision_body())
+    """The scenario's question, over the API, with the requester's own token. (The
+    client's own token, which records the facts, is a caseworker's.)"""
+    body = scenario.decision_body()
+    response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
     assert response.status_code == 200, response.text
     decision: dict[str, Any] = response.json()
     assert decision["engine"] == engine
@@ -84,7 +86,8 @@ def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> li
     cpr = scenario.cpr("child")
     ids = record(client, scenario)
     if scenario.refused_request is not None:
-        response = client.post("/v1/decisions", json=scenario.decision_body())
+        body = scenario.decision_body()
+        response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
         assert response.status_code == 422, response.text
         problem = response.json()
         assert problem["type"] == PROBLEM_BASE + scenario.refused_request.type

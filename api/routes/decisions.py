@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
-from api.deps import AuditLogDep, DecisionPointDep, TraceIdDep
+from api import examples
+from api.deps import AuditLogDep, DecisionPointDep, ProfessionalCaller, TraceIdDep
+from api.errors import WITH_BODY, problem_responses
 from audit.calls import start_recording
-from policy.decision import Decision, DecisionRequest
+from audit.log import AuditLog
+from engine.pdp import DecisionPoint
+from policy.caller import Caller
+from policy.decision import Decision, DecisionRequest, DecisionRequestBody
 from policy.errors import InvalidRequest
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -19,9 +25,15 @@ CLOCK_SKEW = timedelta(minutes=5)
 log = logging.getLogger("hoi.api.decisions")
 
 
-@router.post("/decisions", operation_id="createDecision", response_model=Decision)
+@router.post(
+    "/decisions",
+    operation_id="createDecision",
+    response_model=Decision,
+    responses=problem_responses(*WITH_BODY),
+)
 async def create_decision(
-    request: DecisionRequest,
+    body: Annotated[DecisionRequestBody, Body(openapi_examples=examples.DECISION)],
+    caller: ProfessionalCaller,
     pdp: DecisionPointDep,
     audit: AuditLogDep,
     trace_id: TraceIdDep,
@@ -29,7 +41,22 @@ async def create_decision(
 ) -> Decision:
     """May this person see these categories about this child, for this purpose?
 
-    The answer is sent only after its audit record is committed."""
+    The subject is the bearer token's professional; a subject in the body must match
+    it in every field it gives (403 otherwise). The answer is sent only after its
+    audit record is committed."""
+    request = body.for_subject(caller.confirm(body.subject))
+    check_time(request, pdp)
+    return await decide_audited(
+        pdp, audit, request, caller, trace_id=trace_id, client_address=client_address(http)
+    )
+
+
+def client_address(http: Request) -> str | None:
+    return http.client.host if http.client else None
+
+
+def check_time(request: DecisionRequest, pdp: DecisionPoint) -> None:
+    """Decisions are made on the service's clock; a caller's time far from it is refused."""
     asked_at = request.context.time
     if asked_at is not None:
         if asked_at.tzinfo is None:
@@ -40,6 +67,19 @@ async def create_decision(
                 "decisions are made on the service's clock",
                 field="context.time",
             )
+
+
+async def decide_audited(
+    pdp: DecisionPoint,
+    audit: AuditLog,
+    request: DecisionRequest,
+    caller: Caller,
+    *,
+    trace_id: str,
+    client_address: str | None,
+) -> Decision:
+    """Decide, and return only once the decision's audit record is committed. The
+    record names the professional and, when one acts for them, the system."""
     calls = start_recording()
     decision = await pdp.decide(request)
     await audit.record_decision(
@@ -47,7 +87,8 @@ async def create_decision(
         decision,
         trace_id=trace_id,
         source_calls=calls,
-        client_address=http.client.host if http.client else None,
+        client_address=client_address,
+        acting_system=caller.acting_system.id if caller.acting_system else None,
     )
     log.info(
         "decision",
@@ -56,6 +97,7 @@ async def create_decision(
             "trace_id": trace_id,
             "role": request.subject.role,
             "organisation_id": request.subject.organisation.id,
+            "acting_system": caller.acting_system.id if caller.acting_system else None,
             "outcomes": {c: d.decision for c, d in decision.categories.items()},
         },
     )

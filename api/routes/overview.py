@@ -4,51 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import ServicesDep, TraceIdDep
-from audit.calls import start_recording
+from api import examples
+from api.deps import ProfessionalCaller, ServicesDep, TraceIdDep
+from api.routes.decisions import client_address, decide_audited
 from audit.log import AuditLog
 from audit.models import SourceCall
 from broker.disclosure import Disclosure
 from broker.models import Overview
 from policy.cpr import Cpr
-from policy.decision import (
-    Category,
-    Context,
-    DecisionRequest,
-    Organisation,
-    OrganisationType,
-    Purpose,
-    Resource,
-    Subject,
-)
+from policy.decision import Category, Context, DecisionRequest, Purpose, Resource
 
 router = APIRouter(prefix="/v1/children/{cpr}", tags=["overview"])
-
-_ID = r"^[A-Za-z0-9._:@\-]+$"
-
-
-def provisional_subject(
-    role: Annotated[str, Query(min_length=1, max_length=64)],
-    organisation_type: Annotated[OrganisationType, Query()],
-    organisation_id: Annotated[str, Query(min_length=1, max_length=128, pattern=_ID)],
-    subject_id: Annotated[str, Query(min_length=1, max_length=128, pattern=_ID)],
-    health_professional: Annotated[bool, Query()] = False,
-) -> Subject:
-    """PROVISIONAL, until authentication lands (issue 7): the requester is taken from
-    query parameters, exactly the `subject` of POST /v1/decisions. Nothing checks
-    them yet. Authentication replaces this one dependency with the subject from
-    the caller's token; the route does not change."""
-    return Subject(
-        id=subject_id,
-        role=role,
-        organisation=Organisation(type=organisation_type, id=organisation_id),
-        health_professional=health_professional,
-    )
-
-
-ProvisionalSubjectDep = Annotated[Subject, Depends(provisional_subject)]
 
 
 class AuditedDisclosures:
@@ -77,12 +45,12 @@ class AuditedDisclosures:
     "/overview",
     operation_id="getChildOverview",
     response_model=Overview,
-    summary="What this requester may see about the child, and what is withheld and why",
+    summary="What the caller may see about the child, and what is withheld and why",
 )
 async def child_overview(
-    cpr: Cpr,
+    cpr: Annotated[Cpr, Path(openapi_examples=examples.CHILD)],
     purpose: Annotated[Purpose, Query()],
-    subject: ProvisionalSubjectDep,
+    caller: ProfessionalCaller,
     services: ServicesDep,
     trace_id: TraceIdDep,
     http: Request,
@@ -92,23 +60,23 @@ async def child_overview(
         Query(description="The categories to ask for; unset: every category a source serves."),
     ] = None,
 ) -> Overview:
+    """Decide for the bearer token's professional, audit the decision, fetch only the
+    permitted categories from their sources, keep only the permitted fields, audit the
+    disclosure, answer. A source that fails or is slow is marked, never an error."""
     broker = services.broker
-    asked = categories or broker.registry.categories()
     request = DecisionRequest(
-        subject=subject,
+        subject=caller.subject(),
         action="view",
-        resource=Resource(child_cpr=cpr, categories=asked),
+        resource=Resource(child_cpr=cpr, categories=categories or broker.registry.categories()),
         context=Context(purpose=purpose, case_reference=case_reference),
     )
-    calls = start_recording()
-    decision = await services.pdp.decide(request)
-    # the decision is audited (durably) before anything is fetched
-    await services.audit.record_decision(
+    decision = await decide_audited(
+        services.pdp,
+        services.audit,
         request,
-        decision,
+        caller,
         trace_id=trace_id,
-        source_calls=calls,
-        client_address=http.client.host if http.client else None,
+        client_address=client_address(http),
     )
     return await broker.overview(
         request, decision, recorder=AuditedDisclosures(services.audit, trace_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, get_caller
+from api.errors import AUTHENTICATED, problem_responses
 from policy.errors import NotFound
 from policy.legal import Act, ProvisionEntry
 from policy.paths import REGO_DIR
@@ -27,7 +28,12 @@ class CatalogueDocument(BaseModel):
 
 
 @router.get(
-    "/v1/policy/catalogue", operation_id="getLegalCatalogue", response_model=CatalogueDocument
+    "/v1/policy/catalogue",
+    operation_id="getLegalCatalogue",
+    response_model=CatalogueDocument,
+    # The handbook pages of this router are public; this API route needs a token.
+    dependencies=[Depends(get_caller)],
+    responses=problem_responses(*AUTHENTICATED),
 )
 async def catalogue(services: ServicesDep) -> CatalogueDocument:
     """Every provision of the legal-basis catalogue, with its citation, review status
@@ -54,7 +60,12 @@ async def handbook_index(services: ServicesDep) -> HTMLResponse:
     return HTMLResponse(handbook.files["index.html"])
 
 
-@router.get("/policy/{page}", operation_id="getPolicyHandbookPage", response_class=HTMLResponse)
+@router.get(
+    "/policy/{page}",
+    operation_id="getPolicyHandbookPage",
+    response_class=HTMLResponse,
+    responses=problem_responses(404),
+)
 async def handbook_page(page: str, services: ServicesDep) -> HTMLResponse:
     """One page of the handbook (a provision, the matrix, the rules, a source file)."""
     handbook = await services.handbook.get()

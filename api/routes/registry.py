@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi import status as http
 from fastapi.responses import JSONResponse
 
-from api.deps import ChildDep, ServicesDep, SessionDep
+from api.deps import ChildDep, ServicesDep, SessionDep, registry_access
+from api.errors import WITH_BODY, problem_responses
 from registry import fhir, service
 from registry.models import (
     BlockCreate,
@@ -26,7 +27,13 @@ from registry.models import (
     Withdrawal,
 )
 
-router = APIRouter(prefix="/v1/children/{cpr}", tags=["registry"])
+router = APIRouter(
+    prefix="/v1/children/{cpr}",
+    tags=["registry"],
+    # Who may read and who may write: api.deps.registry_access.
+    dependencies=[Depends(registry_access)],
+    responses=problem_responses(404, 409, *WITH_BODY),
+)
 
 FhirResource = Annotated[
     dict[str, Any],
@@ -61,7 +68,12 @@ def list_consents(
     "/consents/fhir",
     operation_id="importFhirConsent",
     status_code=http.HTTP_201_CREATED,
-    responses={422: {"description": "Not a Consent we can map; every problem is listed"}},
+    responses={
+        422: {
+            **problem_responses(422)[422],
+            "description": "Not a Consent we can map; every problem is listed",
+        }
+    },
 )
 def import_fhir_consent(
     resource: FhirResource, child: ChildDep, session: SessionDep, services: ServicesDep

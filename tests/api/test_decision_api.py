@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AppFactory
+from tests.conftest import DEFAULT_SUBJECT, AppFactory
 
 EXAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "examples" / "caseworker-psychiatry.json").read_text()
@@ -17,7 +17,8 @@ EXAMPLE = json.loads(
 
 
 def _with(path: list[str], value: Any) -> dict[str, Any]:
-    body: dict[str, Any] = copy.deepcopy(EXAMPLE)
+    """The README example, naming the token's own subject, with one value changed."""
+    body: dict[str, Any] = copy.deepcopy({**EXAMPLE, "subject": DEFAULT_SUBJECT})
     node = body
     for key in path[:-1]:
         node = node[key]
@@ -85,7 +86,7 @@ def test_health_and_readiness(make_client: AppFactory) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"engine": "ok", "database": "ok"}
+    assert ready.json()["checks"] == {"engine": "ok", "database": "ok", "token_keys": "ok"}
 
 
 def test_openapi_names_the_decision_operation(make_client: AppFactory) -> None:

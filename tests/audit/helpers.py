@@ -9,9 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from sandbox.population import Population, population
+from tests.conftest import auditor_headers, auth_headers
 
 DAY = date(2026, 11, 26)
-AUDITOR = {"X-Hoi-Role": "auditor", "X-Hoi-Subject-Id": "auditor-1"}
+AUDITOR = auditor_headers("auditor-1")
 
 CASEWORKER_REQUEST: dict[str, Any] = {
     "subject": {
@@ -46,7 +47,9 @@ def request_body(cpr: str, **subject: Any) -> dict[str, Any]:
 
 
 def decide(client: TestClient, cpr: str, **subject: Any) -> dict[str, Any]:
-    response = client.post("/v1/decisions", json=request_body(cpr, **subject))
+    """Ask as the subject (the caseworker, with `subject`'s changes), with their token."""
+    body = request_body(cpr, **subject)
+    response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
     assert response.status_code == 200, response.text
     decision: dict[str, Any] = response.json()
     return decision

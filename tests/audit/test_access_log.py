@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.audit.helpers import AUDITOR, DAY, decide, pilot, request_body, story
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, auth_headers, citizen_headers
 
 ALMA = story(0)  # 12, both custody holders consented
 SIXTEEN = story(2)  # 16, objects to disclosure
@@ -16,7 +16,7 @@ SIXTEEN = story(2)  # 16, objects to disclosure
 
 def _log(client: TestClient, cpr: str, viewer: str, **params: Any) -> Any:
     return client.get(
-        f"/v1/citizens/{cpr}/access-log", headers={"X-Hoi-Citizen-Cpr": viewer}, params=params
+        f"/v1/citizens/{cpr}/access-log", headers=citizen_headers(viewer), params=params
     )
 
 
@@ -90,7 +90,7 @@ def test_who_may_read_a_log(make_client: AppFactory) -> None:
     assert _log(client, SIXTEEN, alma_parent).status_code == 403
     unknown = _log(client, "7101014000", alma_parent)
     assert unknown.status_code == 403  # no oracle for which numbers exist
-    missing = client.get(f"/v1/citizens/{ALMA}/access-log")
+    missing = client.get(f"/v1/citizens/{ALMA}/access-log", headers={"Authorization": ""})
     assert missing.status_code == 401
     assert missing.headers["content-type"] == "application/problem+json"
 
@@ -122,8 +122,8 @@ def _search(client: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 def test_only_an_auditor_may_query(make_client: AppFactory) -> None:
     client = make_client(day=DAY)
-    assert client.get("/v1/audit").status_code == 401
-    caseworker = {"X-Hoi-Role": "municipal_caseworker", "X-Hoi-Subject-Id": "cw-1"}
+    assert client.get("/v1/audit", headers={"Authorization": ""}).status_code == 401
+    caseworker = auth_headers()  # a caseworker's token
     assert client.get("/v1/audit", headers=caseworker).status_code == 403
     assert client.get("/v1/audit/verify", headers=caseworker).status_code == 403
     assert client.get("/v1/audit/x/fhir", headers=caseworker).status_code == 403
@@ -147,8 +147,9 @@ def test_auditor_filters(make_client: AppFactory) -> None:
         organisation={"type": "municipality", "id": "851-ppr"},
     )  # 09:01
     other = decide(client, story(1), id="cw-851-family-2")  # 09:02
+    janitor = request_body(story(3), role="janitor")
     unknown_role = client.post(
-        "/v1/decisions", json=request_body(story(3), role="janitor")
+        "/v1/decisions", json=janitor, headers=auth_headers(janitor["subject"])
     ).json()  # 09:03 deny
     assert {r["decision_id"] for r in _search(client, child_cpr=ALMA)} == {
         alma["decision_id"],

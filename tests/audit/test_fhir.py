@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from audit.fhir import CPR_SYSTEM
 from tests.audit.helpers import AUDITOR, DAY, decide, request_body, story
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, auth_headers
 
 EXAMPLE = (
     Path(__file__).resolve().parents[3]
@@ -49,7 +49,8 @@ def test_the_library_validates_hl7s_r4_example_unchanged() -> None:
 
 def _bundle(make_client: AppFactory, body: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     client = make_client(day=DAY)
-    decision = client.post("/v1/decisions", json=body).json()
+    asker = auth_headers(body["subject"])
+    decision = client.post("/v1/decisions", json=body, headers=asker).json()
     response = client.get(f"/v1/audit/{decision['decision_id']}/fhir", headers=AUDITOR)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/fhir+json"

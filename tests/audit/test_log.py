@@ -17,7 +17,7 @@ from audit.models import SourceCall
 from policy.decision import DecisionRequest
 from policy.errors import NotEntitled, NotFound
 from tests.audit.helpers import AUDITOR, DAY, request_body, story
-from tests.conftest import AppFactory, fixed_clock
+from tests.conftest import DEFAULT_SUBJECT, AppFactory, auth_headers, fixed_clock
 
 
 def _records(client: TestClient, decision_id: str) -> list[dict[str, object]]:
@@ -35,7 +35,10 @@ def test_every_decision_is_recorded_with_what_was_decided_and_why(
     response = client.post(
         "/v1/decisions",
         json=body,
-        headers={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+        headers={
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            **auth_headers(body["subject"]),
+        },
     )
     decision = response.json()
     [stored] = _records(client, decision["decision_id"])
@@ -49,6 +52,7 @@ def test_every_decision_is_recorded_with_what_was_decided_and_why(
         "organisation_type": "municipality",
         "organisation_id": "851-family",
         "health_professional": False,
+        "acting_system": None,
     }
     assert record["child_cpr"] == story(0)
     assert record["purpose"] == "social_case_work"
@@ -94,7 +98,7 @@ def test_an_override_is_recorded_with_its_reason(make_client: AppFactory) -> Non
         "purpose": "current_treatment",
         "override": {"grounds": "citizen_unreachable", "reason": "Acute admission, parents away"},
     }
-    decision = client.post("/v1/decisions", json=body).json()
+    decision = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"])).json()
     record = _records(client, decision["decision_id"])[0]["record"]
     assert isinstance(record, dict)
     assert record["override"]["requested"] is True
@@ -102,6 +106,41 @@ def test_an_override_is_recorded_with_its_reason(make_client: AppFactory) -> Non
     assert decision["categories"]["municipal_contacts"]["override"] is True
     assert record["override"]["used"] is True
     assert record["relied_on"]["blocks"] == decision["relied_on"]["blocks"] != []
+
+
+def test_a_system_acting_for_a_professional_is_recorded_beside_them(
+    make_client: AppFactory,
+) -> None:
+    """The municipal view calls for the caseworker (RFC 8693 `act`): the record
+    names her as the requester and the view as the system that asked for her."""
+    client = make_client(day=DAY)
+    headers = auth_headers(DEFAULT_SUBJECT, act="sys-sapa-municipal-view")
+    decision = client.post("/v1/decisions", json=request_body(story(0)), headers=headers).json()
+    record = _records(client, decision["decision_id"])[0]["record"]
+    assert isinstance(record, dict)
+    assert record["requester"]["id"] == DEFAULT_SUBJECT["id"]
+    assert record["requester"]["acting_system"] == "sys-sapa-municipal-view"
+
+
+def test_authzen_decisions_are_audited_too(make_client: AppFactory) -> None:
+    client = make_client(day=DAY)
+    question = {
+        "subject": {"type": "user", "id": DEFAULT_SUBJECT["id"]},
+        "resource": {
+            "type": "child",
+            "id": story(0),
+            "properties": {"categories": ["psychiatry_appointments"]},
+        },
+        "action": {"name": "view"},
+        "context": {"purpose": "social_case_work"},
+    }
+    one = client.post("/access/v1/evaluation", json=question).json()
+    many = client.post("/access/v1/evaluations", json={"evaluations": [question] * 3}).json()
+    ids = [one["context"]["id"], *(e["context"]["id"] for e in many["evaluations"])]
+    for decision_id in ids:
+        [stored] = _records(client, decision_id)
+        record = stored["record"]
+        assert isinstance(record, dict) and record["kind"] == "decision"
 
 
 def test_a_decision_whose_audit_record_cannot_be_written_is_not_sent(

@@ -121,6 +121,8 @@ def test_production_refuses_the_development_key() -> None:
         "environment": "production",
         "seed_demo_data": False,
         "database_url": "sqlite:///prod.db",
+        "auth_jwks_file": "jwks.json",
+        "auth_issuer": "https://idp.region.example",
     }
     with pytest.raises(ValidationError, match="HOI_AUDIT_KEY"):
         Settings(**production)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from audit.verify import verify
 from registry.db import make_engine
 from sandbox.population import SURNAMES, population
 from tests.audit.helpers import request_body
+from tests.conftest import auth_headers, citizen_headers, signing_key_file
 
 CLIENTS = 12
 KILL_AFTER = 150  # answers received before the kill
@@ -46,6 +48,7 @@ def _start(var_dir: Path, port: int, output: Path) -> subprocess.Popen[bytes]:
         "HOI_ENVIRONMENT": "test",
         "HOI_ENGINE": "embedded",
         "HOI_SEED_DEMO_DATA": "true",
+        "HOI_DEV_KEY_FILE": str(signing_key_file()),  # trusts the tests' tokens
     }
     with output.open("wb") as sink:
         return subprocess.Popen(
@@ -71,7 +74,7 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 async def _load(
-    base: str, proc: subprocess.Popen[bytes], bodies: list[dict[str, object]]
+    base: str, proc: subprocess.Popen[bytes], asks: list[tuple[dict[str, Any], dict[str, str]]]
 ) -> list[str]:
     received: list[str] = []
     sent = 0
@@ -83,7 +86,8 @@ async def _load(
             while sent < MAX_REQUESTS and not killed.is_set():
                 sent += 1
                 try:
-                    response = await http.post("/v1/decisions", json=bodies[sent % len(bodies)])
+                    body, headers = asks[sent % len(asks)]
+                    response = await http.post("/v1/decisions", json=body, headers=headers)
                 except httpx.HTTPError:
                     return  # the server is gone
                 if response.status_code == 200:
@@ -106,15 +110,16 @@ def test_every_answered_decision_survives_a_sigkill(tmp_path: Path) -> None:
         pop = population(date.today())
         cprs = list(pop.children)[:5]
         bodies = [request_body(cpr) for cpr in cprs] + [request_body(cprs[3], role="janitor")]
+        asks = [(body, auth_headers(body["subject"])) for body in bodies]
         # A few calls whose paths carry a CPR number, for the log scan below.
         parent = pop.children[cprs[0]].record.custody_holders[0]
-        httpx.get(f"{base}/v1/children/{cprs[0]}/consents", timeout=5)
+        httpx.get(f"{base}/v1/children/{cprs[0]}/consents", headers=auth_headers(), timeout=5)
         httpx.get(
             f"{base}/v1/citizens/{cprs[0]}/access-log",
-            headers={"X-Hoi-Citizen-Cpr": parent},
+            headers=citizen_headers(parent),
             timeout=5,
         )
-        received = asyncio.run(_load(base, proc, bodies))
+        received = asyncio.run(_load(base, proc, asks))
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:

@@ -17,7 +17,7 @@ from api.settings import Settings
 from broker.registry import DEFAULT_REGISTRY
 from sandbox.population import population
 from sandbox.server import SandboxServer
-from tests.conftest import fixed_clock
+from tests.conftest import auth_headers, fixed_clock, signing_key_file
 
 DAY = date(2026, 11, 26)
 _CHILDREN = list(population(DAY).children)
@@ -84,6 +84,7 @@ def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[OverviewApp]:
             "var_dir": tmp_path / f"var-{len(clients)}",
             "demo_reference_date": DAY,
             "sandbox_url": sandbox.url,
+            "dev_key_file": signing_key_file(),
             **overrides,
         }
         if registry is not None:
@@ -109,8 +110,27 @@ def services_of(client: TestClient) -> Services:
     return services
 
 
+def subject_of(who: dict[str, str]) -> dict[str, Any]:
+    """The decision subject a persona's bearer token names."""
+    return {
+        "id": who["subject_id"],
+        "role": who["role"],
+        "organisation": {"type": who["organisation_type"], "id": who["organisation_id"]},
+        "health_professional": who.get("health_professional") == "true",
+    }
+
+
+def headers_of(who: dict[str, str]) -> dict[str, str]:
+    return auth_headers(subject_of(who))
+
+
 def overview(client: TestClient, cpr: str, who: dict[str, str], **params: Any) -> dict[str, Any]:
-    response = client.get(f"/v1/children/{cpr}/overview", params={**who, **params})
+    """The persona's overview: the requester from their token, the purpose as a query."""
+    response = client.get(
+        f"/v1/children/{cpr}/overview",
+        params={"purpose": who["purpose"], **params},
+        headers=headers_of(who),
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

@@ -7,6 +7,7 @@ import pytest
 from engine.opa import OpaServer
 from sandbox.server import SandboxServer
 from tests.broker.conftest import ALMA, CASEWORKER, GP, GP_CHILD, OverviewApp, overview
+from tests.conftest import auditor_headers, citizen_headers
 
 
 def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
@@ -100,3 +101,17 @@ def test_the_overview_is_the_same_on_real_opa(
     assert on_opa["data"] == embedded["data"]
     assert on_opa["withheld"] == embedded["withheld"]
     assert sandbox.calls()["fk-sag"] == sandbox.calls()["stil"] == 0
+
+
+def test_only_a_professional_with_a_token_gets_an_overview(
+    service: OverviewApp, sandbox: SandboxServer
+) -> None:
+    client = service()
+    url = f"/v1/children/{ALMA}/overview"
+    params = {"purpose": "social_case_work"}
+
+    assert client.get(url, params=params).status_code == 401
+    citizen = client.get(url, params=params, headers=citizen_headers(ALMA))
+    assert citizen.status_code == 403
+    assert client.get(url, params=params, headers=auditor_headers()).status_code == 403
+    assert sum(sandbox.calls().values()) == 0

@@ -18,7 +18,16 @@ from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedO
 from sandbox.pilot import organisations
 from sandbox.population import population
 from sandbox.server import SandboxServer
-from tests.broker.conftest import ALMA, CASEWORKER, DAY, OverviewApp, overview, services_of
+from tests.broker.conftest import (
+    ALMA,
+    CASEWORKER,
+    DAY,
+    OverviewApp,
+    headers_of,
+    overview,
+    services_of,
+)
+from tests.conftest import auditor_headers
 
 
 class Recorder:
@@ -32,7 +41,7 @@ class Recorder:
         self.seen.append(disclosure)
 
 
-AUDITOR = {"X-Hoi-Role": "auditor", "X-Hoi-Subject-Id": "auditor-1"}
+AUDITOR = auditor_headers()
 
 
 def _audit_trail(client: TestClient, decision_id: str) -> list[dict[str, Any]]:
@@ -194,7 +203,7 @@ def test_a_block_on_a_source_department_drops_its_records_from_the_overview(
         "categories": ["psychiatry_appointments"],
         "valid_from": "2026-11-01",
     }
-    created = client.post(f"/v1/children/{ALMA}/blocks", json=block)
+    created = client.post(f"/v1/children/{ALMA}/blocks", json=block, headers=headers_of(CASEWORKER))
     assert created.status_code == 201, created.text
 
     after = overview(client, ALMA, CASEWORKER)

@@ -17,7 +17,7 @@ from api.settings import Settings
 from sandbox.population import Population, generate
 from sandbox.server import SandboxServer
 from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, GP_CHILD, overview
-from tests.conftest import fixed_clock
+from tests.conftest import fixed_clock, signing_key_file
 
 SENTINELS = {
     "child": "Zqxv-Sentinel-Childname",
@@ -100,6 +100,7 @@ def test_nothing_fetched_is_written_anywhere(
             var_dir=tmp_path / "var",
             demo_reference_date=DAY,
             sandbox_url=sandbox.url,
+            dev_key_file=signing_key_file(),
         )
         with TestClient(create_app(settings, clock=fixed_clock(DAY))) as client:
             shown = [

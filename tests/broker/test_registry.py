@@ -19,7 +19,7 @@ from sandbox.population import Appointment, Population, population
 from sandbox.server import SandboxServer
 from sandbox.sources import fhir_source
 from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, default_registry_text, overview
-from tests.conftest import fixed_clock
+from tests.conftest import fixed_clock, signing_key_file
 
 NEW_SOURCE = """
   - id: bup-rm-appointments
@@ -115,6 +115,7 @@ def test_a_new_source_is_added_by_a_registry_entry_alone(tmp_path: Path) -> None
             var_dir=tmp_path / "var",
             demo_reference_date=DAY,
             sandbox_url=sandbox.url,
+            dev_key_file=signing_key_file(),
             source_registry=registry_file,
         )
         with TestClient(create_app(settings, clock=fixed_clock(DAY))) as client:
@@ -142,6 +143,8 @@ def test_production_reads_configured_sources_and_refuses_the_sandbox() -> None:
         "seed_demo_data": False,
         "database_url": "sqlite:///prod.db",
         "audit_key": "k" * 40,
+        "auth_jwks_file": "jwks.json",
+        "auth_issuer": "https://idp.region.example",
     }
     assert Settings(**production).resolved_sources == "configured"  # type: ignore[arg-type]
     assert Settings(environment="development").resolved_sources == "sandbox"

@@ -15,6 +15,7 @@ from tests.broker.conftest import (
     GP_CHILD,
     OverviewApp,
     default_registry_text,
+    headers_of,
     overview,
     services_of,
     with_source_settings,
@@ -184,7 +185,7 @@ def test_registry_routes_answer_503_when_the_cpr_register_is_down(
     client = service(with_source_settings(default_registry_text(), "cpr", FAST_RETRY))
     sandbox.control("cpr").control.fail_status = 503
 
-    response = client.get(f"/v1/children/{ALMA}/consents")
+    response = client.get(f"/v1/children/{ALMA}/consents", headers=headers_of(CASEWORKER))
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from tests.conftest import DEFAULT_SUBJECT
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "caseworker-psychiatry.json"
+
+
+def with_subject(tmp_path: Path, body: dict[str, object]) -> Path:
+    """The request naming its subject in the file (the CLI's other way is --token)."""
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({**body, "subject": DEFAULT_SUBJECT}))
+    return request
 
 
 @pytest.fixture(autouse=True)
@@ -23,15 +31,13 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_permit_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = json.loads(EXAMPLE.read_text())
     body["resource"]["categories"] = ["psychiatry_appointments"]
-    request = tmp_path / "permit.json"
-    request.write_text(json.dumps(body))
-    assert main(["decide", str(request)]) == 0
+    assert main(["decide", str(with_subject(tmp_path, body))]) == 0
     decision = json.loads(capsys.readouterr().out)
     assert decision["categories"]["psychiatry_appointments"]["decision"] == "permit"
 
 
-def test_any_deny_exits_one(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["decide", str(EXAMPLE)]) == 1
+def test_any_deny_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decide", str(with_subject(tmp_path, json.loads(EXAMPLE.read_text())))]) == 1
     decision = json.loads(capsys.readouterr().out)
     assert decision["categories"]["school_daycare"]["decision"] == "deny"
 

@@ -11,7 +11,7 @@ import pytest
 from engine.base import EngineError
 from engine.opa import OpaEngine
 from engine.pdp import parse_result
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, auth_headers
 from tests.test_scenarios import SCENARIOS
 
 ASK = ["psychiatry_appointments", "psychiatry_contacts"]
@@ -44,7 +44,7 @@ def _ask(client: Any) -> dict[str, Any]:
     scenario = next(s for s in SCENARIOS if s.id == "caseworker_both_parents_consent")
     body = scenario.decision_body()
     body["resource"]["categories"] = ASK
-    response = client.post("/v1/decisions", json=body)
+    response = client.post("/v1/decisions", json=body, headers=auth_headers(body["subject"]))
     assert response.status_code == 200
     return dict(response.json())
 

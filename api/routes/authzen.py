@@ -1,0 +1,196 @@
+"""The AuthZEN Authorization API 1.0 beside the native decision API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Request, Response
+
+from api import examples
+from api.authzen import (
+    AuthZenConfiguration,
+    EvaluationItem,
+    EvaluationRequest,
+    EvaluationResponse,
+    EvaluationsRequest,
+    EvaluationsResponse,
+    error_response,
+    evaluation_response,
+    stops_after,
+    to_decision_request,
+)
+from api.deps import AuditLogDep, DecisionPointDep, ProfessionalCaller, ServicesDep, TraceIdDep
+from api.errors import WITH_BODY, problem_responses
+from api.routes.decisions import check_time, client_address, decide_audited
+from engine.pdp import DecisionPoint
+from policy.caller import Caller
+from policy.decision import Decision, DecisionRequest
+from policy.errors import Forbidden, HoiError, InvalidRequest
+
+router = APIRouter(tags=["authzen"])
+well_known = APIRouter(tags=["authzen"])
+
+EVALUATION_PATH = "/access/v1/evaluation"
+EVALUATIONS_PATH = "/access/v1/evaluations"
+CONCURRENCY = 16
+_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,256}$")
+
+RequestId = Annotated[
+    str | None,
+    Header(
+        alias="X-Request-ID",
+        description="Echoed in the response, as AuthZEN asks.",
+        max_length=256,
+    ),
+]
+
+
+def _echo(response: Response, request_id: str | None) -> None:
+    if request_id is not None and _REQUEST_ID.match(request_id):
+        response.headers["X-Request-ID"] = request_id
+
+
+@router.post(
+    EVALUATION_PATH,
+    operation_id="authzenEvaluation",
+    response_model=EvaluationResponse,
+    responses=problem_responses(*WITH_BODY),
+)
+async def evaluation(
+    body: Annotated[EvaluationRequest, Body(openapi_examples=examples.EVALUATION)],
+    caller: ProfessionalCaller,
+    pdp: DecisionPointDep,
+    audit: AuditLogDep,
+    trace_id: TraceIdDep,
+    http: Request,
+    response: Response,
+    request_id: RequestId = None,
+) -> EvaluationResponse:
+    """Access Evaluation: may the token's professional view these categories of this child?
+
+    Audited like a native decision, before the answer leaves."""
+    _echo(response, request_id)
+    question = to_decision_request(caller, body.subject, body.resource, body.action, body.context)
+    check_time(question, pdp)
+    decision = await decide_audited(
+        pdp, audit, question, caller, trace_id=trace_id, client_address=client_address(http)
+    )
+    return evaluation_response(decision)
+
+
+def _question(caller: Caller, pdp: DecisionPoint, body: EvaluationsRequest, index: int) -> Asked:
+    """Our question for evaluation `index`, or why it cannot be asked. A subject
+    other than the token's raises Forbidden: it refuses the whole call."""
+    item = body.evaluations[index]
+    prefix = f"evaluations.{index}."
+    subject = item.subject or body.subject
+    resource = item.resource or body.resource
+    action = item.action or body.action
+    context = item.context if item.context is not None else body.context
+    try:
+        if subject is None or resource is None or action is None:
+            missing = next(
+                n
+                for n, v in (("subject", subject), ("resource", resource), ("action", action))
+                if v is None
+            )
+            raise InvalidRequest(
+                f"evaluation {index} has no {missing} and the request gives no default",
+                field=f"{prefix}{missing}",
+            )
+        question = to_decision_request(caller, subject, resource, action, context, prefix=prefix)
+        check_time(question, pdp)
+    except Forbidden:
+        raise
+    except HoiError as exc:
+        return error_response(index, exc)
+    return question
+
+
+Asked = DecisionRequest | EvaluationResponse
+
+
+async def _answer(
+    asked: Asked, decide: Callable[[DecisionRequest], Awaitable[Decision]]
+) -> EvaluationResponse:
+    if isinstance(asked, EvaluationResponse):
+        return asked
+    return evaluation_response(await decide(asked))
+
+
+@router.post(
+    EVALUATIONS_PATH,
+    operation_id="authzenEvaluations",
+    response_model=EvaluationsResponse,
+    responses=problem_responses(*WITH_BODY),
+)
+async def evaluations(
+    body: Annotated[EvaluationsRequest, Body(openapi_examples=examples.EVALUATIONS)],
+    caller: ProfessionalCaller,
+    services: ServicesDep,
+    audit: AuditLogDep,
+    trace_id: TraceIdDep,
+    http: Request,
+    response: Response,
+    request_id: RequestId = None,
+) -> EvaluationsResponse:
+    """Access Evaluations: many questions in one call.
+
+    `options.evaluations_semantic`: `execute_all` (default) answers every one;
+    `deny_on_first_deny` and `permit_on_first_permit` answer in order and stop after
+    the first deny or permit. An evaluation that cannot be decided (a bad CPR number,
+    an unknown category) is a deny that says why in `context.reason_admin.error`; a
+    subject other than the token's refuses the whole call (403) before anything is
+    decided. Every decision is audited before the answer leaves."""
+    _echo(response, request_id)
+    limit = services.settings.authzen_max_evaluations
+    if len(body.evaluations) > limit:
+        raise InvalidRequest(f"at most {limit} evaluations in one call", field="evaluations")
+    if not body.evaluations:
+        # AuthZEN: an empty list asks one evaluation made of the defaults.
+        body = body.model_copy(update={"evaluations": [EvaluationItem()]})
+    semantic = body.options.evaluations_semantic if body.options else "execute_all"
+    pdp = services.pdp
+    asked = [_question(caller, pdp, body, i) for i in range(len(body.evaluations))]
+    address = client_address(http)
+
+    async def decide(question: DecisionRequest) -> Decision:
+        return await decide_audited(
+            pdp, audit, question, caller, trace_id=trace_id, client_address=address
+        )
+
+    if semantic == "execute_all":
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def bounded(one: Asked) -> EvaluationResponse:
+            async with gate:
+                return await _answer(one, decide)
+
+        answers = list(await asyncio.gather(*(bounded(a) for a in asked)))
+        return EvaluationsResponse(evaluations=answers)
+    answers = []
+    for one in asked:
+        answer = await _answer(one, decide)
+        answers.append(answer)
+        if stops_after(semantic, answer.decision):
+            break
+    return EvaluationsResponse(evaluations=answers)
+
+
+@well_known.get(
+    "/.well-known/authzen-configuration",
+    operation_id="authzenConfiguration",
+    response_model=AuthZenConfiguration,
+    responses=problem_responses(500),
+)
+async def configuration(request: Request, services: ServicesDep) -> AuthZenConfiguration:
+    """PDP metadata: where the evaluation endpoints are. Needs no token."""
+    base = (services.settings.public_url or str(request.base_url)).rstrip("/")
+    return AuthZenConfiguration(
+        policy_decision_point=base,
+        access_evaluation_endpoint=base + EVALUATION_PATH,
+        access_evaluations_endpoint=base + EVALUATIONS_PATH,
+    )

@@ -1,0 +1,235 @@
+"""Bearer tokens: verifying them into a `Caller`, and minting development ones.
+
+JOSE library: joserfc. It implements the JOSE RFCs one by one (JWS, JWK, JWT
+claims), ships type hints (`mypy --strict` sees its API), makes the caller name
+the accepted algorithms on every decode (no `alg: none`, no HMAC/RSA key
+confusion), reads JWKS key sets and picks the key by `kid`, and is kept by the
+authors of Authlib. PyJWT would also do; its JWKS client fetches with urllib
+(blocking, outside our httpx client and its timeouts), and Authlib's own JOSE
+module is being superseded by joserfc.
+
+The token profile we accept (a JWT access token, RFC 9068 style):
+
+| claim | meaning |
+|---|---|
+| `iss`, `aud`, `exp` | required; issuer and audience must be ours |
+| `nbf`, `iat` | checked when present |
+| `sub` | the person (or system) the token is about |
+| `role` | a role from `rego/hoi/config/data.json`, or `citizen`, `auditor`, `system` |
+| `organisation` | `{"type": ..., "id": ...}`; required for professionals |
+| `health_professional` | `true` when the person holds a health-professional authorisation |
+| `cpr` | required for `citizen`; ignored (never stored) for anyone else |
+| `act` | RFC 8693 actor: `{"sub": "<system id>"}` when a system calls for the person |
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from joserfc import jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
+    UnsupportedAlgorithmError,
+)
+from joserfc.jwk import ECKey, KeySet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auth.keys import DEV_ALGORITHM, KeySource
+from policy.caller import (
+    AUDITOR_ROLE,
+    CITIZEN_ROLE,
+    SYSTEM_ROLE,
+    ActingSystem,
+    Caller,
+    CallerKind,
+)
+from policy.cpr import Cpr
+from policy.decision import Identifier, Organisation
+from policy.errors import Unauthenticated
+
+MAX_TOKEN_LENGTH = 8192
+ACCEPTED_TYPES = (None, "JWT", "at+jwt", "application/at+jwt")
+RoleName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class _Actor(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    sub: Identifier
+    organisation: Organisation | None = None
+
+
+class TokenClaims(BaseModel):
+    """The claims we read. Other claims an identity provider adds are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    iss: str
+    sub: Identifier
+    role: RoleName
+    organisation: Organisation | None = None
+    health_professional: bool = False
+    cpr: Cpr | None = None
+    act: _Actor | None = None
+    jti: Annotated[str, Field(max_length=256)] | None = None
+
+
+def caller_from_claims(claims: dict[str, Any]) -> Caller:
+    """The caller a verified token's claims describe; unusable claims are a 401."""
+    try:
+        parsed = TokenClaims.model_validate(claims)
+    except ValidationError as exc:
+        # Name the claim, never echo its value (it may be a CPR number).
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "claims"
+        raise Unauthenticated(f"the token's claim {where} is not usable: {first['msg']}") from exc
+    acting = (
+        ActingSystem(id=parsed.act.sub, organisation=parsed.act.organisation)
+        if parsed.act
+        else None
+    )
+    kind: CallerKind
+    if parsed.role == CITIZEN_ROLE:
+        if parsed.cpr is None:
+            raise Unauthenticated("a citizen's token must carry the cpr claim")
+        kind = "citizen"
+    elif parsed.role == AUDITOR_ROLE:
+        kind = "auditor"
+    elif parsed.role == SYSTEM_ROLE:
+        if acting is not None:
+            raise Unauthenticated("a system's own token cannot carry an act claim")
+        kind = "system"
+    else:
+        if parsed.organisation is None:
+            raise Unauthenticated("a professional's token must carry the organisation claim")
+        kind = "delegated" if acting else "professional"
+    return Caller(
+        kind=kind,
+        id=parsed.sub,
+        role=parsed.role,
+        organisation=parsed.organisation,
+        health_professional=parsed.health_professional if kind != "citizen" else False,
+        cpr=parsed.cpr if kind == "citizen" else None,
+        acting_system=acting,
+        issuer=parsed.iss,
+        token_id=parsed.jti,
+    )
+
+
+@dataclass
+class TokenVerifier:
+    """Checks signature, algorithm, issuer, audience, expiry and not-before."""
+
+    keys: KeySource
+    issuer: str
+    audience: str
+    algorithms: Sequence[str]
+    leeway_s: int = 60
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    async def _decode(self, token: str) -> jwt.Token:
+        keys = await self.keys.key_set()
+        try:
+            return jwt.decode(token, keys, algorithms=list(self.algorithms))
+        except InvalidKeyIdError:
+            # Perhaps the identity provider rolled its keys: look once more.
+            keys = await self.keys.key_set(refresh=True)
+            return jwt.decode(token, keys, algorithms=list(self.algorithms))
+
+    async def verify(self, token: str) -> Caller:
+        if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+            raise Unauthenticated("the bearer token is not a signed JWT")
+        try:
+            decoded = await self._decode(token)
+        except InvalidKeyIdError as exc:
+            raise Unauthenticated(
+                "the token is signed with a key this service does not trust"
+            ) from exc
+        except UnsupportedAlgorithmError as exc:
+            raise Unauthenticated("the token's signing algorithm is not accepted") from exc
+        except BadSignatureError as exc:
+            raise Unauthenticated("the token's signature does not verify") from exc
+        except (JoseError, ValueError, TypeError) as exc:
+            raise Unauthenticated("the bearer token is not a signed JWT") from exc
+        if decoded.header.get("typ") not in ACCEPTED_TYPES:
+            raise Unauthenticated("the token is not an access token (typ)")
+        registry = jwt.JWTClaimsRegistry(
+            now=int(self.clock().timestamp()),
+            leeway=self.leeway_s,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except ExpiredTokenError as exc:
+            raise Unauthenticated("the token has expired") from exc
+        except MissingClaimError as exc:
+            raise Unauthenticated(f"the token lacks the claim {exc.claim}") from exc
+        except ClaimError as exc:
+            raise Unauthenticated(_claim_message(exc.claim)) from exc
+        return caller_from_claims(decoded.claims)
+
+
+def _claim_message(claim: str) -> str:
+    return {
+        "iss": "the token was issued by an issuer this service does not trust",
+        "aud": "the token is meant for another audience",
+        "nbf": "the token is not valid yet",
+        "iat": "the token was issued in the future",
+        "exp": "the token's expiry is not a time",
+    }.get(claim, f"the token's claim {claim} is not valid")
+
+
+def mint(
+    key: ECKey | KeySet,
+    *,
+    issuer: str,
+    audience: str,
+    subject: str,
+    role: str,
+    organisation: dict[str, str] | None = None,
+    health_professional: bool = False,
+    cpr: str | None = None,
+    actor: str | None = None,
+    lifetime: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+    algorithm: str = DEV_ALGORITHM,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Sign a token in our profile. For development and tests; production tokens
+    come from the identity provider."""
+    issued = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "role": role,
+        "iat": int(issued.timestamp()),
+        "nbf": int(issued.timestamp()),
+        "exp": int((issued + lifetime).timestamp()),
+        "jti": str(uuid.uuid4()),
+    }
+    if organisation is not None:
+        claims["organisation"] = organisation
+    if health_professional:
+        claims["health_professional"] = True
+    if cpr is not None:
+        claims["cpr"] = cpr
+    if actor is not None:
+        claims["act"] = {"sub": actor}
+    claims.update(extra or {})
+    header: dict[str, Any] = {"alg": algorithm}
+    if isinstance(key, ECKey) and key.kid:
+        header["kid"] = key.kid
+    return jwt.encode(header, claims, key, algorithms=[algorithm])

@@ -1,0 +1,95 @@
+"""What a verified token says about the caller: kinds of caller and both identities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.deps import CurrentCaller
+from api.settings import Settings
+from auth.tokens import caller_from_claims
+from policy.errors import Unauthenticated
+from tests.conftest import DEFAULT_SUBJECT, auth_headers, citizen_headers, signing_key_file
+
+BASE = {"iss": "hoi-policy-dev", "sub": "cw-851-family-1"}
+ORG = {"type": "municipality", "id": "851-family"}
+
+
+def test_a_professional_calling_directly() -> None:
+    caller = caller_from_claims({**BASE, "role": "municipal_caseworker", "organisation": ORG})
+    assert caller.kind == "professional"
+    assert caller.acting_system is None
+    assert caller.subject().role == "municipal_caseworker"
+
+
+def test_a_system_acting_for_a_professional_keeps_both_identities() -> None:
+    claims = {
+        **BASE,
+        "role": "municipal_caseworker",
+        "organisation": ORG,
+        "act": {"sub": "sys-sapa"},
+    }
+    caller = caller_from_claims(claims)
+    assert caller.kind == "delegated"
+    assert caller.id == "cw-851-family-1"
+    assert caller.acting_system is not None and caller.acting_system.id == "sys-sapa"
+    assert caller.subject().id == "cw-851-family-1"  # decided as the professional
+
+
+def test_a_citizen_is_known_by_cpr_but_never_shows_it() -> None:
+    caller = caller_from_claims({**BASE, "sub": "c-1", "role": "citizen", "cpr": "6809144615"})
+    assert caller.kind == "citizen"
+    assert caller.cpr == "6809144615"
+    assert "6809144615" not in repr(caller)
+
+
+def test_a_cpr_claim_is_dropped_for_anyone_but_a_citizen() -> None:
+    claims = {**BASE, "role": "gp", "organisation": ORG, "cpr": "6809144615"}
+    assert caller_from_claims(claims).cpr is None
+
+
+@pytest.mark.parametrize(
+    ("claims", "says"),
+    [
+        ({"role": "citizen", "cpr": "123"}, "cpr"),
+        ({"role": "system", "act": {"sub": "sys-2"}}, "act claim"),
+        ({"role": "Municipal Caseworker", "organisation": ORG}, "role"),
+        ({"role": "gp", "organisation": {"type": "hospital", "id": "x"}}, "organisation"),
+        ({"role": "gp", "organisation": ORG, "sub": "has spaces"}, "sub"),
+    ],
+)
+def test_unusable_claims_are_refused_without_echoing_them(
+    claims: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(Unauthenticated, match=says) as raised:
+        caller_from_claims({**BASE, **claims})
+    assert "123" not in raised.value.detail
+
+
+def test_current_caller_gives_routes_both_identities(tmp_path: Any) -> None:
+    """How another route (the audit) reads who called."""
+    app = create_app(
+        Settings(environment="test", var_dir=tmp_path, dev_key_file=signing_key_file())
+    )
+
+    @app.get("/v1/test-whoami")
+    def whoami(caller: CurrentCaller) -> dict[str, Any]:
+        return caller.model_dump(mode="json", exclude={"cpr"})
+
+    with TestClient(app) as client:
+        direct = client.get("/v1/test-whoami", headers=auth_headers()).json()
+        through = client.get("/v1/test-whoami", headers=auth_headers(act="sys-gp-system")).json()
+        citizen = client.get("/v1/test-whoami", headers=citizen_headers("6809144615")).json()
+        nobody = client.get("/v1/test-whoami")
+    assert (direct["kind"], direct["id"], direct["role"]) == (
+        "professional",
+        DEFAULT_SUBJECT["id"],
+        DEFAULT_SUBJECT["role"],
+    )
+    assert through["kind"] == "delegated"
+    assert through["acting_system"]["id"] == "sys-gp-system"
+    assert citizen["kind"] == "citizen"
+    assert nobody.status_code == 401  # a route added later is protected by default
