@@ -131,7 +131,7 @@ class DataBroker:
 
         client = self.clients[spec.id]
         if client.not_configured:
-            return _Fetched(status("error", "auth_not_configured"), [])
+            return _Fetched(status("error", client.not_configured.split(":")[0]), [])
         breaker = self.breakers[spec.id]
         if not breaker.allow():
             return _Fetched(status("error", "circuit_open"), [])

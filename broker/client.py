@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import stamina
 
-from broker.registry import BearerFromEnv, MutualTls, SourceSpec
+from broker.registry import SANDBOX, BearerFromEnv, MutualTls, SourceSpec
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -68,9 +68,10 @@ class SourceClient:
     def __init__(self, spec: SourceSpec, *, transport: httpx.AsyncBaseTransport | None = None):
         self.spec = spec
         headers, verify, problem = _auth_settings(spec)
-        self.not_configured = problem
+        unset = SANDBOX in spec.base_url
+        self.not_configured = "base_url_not_configured: no sandbox runs" if unset else problem
         self._http = httpx.AsyncClient(
-            base_url=spec.base_url.rstrip("/") + "/",
+            base_url="http://unconfigured.invalid/" if unset else spec.base_url.rstrip("/") + "/",
             headers={"accept": "application/json", **headers},
             timeout=spec.timeout_s,
             verify=verify,

@@ -127,22 +127,20 @@ class SourceRegistry(_Strict):
         return [c for c in catalogue().categories if c in served]
 
 
+SANDBOX = "{sandbox}"
+
+
 def parse_registry(text: str, *, sandbox_url: str | None = None) -> SourceRegistry:
     """Validate registry YAML. `{sandbox}` in a base URL is replaced by the sandbox's URL;
-    without one, such a URL is an error."""
+    without a sandbox such a source stays unconfigured: it is never called and is
+    reported as an error (fail closed), so the service still starts and decides."""
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise InvalidRequest("the source registry must be a mapping", field="sources")
     for entry in raw.get("sources") or []:
         url = entry.get("base_url") if isinstance(entry, dict) else None
-        if isinstance(url, str) and "{sandbox}" in url:
-            if sandbox_url is None:
-                raise InvalidRequest(
-                    f"source {entry.get('id')} points at the sandbox, but no sandbox runs "
-                    "(set HOI_SOURCES=sandbox or give real base URLs)",
-                    field="base_url",
-                )
-            entry["base_url"] = url.replace("{sandbox}", sandbox_url.rstrip("/"))
+        if isinstance(url, str) and SANDBOX in url and sandbox_url is not None:
+            entry["base_url"] = url.replace(SANDBOX, sandbox_url.rstrip("/"))
     return SourceRegistry.model_validate(raw)
 
 

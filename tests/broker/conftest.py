@@ -4,7 +4,7 @@ service pointed at them, on a fixed day."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from broker.registry import DEFAULT_REGISTRY
+from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
 from sandbox.population import population
 from sandbox.server import SandboxServer
 from tests.conftest import auth_headers, fixed_clock, signing_key_file
@@ -143,3 +144,40 @@ def with_source_settings(registry: str, source_id: str, settings: str) -> str:
     return registry.replace(
         marker, marker + "".join(f"    {line}\n" for line in settings.splitlines())
     )
+
+
+def appointments_decision(exclude: list[str]) -> Decision:
+    """A decision permitting two fields of psychiatry appointments, excluding `exclude`."""
+    permit = CategoryDecision(
+        category="psychiatry_appointments",
+        decision="permit",
+        fields=["date", "department"],
+        rule_id="SUL-43-1-CONSENT",
+        legal_basis=["sul-43-1"],
+        reasons=[],
+        relied_on=ReliedOn(),
+        override=False,
+        obligations=[],
+        exclude_organisations=exclude,
+    )
+    return Decision(
+        decision_id="d",
+        decided_at=datetime(2026, 11, 26, 10, tzinfo=UTC),
+        engine="test",
+        policy_revision="test",
+        categories={"psychiatry_appointments": permit},
+        relied_on=ReliedOn(),
+    )
+
+
+CASEWORKER_REQUEST = DecisionRequest.model_validate(
+    {
+        "subject": {
+            "id": "cw",
+            "role": "municipal_caseworker",
+            "organisation": {"type": "municipality", "id": "851-family"},
+        },
+        "resource": {"child_cpr": ALMA, "categories": ["psychiatry_appointments"]},
+        "context": {"purpose": "social_case_work"},
+    }
+)

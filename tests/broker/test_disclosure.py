@@ -4,7 +4,6 @@ if it cannot record, nothing leaves. Records of excluded organisations are dropp
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,15 +13,16 @@ from audit.log import AuditUnavailable
 from broker.broker import DataBroker
 from broker.disclosure import Disclosure
 from broker.registry import load_registry
-from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
 from sandbox.pilot import organisations
 from sandbox.population import population
 from sandbox.server import SandboxServer
 from tests.broker.conftest import (
     ALMA,
     CASEWORKER,
+    CASEWORKER_REQUEST,
     DAY,
     OverviewApp,
+    appointments_decision,
     headers_of,
     overview,
     services_of,
@@ -104,7 +104,7 @@ async def test_the_broker_hands_its_recorder_what_leaves(sandbox: SandboxServer)
     recorder = Recorder()
     broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=recorder)
     try:
-        result = await broker.overview(REQUEST, _decision([]))
+        result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
     finally:
         await broker.aclose()
     [disclosure] = recorder.seen
@@ -118,47 +118,11 @@ async def test_the_broker_hands_its_recorder_what_leaves(sandbox: SandboxServer)
 async def test_a_failing_recorder_withholds_everything(sandbox: SandboxServer) -> None:
     broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=Recorder(fail=True))
     try:
-        result = await broker.overview(REQUEST, _decision([]))
+        result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
     finally:
         await broker.aclose()
     assert result.data == {}
     assert result.withheld["psychiatry_appointments"].reasons[0].code == "disclosure_not_recorded"
-
-
-def _decision(exclude: list[str]) -> Decision:
-    permit = CategoryDecision(
-        category="psychiatry_appointments",
-        decision="permit",
-        fields=["date", "department"],
-        rule_id="SUL-43-1-CONSENT",
-        legal_basis=["sul-43-1"],
-        reasons=[],
-        relied_on=ReliedOn(),
-        override=False,
-        obligations=[],
-        exclude_organisations=exclude,
-    )
-    return Decision(
-        decision_id="d",
-        decided_at=datetime(2026, 11, 26, 10, tzinfo=UTC),
-        engine="test",
-        policy_revision="test",
-        categories={"psychiatry_appointments": permit},
-        relied_on=ReliedOn(),
-    )
-
-
-REQUEST = DecisionRequest.model_validate(
-    {
-        "subject": {
-            "id": "cw",
-            "role": "municipal_caseworker",
-            "organisation": {"type": "municipality", "id": "851-family"},
-        },
-        "resource": {"child_cpr": ALMA, "categories": ["psychiatry_appointments"]},
-        "context": {"purpose": "social_case_work"},
-    }
-)
 
 
 @pytest.mark.anyio
@@ -180,7 +144,7 @@ async def test_records_of_excluded_organisations_and_their_units_are_dropped(
         part_of=lambda o: orgs[o].part_of if o in orgs else (),
     )
     try:
-        result = await broker.overview(REQUEST, _decision(exclude))
+        result = await broker.overview(CASEWORKER_REQUEST, appointments_decision(exclude))
     finally:
         await broker.aclose()
     records = result.data["psychiatry_appointments"].records

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -18,7 +19,16 @@ from sandbox.pilot import Organisation, organisations
 from sandbox.population import Appointment, Population, population
 from sandbox.server import SandboxServer
 from sandbox.sources import fhir_source
-from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, default_registry_text, overview
+from tests.broker.conftest import (
+    ALMA,
+    CASEWORKER,
+    CASEWORKER_REQUEST,
+    DAY,
+    GP,
+    appointments_decision,
+    default_registry_text,
+    overview,
+)
 from tests.conftest import fixed_clock, signing_key_file
 
 NEW_SOURCE = """
@@ -61,9 +71,27 @@ def test_duplicate_source_ids_are_refused() -> None:
         parse_registry(text, sandbox_url="http://127.0.0.1:1")
 
 
-def test_sandbox_urls_without_a_sandbox_are_refused() -> None:
-    with pytest.raises(InvalidRequest, match="no sandbox runs"):
-        parse_registry(default_registry_text())
+@pytest.mark.anyio
+async def test_sandbox_sources_without_a_sandbox_are_never_called() -> None:
+    """Production with the shipped registry: the service starts, decides, and the
+    broker marks every sandbox-pointing source an error without calling anything."""
+    calls: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={})
+
+    registry = parse_registry(default_registry_text())
+    broker = DataBroker.build(registry, transport=httpx.MockTransport(record))
+    try:
+        result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
+    finally:
+        await broker.aclose()
+    assert calls == []
+    assert [(s.source, s.status, s.detail) for s in result.sources] == [
+        ("bup-rn-appointments", "error", "base_url_not_configured")
+    ]
+    assert result.data["psychiatry_appointments"].records == []
 
 
 def test_unknown_auth_kind_is_refused() -> None:
