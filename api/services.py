@@ -18,7 +18,7 @@ from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key
 from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
 from broker.disclosure import DisclosureRecorder
-from broker.registry import DEFAULT_REGISTRY, load_registry
+from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
@@ -27,7 +27,7 @@ from engine.sources import PolicySources
 from facts.local import LocalFacts
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
-from policy.errors import Unavailable
+from policy.errors import InvalidRequest, Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
@@ -215,6 +215,14 @@ def make_broker(
             settings.source_registry or DEFAULT_REGISTRY,
             sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
         )
+        if settings.environment == "production":
+            placeholders = [s.id for s in registry.sources if SANDBOX in s.base_url]
+            if placeholders:
+                raise InvalidRequest(
+                    "production names real source systems; these still point at the "
+                    f"sandbox: {', '.join(placeholders)} (set HOI_SOURCE_REGISTRY)",
+                    field="base_url",
+                )
     except BaseException:
         if sandbox is not None:
             sandbox.stop()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from api import examples
 from api.deps import ProfessionalCaller, ServicesDep, TraceIdDep
-from api.errors import problem_responses
+from api.errors import AUTHENTICATED, problem_responses
 from api.routes.decisions import client_address, decide_audited
 from audit.log import AuditLog
 from audit.models import SourceCall
@@ -46,8 +46,8 @@ class AuditedDisclosures:
     "/overview",
     operation_id="getChildOverview",
     response_model=Overview,
+    responses=problem_responses(*AUTHENTICATED, 404, 422),
     summary="What the caller may see about the child, and what is withheld and why",
-    responses=problem_responses(422),
 )
 async def child_overview(
     cpr: Annotated[Cpr, Path(openapi_examples=examples.CHILD)],

@@ -38,7 +38,12 @@ def idp_key(kid: str) -> ECKey:
 
 
 def production(tmp_path: Path, **changes: Any) -> Settings:
+    # Production names real source systems; the sandbox placeholder is refused there.
+    sources = tmp_path / "sources.yaml"
+    template = (Path(__file__).resolve().parents[2] / "broker" / "sources.yaml").read_text()
+    sources.write_text(template.replace("{sandbox}", "https://sources.example"))
     values: dict[str, Any] = {
+        "source_registry": sources,
         "environment": "production",
         "seed_demo_data": False,
         "database_url": f"sqlite:///{tmp_path / 'prod.db'}",

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.app import create_app
+from api.services import make_broker
 from api.settings import Settings
 from broker.broker import DataBroker
 from broker.registry import load_registry, parse_registry
@@ -178,3 +179,16 @@ def test_production_reads_configured_sources_and_refuses_the_sandbox() -> None:
     assert Settings(environment="development").resolved_sources == "sandbox"
     with pytest.raises(ValidationError, match="sandbox sources"):
         Settings(**production, sources="sandbox")  # type: ignore[arg-type]
+
+
+def test_production_refuses_to_start_on_a_registry_that_points_at_the_sandbox() -> None:
+    settings = Settings(
+        environment="production",
+        seed_demo_data=False,
+        database_url="sqlite:///prod.db",
+        audit_key="k" * 40,
+        auth_jwks_file=Path("jwks.json"),
+        auth_issuer="https://idp.region.example",
+    )
+    with pytest.raises(InvalidRequest, match="still point at the sandbox"):
+        make_broker(settings, population(DAY), fixed_clock(DAY), None)
