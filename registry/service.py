@@ -398,6 +398,22 @@ def consent_row(session: Session, child: ChildRecord, consent_id: str) -> Consen
     return _consent_row(session, child.cpr, consent_id)
 
 
+def _store(
+    session: Session,
+    row: ConsentRow | ObjectionRow | BlockRow,
+    child_cpr: str,
+    kind: str,
+    event: str,
+    now: datetime,
+    by: str,
+) -> None:
+    """Write a registry row and its history event in one transaction."""
+    session.add(row)
+    _event(session, child_cpr, kind, row.id, event, now, by=by)
+    session.commit()
+    session.refresh(row)
+
+
 def get_consent(
     session: Session, child: ChildRecord, consent_id: str, now: datetime
 ) -> ConsentPublic:
@@ -412,10 +428,7 @@ def revoke_consent(
         raise Conflict("the consent is already revoked", field="consent_id")
     _may_end(child, body.revoked_by, row.giver_cpr, now.date(), "consent")
     row.revoked_at, row.revoked_by_cpr = now, body.revoked_by
-    session.add(row)
-    _event(session, child.cpr, "consent", row.id, "revoked", now, by=body.revoked_by)
-    session.commit()
-    session.refresh(row)
+    _store(session, row, child.cpr, "consent", "revoked", now, by=body.revoked_by)
     return _consent_public(row, child, now.date())
 
 
@@ -469,10 +482,7 @@ def create_objection(
         recipient_organisation_id=body.recipient.organisation_id if body.recipient else None,
         recorded_at=now,
     )
-    session.add(row)
-    _event(session, child.cpr, "objection", row.id, "recorded", now, by=body.given_by)
-    session.commit()
-    session.refresh(row)
+    _store(session, row, child.cpr, "objection", "recorded", now, by=body.given_by)
     return _objection_public(row, child, now.date())
 
 
@@ -495,10 +505,7 @@ def withdraw_objection(
         raise Conflict("the objection is already withdrawn", field="objection_id")
     _may_end(child, body.withdrawn_by, row.person_cpr, now.date(), "objection")
     row.withdrawn_at, row.withdrawn_by_cpr = now, body.withdrawn_by
-    session.add(row)
-    _event(session, child.cpr, "objection", row.id, "withdrawn", now, by=body.withdrawn_by)
-    session.commit()
-    session.refresh(row)
+    _store(session, row, child.cpr, "objection", "withdrawn", now, by=body.withdrawn_by)
     return _objection_public(row, child, now.date())
 
 
@@ -602,10 +609,7 @@ def lift_block(
         raise Conflict("the block is already lifted", field="block_id")
     _may_end(child, body.lifted_by, row.given_by_cpr or "", now.date(), "block")
     row.lifted_at, row.lifted_by_cpr = now, body.lifted_by
-    session.add(row)
-    _event(session, child.cpr, "block", row.id, "lifted", now, by=body.lifted_by)
-    session.commit()
-    session.refresh(row)
+    _store(session, row, child.cpr, "block", "lifted", now, by=body.lifted_by)
     return _block_public(row, now.date())
 
 
