@@ -98,38 +98,6 @@ def get_professional(caller: CurrentCaller) -> Caller:
 ProfessionalCaller = Annotated[Caller, Depends(get_professional)]
 
 
-def check_registry_write(caller: Caller) -> Caller:
-    """Who may record or revoke consents, objections and blocks: a professional
-    in a catalogue role at a kind of organisation that role exists at (they record
-    what the family gave them). Citizens cannot yet record their own."""
-    if not caller.has_catalogue_role:
-        raise Forbidden(
-            "only a professional in a known role records consents, objections and blocks"
-        )
-    return caller
-
-
-def check_registry_read(caller: Caller, child: ChildRecord) -> Caller:
-    """Who may read a child's consents, objections and blocks: professionals in a
-    catalogue role, auditors, the young person, and the child's custody holders."""
-    if caller.has_catalogue_role or caller.kind == "auditor":
-        return caller
-    if caller.kind == "citizen" and caller.cpr in (child.cpr, *child.custody_holders):
-        return caller
-    raise Forbidden("this caller may not read this child's consents, objections and blocks")
-
-
-READ_METHODS = frozenset({"GET", "HEAD"})
-
-
-def registry_access(request: Request, caller: CurrentCaller, child: ChildDep) -> Caller:
-    """The registry router's rule: reads as `check_registry_read`, everything else
-    (record, revoke, withdraw, lift, import) as `check_registry_write`."""
-    if request.method in READ_METHODS:
-        return check_registry_read(caller, child)
-    return check_registry_write(caller)
-
-
 def get_audit(services: ServicesDep) -> AuditLog:
     return services.audit
 

@@ -31,6 +31,7 @@ from policy.errors import InvalidRequest, Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
+from policy.persons import PersonHandles
 from registry.db import create_schema, make_engine
 from registry.service import registry_state
 from sandbox.pilot import Organisation, organisations
@@ -58,6 +59,7 @@ class Services:
     audit: AuditLog
     organisations: dict[str, Organisation]
     broker: DataBroker
+    handles: PersonHandles
     sandbox: SandboxServer | None = field(default=None, repr=False)
     _opa_server: OpaServer | None = field(default=None, repr=False)
     _http: httpx.AsyncClient | None = field(default=None, repr=False)
@@ -158,10 +160,12 @@ def build_services(
     if engine is None:
         engine, server = make_policy_engine(settings)
     legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
+    handles = PersonHandles.from_secret(settings.person_handle_key.get_secret_value())
     pdp = DecisionPoint(
         engine=engine,
         facts=facts,
         citations=legal,
+        handles=handles,
         timeout=settings.decision_timeout_s,
         clock=clock,
     )
@@ -192,6 +196,7 @@ def build_services(
         ),
         organisations=orgs,
         broker=broker,
+        handles=handles,
         sandbox=sandbox,
         _opa_server=server,
         _http=http,

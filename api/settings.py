@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audit.chain import DEV_AUDIT_KEY
+from policy.persons import DEV_HANDLE_KEY
 
 DEV_ISSUER = "hoi-policy-dev"
 """The issuer of development tokens (`hoi token`); production refuses it."""
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     """The day the synthetic population's events are laid around; unset: today."""
     audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     """Signs the audit chain's head and retention checkpoints (HMAC-SHA256)."""
+    person_handle_key: SecretStr = SecretStr(DEV_HANDLE_KEY)
+    """Keys the per-child handles that name parents without their CPR numbers."""
     audit_retention_years: int = Field(default=5, ge=1)
     """Audit records older than this are purged by `hoi audit purge`."""
     audit_log_shows_employee: bool = False
@@ -119,6 +122,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production needs its own HOI_AUDIT_KEY of at least 32 characters; "
                     "the development audit key is refused"
+                )
+            handle_key = self.person_handle_key.get_secret_value()
+            if handle_key == DEV_HANDLE_KEY or len(handle_key) < 32:
+                raise ValueError(
+                    "production needs its own HOI_PERSON_HANDLE_KEY of at least 32 characters"
                 )
             if self.sources == "sandbox":
                 raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")

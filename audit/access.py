@@ -30,25 +30,73 @@ def may_read_access_log(viewer_cpr: str, child: ChildRecord, today: date) -> boo
     return False
 
 
+LOOKUP_KINDS = ("decision", "registry_read", "registry_write")
+"""What the family sees: lookups, and every read of and write to its registry."""
+
+_ACTIONS = {
+    "registry.read": "Looked at the consents, objections and blocks",
+    "consent.record": "Consent recorded",
+    "consent.revoke": "Consent revoked",
+    "objection.record": "Objection recorded",
+    "objection.withdraw": "Objection withdrawn",
+    "block.record": "Block set",
+    "block.lift": "Block lifted",
+}
+
+
+def _role_label(role: str) -> str:
+    roles = catalogue().roles
+    if role == "citizen":
+        return "the family"
+    return roles[role].label if role in roles else role
+
+
+def registry_summary(
+    record: AuditRecord, organisation_name: Callable[[str], str | None]
+) -> str | None:
+    """The registry entry in words, as the family reads it; no numbers of people."""
+    registry = record.registry
+    if registry is None:
+        return None
+    what = _ACTIONS.get(registry.action, registry.action)
+    recipient = registry.summary.get("recipient")
+    if isinstance(recipient, dict):
+        org = recipient.get("organisation_id")
+        to = organisation_name(org) or org if org else recipient.get("organisation_type")
+        what = f"{what} to {to}"
+    if record.outcome == "deny":
+        return f"{what}: refused (no active relation to the child)"
+    recorded_by = registry.recorded_by or {}
+    person = (registry.person or {}).get("label")
+    if recorded_by.get("kind") == "professional":
+        org = recorded_by.get("organisation_id", "")
+        where = organisation_name(org) or org
+        by = f"by a {_role_label(recorded_by.get('role', ''))} at {where}"
+        return f"{what} {by} on behalf of {person}" if person else f"{what} {by}"
+    if person is not None:
+        return f"{what} by {person}"
+    return what
+
+
 def _entry(
     record: AuditRecord,
     released: list[str],
     organisation_name: Callable[[str], str | None],
     show_employee: bool,
 ) -> AccessLogEntry:
-    roles = catalogue().roles
     categories = catalogue().categories
     org = record.requester.organisation_id
+    kind = "lookup" if record.kind == "decision" else record.kind
     return AccessLogEntry(
         when=record.recorded_at,
         decision_id=record.decision_id,
         role=record.requester.role,
-        role_label=roles[record.requester.role].label
-        if record.requester.role in roles
-        else record.requester.role,
+        role_label=_role_label(record.requester.role),
         organisation_id=org,
         organisation_name=organisation_name(org) or org,
-        employee_id=record.requester.id if show_employee else None,
+        employee_id=record.requester.id
+        if show_employee and record.requester.role != "citizen"
+        else None,
         purpose=record.purpose,
         categories=[
             AccessLogCategory(
@@ -61,6 +109,9 @@ def _entry(
         released_categories=released,
         override=record.override.used,
         override_reason=record.override.reason if record.override.used else None,
+        kind=kind,
+        registry_action=record.registry.action if record.registry else None,
+        summary=registry_summary(record, organisation_name),
     )
 
 
@@ -76,7 +127,7 @@ def access_log(
     """Every lookup about the child, newest first, with what actually left."""
     with db.connect() as conn:
         rows, next_cursor = page_query(
-            conn, limit=limit, cursor=cursor, child_cpr=child_cpr, kind="decision"
+            conn, limit=limit, cursor=cursor, child_cpr=child_cpr, kind=LOOKUP_KINDS
         )
         decisions = [AuditRecord.model_validate_json(r.body) for r in rows]
         released: dict[str, set[str]] = {d.decision_id: set() for d in decisions}

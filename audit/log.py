@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import Engine
 
@@ -26,6 +28,7 @@ from audit.models import (
     OverrideRecord,
     ReasonRecord,
     Receipt,
+    RegistryRecord,
     Requester,
     SourceCall,
 )
@@ -128,6 +131,42 @@ def decision_record(
         policy_revision=decision.policy_revision,
         engine=decision.engine,
         source_calls=list(source_calls),
+    )
+
+
+def registry_record(
+    *,
+    kind: Literal["registry_read", "registry_write"],
+    requester: Requester,
+    child_cpr: str,
+    registry: RegistryRecord,
+    allowed: bool,
+    recorded_at: datetime,
+    trace_id: str,
+    client_address: str | None,
+    policy_revision: str,
+    engine: str,
+) -> AuditRecord:
+    """The audit record of a registry read or write (in the same chain as decisions).
+    A read is a decision (permit or deny); a write is recorded once it is allowed."""
+    outcome: Outcome = "recorded" if kind == "registry_write" else "permit" if allowed else "deny"
+    return AuditRecord(
+        kind=kind,
+        decision_id=str(uuid.uuid4()),
+        recorded_at=recorded_at,
+        decided_at=recorded_at,
+        trace_id=trace_id,
+        requester=requester,
+        client_address=client_address,
+        child_cpr=child_cpr,
+        purpose="registry",
+        action=registry.action,
+        categories_asked=list(registry.summary.get("categories", [])),
+        outcome=outcome,
+        override=OverrideRecord(requested=False, used=False),
+        policy_revision=policy_revision,
+        engine=engine,
+        registry=registry,
     )
 
 

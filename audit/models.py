@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policy.decision import ReliedOn
 
-RecordKind = Literal["decision", "disclosure"]
-Outcome = Literal["permit", "deny", "partial", "disclosed"]
+RecordKind = Literal["decision", "disclosure", "registry_read", "registry_write"]
+Outcome = Literal["permit", "deny", "partial", "disclosed", "recorded"]
 CallStatus = Literal["ok", "error", "timeout", "not_found"]
 
 
@@ -57,6 +57,24 @@ class CategoryOutcome(BaseModel):
     exclude_organisations: list[str] = Field(default_factory=list)
 
 
+class RegistryRecord(BaseModel):
+    """A read of, or a write to, the child's consents, objections and blocks.
+    People are named by their per-child handle and capacity, never by number."""
+
+    action: str
+    """registry.read, consent.record, consent.revoke, objection.record,
+    objection.withdraw, block.record or block.lift."""
+    entry_kind: str | None = None
+    entry_id: str | None = None
+    person: dict[str, str] | None = None
+    """Whose decision it is (handle, capacity, label): the person who wrote it, or
+    on whose behalf a professional wrote it."""
+    recorded_by: dict[str, str] | None = None
+    """registry.models.RecordedBy: the citizen themselves, or the professional."""
+    summary: dict[str, str | list[str] | dict[str, str]] = Field(default_factory=dict)
+    reasons: list[ReasonRecord] = Field(default_factory=list)
+
+
 class OverrideRecord(BaseModel):
     requested: bool
     used: bool
@@ -93,6 +111,8 @@ class AuditRecord(BaseModel):
     policy_revision: str
     engine: str
     source_calls: list[SourceCall] = Field(default_factory=list)
+    registry: RegistryRecord | None = None
+    """For registry_read and registry_write records: what was read or written."""
 
 
 class Receipt(BaseModel):
@@ -143,6 +163,16 @@ class AccessLogEntry(BaseModel):
     )
     override: bool
     override_reason: str | None = None
+    kind: Literal["lookup", "registry_read", "registry_write"] = "lookup"
+    registry_action: str | None = Field(
+        default=None, description="For registry entries: what was read or written."
+    )
+    summary: str | None = Field(
+        default=None,
+        description='For registry entries, in words: "Consent to 851-family recorded by a '
+        "Municipal caseworker (family department) on behalf of the custody holder "
+        'registered as mother".',
+    )
 
 
 class AccessLog(BaseModel):

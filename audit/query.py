@@ -50,11 +50,12 @@ def page_query(
     requester_id: str | None = None,
     organisation_id: str | None = None,
     outcome: str | None = None,
-    kind: str | None = None,
+    kind: str | Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """One page of rows matching the filters, and the cursor for the next."""
+    """One page of rows matching the filters (`kind`: one kind or any of several),
+    and the cursor for the next."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = []
     for column, value in (
@@ -62,10 +63,13 @@ def page_query(
         (RECORDS.c.requester_id, requester_id),
         (RECORDS.c.organisation_id, organisation_id),
         (RECORDS.c.outcome, outcome),
-        (RECORDS.c.kind, kind),
     ):
         if value is not None:
             conditions.append(column == value)
+    if isinstance(kind, str):
+        conditions.append(RECORDS.c.kind == kind)
+    elif kind is not None:
+        conditions.append(RECORDS.c.kind.in_(list(kind)))
     if since is not None:
         conditions.append(RECORDS.c.recorded_at >= as_utc(since))
     if until is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,9 +19,15 @@ def build_input(
     relations: list[Relation],
     registry: RegistryState,
     organisation_part_of: list[str] | None = None,
+    pseudonym: Callable[[str], str] = str,
 ) -> dict[str, Any]:
     """The document the Rego entrypoint reads. A child the register does not know
-    is sent without age or custody holders, and the policy denies for missing facts."""
+    is sent without age or custody holders, and the policy denies for missing facts.
+
+    `pseudonym` replaces every other person's CPR number (custody holders, the
+    givers of consents and objections) by their per-child handle
+    (`policy.persons`): the policy needs to tell people apart, never their
+    numbers, so no answer built from its output can carry them."""
     subject = request.subject.model_dump(mode="json")
     subject["organisation"]["part_of"] = organisation_part_of or []
     context: dict[str, Any] = {
@@ -33,7 +40,7 @@ def build_input(
     child_doc: dict[str, Any] = {"cpr": request.resource.child_cpr}
     if child is not None:
         child_doc["age"] = age_on(child.birth_date, today)
-        child_doc["custody_holders"] = list(child.custody_holders)
+        child_doc["custody_holders"] = [pseudonym(h) for h in child.custody_holders]
     return {
         "subject": subject,
         "action": request.action,
@@ -41,7 +48,16 @@ def build_input(
         "context": context,
         "child": child_doc,
         "facts": {
-            **registry.model_dump(mode="json"),
+            **_pseudonymous(registry, pseudonym),
             "relations": [r.model_dump(mode="json") for r in relations],
         },
     }
+
+
+def _pseudonymous(registry: RegistryState, pseudonym: Callable[[str], str]) -> dict[str, Any]:
+    document = registry.model_dump(mode="json")
+    for consent in document["consents"]:
+        consent["giver"] = pseudonym(consent["giver"])
+    for objection in document["objections"]:
+        objection["person"] = pseudonym(objection["person"])
+    return document

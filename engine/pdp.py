@@ -9,19 +9,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from engine.base import EngineError, PolicyEngine
 from engine.inputs import build_input
 from policy.decision import (
     CategoryDecision,
+    Context,
     Decision,
     DecisionRequest,
+    MissingPerson,
     Reason,
     ReliedOn,
+    Resource,
+    Subject,
     relied_on_union,
 )
 from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
+from policy.persons import PersonHandles, PseudonymMap
 
 
 class FactsProvider(Protocol):
@@ -84,16 +89,55 @@ def parse_result(result: dict[str, Any], asked: list[str]) -> dict[str, Category
     return decisions
 
 
+def _name_missing(reason: Reason, names: PseudonymMap) -> Reason:
+    """Whose consent is missing, by handle and in words; a person the policy
+    named that is not one of the child's deciders is dropped, never shown."""
+    if not reason.missing:
+        return reason
+    named: list[MissingPerson | str] = []
+    for item in reason.missing:
+        person = item.person if isinstance(item, MissingPerson) else item
+        ref = names.describe(person)
+        if ref is not None:
+            named.append(MissingPerson(person=ref.handle, capacity=ref.capacity, label=ref.label))
+    return reason.model_copy(update={"missing": named})
+
+
+class RegistryAccess(BaseModel):
+    """The policy's answer on a professional's access to the child's registry."""
+
+    allowed: bool
+    rule_id: str | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+
+
+def _registry_refused(code: str, detail: str) -> RegistryAccess:
+    rule = ENGINE_ERROR_RULE if code == "engine_error" else "DENY-MISSING-FACT"
+    message = f"No decision could be made, so access is refused: {detail}"
+    return RegistryAccess(
+        allowed=False, reasons=[Reason(code=code, rule_id=rule, legal_basis=[], message=message)]
+    )
+
+
 @dataclass
 class DecisionPoint:
     engine: PolicyEngine
     facts: FactsProvider
     citations: Citations | None = None
+    handles: PersonHandles | None = None
+    """Names the people who decide for the child by handle, never by CPR number;
+    without it (bare tests of the engine) the policy sees the numbers."""
     timeout: float = 2.0
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def document(self, request: DecisionRequest, now: datetime) -> dict[str, Any]:
         """Gather the facts and build the engine input."""
+        document, _ = await self._document(request, now)
+        return document
+
+    async def _document(
+        self, request: DecisionRequest, now: datetime
+    ) -> tuple[dict[str, Any], PseudonymMap | None]:
         cpr = request.resource.child_cpr
         child, registry, part_of = await asyncio.gather(
             self.facts.child(cpr),
@@ -103,21 +147,54 @@ class DecisionPoint:
         relations = (
             await self.facts.relations(request.subject.organisation.id, child) if child else []
         )
-        return build_input(
+        names = self.handles.pseudonym(child) if self.handles is not None else None
+        document = build_input(
             request,
             today=now.date(),
             child=child,
             relations=relations,
             registry=registry,
             organisation_part_of=part_of,
+            pseudonym=names or str,
         )
+        return document, names
+
+    async def registry_access(self, subject: Subject, child_cpr: str) -> RegistryAccess:
+        """May this professional see the child's consent situation and record what
+        the family gave them? The policy decides (rego/hoi/registry); any failure
+        is a refusal with a reason code, never an allow."""
+        request = DecisionRequest.model_construct(
+            subject=subject,
+            action="view",
+            resource=Resource.model_construct(child_cpr=child_cpr, categories=[]),
+            context=Context.model_construct(
+                purpose="coordination", time=None, case_reference=None, override=None
+            ),
+        )
+        try:
+            async with asyncio.timeout(self.timeout):
+                document, _ = await self._document(request, self.clock())
+                result = await self.engine.evaluate(document)
+            access = RegistryAccess.model_validate(result.get("registry"))
+        except TimeoutError:
+            access = _registry_refused("engine_error", "the decision timed out")
+        except EngineError as exc:
+            access = _registry_refused("engine_error", str(exc))
+        except FactsUnavailable as exc:
+            access = _registry_refused("missing_fact", str(exc))
+        except ValidationError:
+            access = _registry_refused("engine_error", "the policy's answer was malformed")
+        if self.citations is not None:
+            access.reasons = [self.citations.annotate(r) for r in access.reasons]
+        return access
 
     async def decide(self, request: DecisionRequest) -> Decision:
         now = self.clock()
         asked = list(dict.fromkeys(request.resource.categories))
+        names: PseudonymMap | None = None
         try:
             async with asyncio.timeout(self.timeout):
-                document = await self.document(request, now)
+                document, names = await self._document(request, now)
                 result = await self.engine.evaluate(document)
             categories = parse_result(result, asked)
         except TimeoutError:
@@ -128,8 +205,10 @@ class DecisionPoint:
             categories = {
                 c: _fail_closed(c, "missing_fact", "DENY-MISSING-FACT", str(exc)) for c in asked
             }
-        if self.citations is not None:
-            for decision in categories.values():
+        for decision in categories.values():
+            if names is not None:
+                decision.reasons = [_name_missing(r, names) for r in decision.reasons]
+            if self.citations is not None:
                 decision.reasons = [self.citations.annotate(r) for r in decision.reasons]
         return Decision(
             decision_id=str(uuid.uuid4()),

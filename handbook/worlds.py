@@ -21,12 +21,18 @@ from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
 from policy.decision import Decision, DecisionRequest
 from policy.facts import RegistryState
+from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
 from registry.db import create_schema
-from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, Revocation
+from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, RecordedBy
 from registry.service import registry_state
+from registry.writer import Writer
 from sandbox.pilot import organisations
 from sandbox.scenarios import Scenario
+
+DEV_HANDLES = PersonHandles.from_secret(DEV_HANDLE_KEY)
+"""The development key's handles: the service's own in development and tests, so
+the handbook's answers name people exactly as the API does there."""
 
 
 def _memory_db() -> Engine:
@@ -37,7 +43,7 @@ def _memory_db() -> Engine:
     return engine
 
 
-def _record(db: Engine, scenario: Scenario, now: datetime) -> None:
+def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandles) -> None:
     """Put the scenario's consents, objections and blocks in the registry."""
     population = scenario.population()
     cpr = scenario.cpr("child")
@@ -46,19 +52,30 @@ def _record(db: Engine, scenario: Scenario, now: datetime) -> None:
         if scenario.consents or scenario.objections or scenario.blocks:
             raise ValueError(f"{scenario.id}: registry entries for a child the register lacks")
         return
+
+    def by(name: str) -> Writer:
+        """The person writes with their own citizen login (audited by the API; here
+        the world is a throwaway in-memory registry, so there is nothing to audit)."""
+        return Writer(
+            person=scenario.cpr(name),
+            recorded_by=RecordedBy(kind="citizen"),
+            names=handles,
+            audit=lambda _: None,
+        )
+
     with Session(db) as session:
         for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
-            created = service.create_consent(session, child.record, body, now)
+            created = service.create_consent(session, child.record, body, now, by(spec.given_by))
             if spec.revoked:
-                revocation = Revocation(revoked_by=scenario.cpr(spec.given_by))
-                service.revoke_consent(session, child.record, created.id, revocation, now)
+                service.revoke_consent(session, child.record, created.id, now, by(spec.given_by))
         for objection in (o for o in scenario.objections if o.refused is None):
             body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
-            service.create_objection(session, child.record, body_o, now)
+            service.create_objection(session, child.record, body_o, now, by(objection.given_by))
         for block in scenario.blocks:
             body_b = BlockCreate.model_validate(scenario.block_body(block))
-            service.create_block(session, child.record, body_b, now)
+            giver = by(scenario.block_giver(block))
+            service.create_block(session, child.record, body_b, now, giver)
 
 
 def moment(scenario: Scenario) -> datetime:
@@ -69,11 +86,12 @@ def moment(scenario: Scenario) -> datetime:
 class World:
     """One scenario's facts, recorded once; any number of questions asked in it."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, handles: PersonHandles = DEV_HANDLES) -> None:
         self.scenario = scenario
         self.now = moment(scenario)
         self.db = _memory_db()
-        _record(self.db, scenario, self.now)
+        self.handles = handles
+        _record(self.db, scenario, self.now, handles)
 
     def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
@@ -89,7 +107,13 @@ class World:
         question about the same child, e.g. the same world asked by another role)."""
         facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
         now = self.now
-        pdp = DecisionPoint(engine=engine, facts=facts, citations=citations, clock=lambda: now)
+        pdp = DecisionPoint(
+            engine=engine,
+            facts=facts,
+            citations=citations,
+            handles=self.handles,
+            clock=lambda: now,
+        )
         body = (question or self.scenario).decision_body()
         return await pdp.decide(DecisionRequest.model_validate(body))
 

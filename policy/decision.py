@@ -141,8 +141,13 @@ class DecisionRequestBody(_Question):
 
 
 class MissingPerson(BaseModel):
-    person: str
+    """Whose consent is missing: never a CPR number (see policy.persons)."""
+
+    person: str = Field(description="The person's handle for this child (p-...).")
     capacity: Literal["child", "custody_holder"]
+    label: str | None = Field(
+        default=None, description='In words, e.g. "the custody holder registered as mother".'
+    )
 
 
 class Citation(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+HolderRelation = Literal["mother", "father"]
+
 
 class ChildRecord(BaseModel):
     """The child as the CPR register knows it."""
@@ -18,6 +20,15 @@ class ChildRecord(BaseModel):
     birth_date: dt.date
     custody_holders: tuple[str, ...]
     registered_gp: str | None = None
+    holder_relations: tuple[HolderRelation | None, ...] = ()
+    """Per custody holder (same order): how the CPR register relates them to the
+    child, where it says (mother, father); used only to name them in words."""
+
+    def holder_relation(self, holder: str) -> HolderRelation | None:
+        if holder not in self.custody_holders:
+            return None
+        index = self.custody_holders.index(holder)
+        return self.holder_relations[index] if index < len(self.holder_relations) else None
 
 
 RelationKind = Literal[

@@ -45,6 +45,8 @@ from registry.service import GDPR_REGIMES
 FHIR_JSON = "application/fhir+json"
 BASE = "https://hoi-policy.example/fhir"
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
+PERSON_HANDLE_SYSTEM = "urn:hoi-policy:person-handle"
+"""Exported consents name the giver by the per-child handle, never by CPR number."""
 REGIME_SYSTEM = f"{BASE}/CodeSystem/consent-regime"
 CATEGORY_SYSTEM = f"{BASE}/CodeSystem/data-category"
 PURPOSE_SYSTEM = f"{BASE}/CodeSystem/purpose"
@@ -400,10 +402,11 @@ def _provision(
 
 def consent_from_fhir(
     resource: Any, child_cpr: str
-) -> tuple[ConsentCreate, list[dict[str, str]], list[str]]:
+) -> tuple[ConsentCreate, str, list[dict[str, str]], list[str]]:
     """Map a FHIR R4 Consent for the child; raise Unmappable listing every problem.
 
-    Returns the consent to record, the source identifiers to keep and the notes."""
+    Returns the consent to record, the CPR number of the person who gave it (the
+    performer), the source identifiers to keep and the notes."""
     doc = _validated(resource)
     problems = _Problems()
     notes: list[str] = []
@@ -484,7 +487,6 @@ def consent_from_fhir(
     try:
         body = ConsentCreate(
             regime=regime or "",
-            given_by=given_by or "",
             categories=provision["categories"],
             recipient=provision["recipient"],
             purposes=provision["purposes"],
@@ -499,7 +501,7 @@ def consent_from_fhir(
             for e in exc.errors()
         ]
         raise Unmappable(_summary(errors), errors) from exc
-    return body, identifiers, notes
+    return body, given_by or "", identifiers, notes
 
 
 def _has_display(ref: Any) -> bool:
@@ -571,8 +573,8 @@ def consent_to_fhir(consent: ConsentPublic) -> dict[str, Any]:
         "dateTime": consent.given_on.isoformat(),
         "performer": [
             _reference(
-                CPR_SYSTEM,
-                consent.given_by,
+                PERSON_HANDLE_SYSTEM,
+                consent.given_by.handle,
                 "Patient" if consent.capacity == "child" else "RelatedPerson",
             )
         ],

@@ -7,9 +7,61 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from policy.cpr import Cpr
 from policy.decision import Category, Identifier, OrganisationType, Purpose
 from policy.facts import BlockKind, Capacity
+from policy.persons import HANDLE_PATTERN, PersonRef
+
+PersonHandle = Annotated[
+    str,
+    Field(
+        pattern=HANDLE_PATTERN,
+        description="A person who decides for the child, by the per-child handle the service "
+        "gives them (GET /v1/children/{cpr}/deciders, or a missing_consent reason); never a "
+        "CPR number.",
+    ),
+]
+DocumentReference = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        description="The reference of the document the family signed or the record note of "
+        "an oral statement (e.g. the consent form's id in the professional's own system).",
+    ),
+]
+
+
+class RecordedBy(BaseModel):
+    """Who wrote a registry entry: the person themselves with their own citizen
+    login, or a professional on the family's behalf (with the document)."""
+
+    kind: Literal["citizen", "professional", "unknown"] = Field(
+        description="unknown: written before the service recorded who wrote entries."
+    )
+    professional_id: str | None = None
+    role: str | None = None
+    organisation_id: str | None = None
+    acting_system: str | None = None
+    document_reference: str | None = None
+
+    @property
+    def by_professional(self) -> bool:
+        return self.kind == "professional"
+
+
+class OnBehalf(BaseModel):
+    """What a professional must add when writing what the family told them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_behalf_of: PersonHandle | None = Field(
+        default=None,
+        description="Only for a professional recording what the family gave them: whose "
+        "decision it is. A citizen records their own and leaves this out.",
+    )
+    document_reference: DocumentReference | None = Field(
+        default=None, description="Required when a professional records on the family's behalf."
+    )
 
 
 class _Inbound(BaseModel):
@@ -29,7 +81,10 @@ class Recipient(_Inbound):
         return self
 
 
-class ConsentCreate(_Inbound):
+class ConsentCreate(OnBehalf):
+    """A consent. The giver is the bearer token's citizen, or, for a professional
+    recording what the family gave them, the person named in `on_behalf_of`."""
+
     regime: Annotated[
         str,
         Field(
@@ -39,7 +94,6 @@ class ConsentCreate(_Inbound):
             "e.g. sul-43-1). GDPR consent is refused: it is not a basis this service uses.",
         ),
     ]
-    given_by: Cpr
     categories: Annotated[list[Category], Field(min_length=1)]
     recipient: Recipient
     purposes: list[Purpose] = Field(
@@ -76,7 +130,7 @@ class ConsentPublic(BaseModel):
     id: str
     child_cpr: str
     regime: str
-    given_by: str
+    given_by: PersonRef
     capacity: Capacity
     categories: list[str]
     recipient: Recipient
@@ -92,8 +146,10 @@ class ConsentPublic(BaseModel):
     source: str
     source_identifiers: list[SourceIdentifier]
     recorded_at: datetime
+    recorded_by: RecordedBy
     revoked_at: datetime | None
-    revoked_by: str | None
+    revoked_by: PersonRef | None
+    revocation_recorded_by: RecordedBy | None = None
     superseded_by: str | None
     superseded_at: datetime | None
     status: ConsentStatus
@@ -103,13 +159,18 @@ class ConsentPublic(BaseModel):
 
 
 class Revocation(_Inbound):
-    revoked_by: Cpr = Field(
-        description="Who revokes: the giver, or the young person once they decide alone."
+    """A revocation. A citizen revokes their own (or, from 15, what was given for
+    them). A professional who was told of a revocation reports it: it takes
+    effect at once (revoking only narrows access) and is recorded as "reported by
+    the professional, stated by" the person in `stated_by`."""
+
+    stated_by: PersonHandle | None = Field(
+        default=None, description="Only for a professional: who told them to revoke it."
     )
+    document_reference: DocumentReference | None = None
 
 
-class ObjectionCreate(_Inbound):
-    given_by: Cpr
+class ObjectionCreate(OnBehalf):
     categories: list[Category] = Field(default_factory=list, description="Empty: every category.")
     recipient: Recipient | None = Field(default=None, description="Unset: every recipient.")
 
@@ -120,23 +181,27 @@ ObjectionStatus = Literal["active", "withdrawn"]
 class ObjectionPublic(BaseModel):
     id: str
     child_cpr: str
-    given_by: str
+    given_by: PersonRef
     capacity: Capacity
     categories: list[str]
     recipient: Recipient | None
     recorded_at: datetime
+    recorded_by: RecordedBy
     withdrawn_at: datetime | None
-    withdrawn_by: str | None
+    withdrawn_by: PersonRef | None
     status: ObjectionStatus
     status_note: str | None = None
 
 
 class Withdrawal(_Inbound):
-    withdrawn_by: Cpr = Field(description="Who withdraws: the person who objected.")
+    """Withdrawing an objection: only the person who objected (or the young
+    person from 15), with their own citizen token. Nothing to fill in."""
 
 
 class BlockCreate(_Inbound):
-    given_by: Cpr = Field(description="The young person (15+) or a custody holder.")
+    """A block, set by the young person (15+) or a custody holder with their own
+    citizen token; never by a professional."""
+
     target_kind: BlockKind = Field(
         description="professional: a named professional sees nothing; organisation: "
         "requesters acting for it (and, with include_sub_units, its sub-units) see nothing; "
@@ -176,7 +241,7 @@ BlockStatus = Literal["active", "scheduled", "expired", "lifted"]
 class BlockPublic(BaseModel):
     id: str
     child_cpr: str
-    given_by: str | None
+    given_by: PersonRef | None
     capacity: Capacity | None
     target_kind: str
     target_id: str | None
@@ -185,13 +250,15 @@ class BlockPublic(BaseModel):
     valid_from: date
     valid_until: date | None
     recorded_at: datetime
+    recorded_by: RecordedBy
     lifted_at: datetime | None
-    lifted_by: str | None
+    lifted_by: PersonRef | None
     status: BlockStatus
 
 
 class Lift(_Inbound):
-    lifted_by: Cpr = Field(description="Who lifts: the person who asked for the block.")
+    """Lifting a block: only the person who set it (or the young person from
+    15), with their own citizen token. Nothing to fill in."""
 
 
 class EventPublic(BaseModel):
@@ -200,7 +267,8 @@ class EventPublic(BaseModel):
     event: str
     at: datetime | None = Field(description="When it was recorded; none for a derived event.")
     on: date
-    by: str | None = None
+    by: PersonRef | None = Field(default=None, description="The person whose decision it was.")
+    recorded_by: RecordedBy | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
     derived: bool = Field(
         default=False,
@@ -214,3 +282,10 @@ class ConsentImport(BaseModel):
 
     consent: ConsentPublic
     notes: list[str]
+
+
+class Deciders(BaseModel):
+    """Who decides for the child today, by handle and in words."""
+
+    child_decides: bool
+    persons: list[PersonRef]

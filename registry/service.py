@@ -34,6 +34,7 @@ from policy.facts import (
     ObjectionFact,
     RegistryState,
 )
+from policy.persons import PersonHandles, PersonRef
 from registry.models import (
     BlockCreate,
     BlockPublic,
@@ -42,15 +43,14 @@ from registry.models import (
     ConsentPublic,
     ConsentStatus,
     EventPublic,
-    Lift,
     ObjectionCreate,
     ObjectionPublic,
     Recipient,
-    Revocation,
+    RecordedBy,
     SourceIdentifier,
-    Withdrawal,
 )
 from registry.tables import BlockRow, ConsentRow, EventRow, ObjectionRow
+from registry.writer import Change, Writer, event_action
 
 GDPR_REGIMES = {"gdpr-6-1-a", "gdpr-9-2-a", "gdpr"}
 
@@ -92,8 +92,9 @@ def _required_utc(moment: datetime) -> datetime:
 # --- entitlement ---------------------------------------------------------------
 
 
-def capacity(child: ChildRecord, person: str, on: date) -> Capacity:
-    """Whether `person` could decide for the child on that day, and as what."""
+def capacity(child: ChildRecord, person: str, on: date, field: str = "given_by") -> Capacity:
+    """Whether `person` could decide for the child on that day, and as what.
+    `field` names what the refusal points at (the token, or `on_behalf_of`)."""
     self_age = catalogue().consent.self_consent_age
     child_decides = age_on(child.birth_date, on) >= self_age
     if child_decides and person == child.cpr:
@@ -104,23 +105,25 @@ def capacity(child: ChildRecord, person: str, on: date) -> Capacity:
         raise NotEntitled(
             f"on {on.isoformat()} the young person was {self_age} or older and decides alone "
             "(Sundhedsloven § 17); only the young person may give or refuse this",
-            field="given_by",
+            field=field,
         )
     if person == child.cpr:
         raise NotEntitled(
             f"on {on.isoformat()} the child was under {self_age}; the custody holders decide "
             "for the child (Sundhedsloven § 14, Forældreansvarsloven § 2)",
-            field="given_by",
+            field=field,
         )
     raise NotEntitled(
         f"on {on.isoformat()} the child was under {self_age} and this person is not one of "
         "the child's custody holders in the CPR register; only a custody holder may give or "
         "refuse this",
-        field="given_by",
+        field=field,
     )
 
 
-def _may_end(child: ChildRecord, person: str, original: str, today: date, what: str) -> None:
+def _may_end(
+    child: ChildRecord, person: str, original: str, today: date, what: str, field: str
+) -> None:
     """Who may revoke, withdraw or lift: the person who gave it, or the young
     person once they decide alone (they take over what was decided for them)."""
     if person == original:
@@ -129,7 +132,6 @@ def _may_end(child: ChildRecord, person: str, original: str, today: date, what: 
         catalogue().consent.self_consent_age
     ):
         return
-    field = {"consent": "revoked_by", "objection": "withdrawn_by", "block": "lifted_by"}[what]
     raise NotEntitled(
         f"only the person who gave this {what}, or the young person from "
         f"{catalogue().consent.self_consent_age}, may end it",
@@ -161,8 +163,11 @@ def _event(
     event: str,
     at: datetime,
     by: str | None = None,
+    recorded_by: RecordedBy | None = None,
     **detail: Any,
 ) -> None:
+    if recorded_by is not None:
+        detail["recorded_by"] = recorded_by.model_dump(exclude_none=True)
     session.add(
         EventRow(
             child_cpr=cpr,
@@ -233,13 +238,15 @@ def _consent_status(
     return "active", None
 
 
-def _consent_public(row: ConsentRow, child: ChildRecord, today: date) -> ConsentPublic:
+def _consent_public(
+    row: ConsentRow, child: ChildRecord, today: date, names: PersonHandles
+) -> ConsentPublic:
     status, note = _consent_status(row, child, today)
     return ConsentPublic(
         id=row.id,
         child_cpr=row.child_cpr,
         regime=row.regime,
-        given_by=row.giver_cpr,
+        given_by=names.ref(child, row.giver_cpr),
         capacity="child" if row.giver_capacity == "child" else "custody_holder",
         categories=list(row.categories),
         recipient=Recipient(
@@ -257,8 +264,12 @@ def _consent_public(row: ConsentRow, child: ChildRecord, today: date) -> Consent
         source=row.source,
         source_identifiers=[SourceIdentifier.model_validate(i) for i in row.source_identifiers],
         recorded_at=_required_utc(row.recorded_at),
+        recorded_by=RecordedBy.model_validate(row.recorded_by),
         revoked_at=_utc(row.revoked_at),
-        revoked_by=row.revoked_by_cpr,
+        revoked_by=names.ref(child, row.revoked_by_cpr) if row.revoked_by_cpr else None,
+        revocation_recorded_by=RecordedBy.model_validate(row.revocation_recorded_by)
+        if row.revocation_recorded_by
+        else None,
         superseded_by=row.superseded_by,
         superseded_at=_utc(row.superseded_at),
         status=status,
@@ -304,11 +315,15 @@ def _supersede(session: Session, row: ConsentRow, now: datetime) -> None:
         if row.superseded_by is None and _covers(row, other):
             other.superseded_by, other.superseded_at = row.id, now
             session.add(other)
-            _event(session, row.child_cpr, "consent", other.id, "superseded", now, by=row.id)
+            _event(
+                session, row.child_cpr, "consent", other.id, "superseded", now, replaced_by=row.id
+            )
         elif _covers(other, row) and other.given_on > row.given_on:
             row.superseded_by, row.superseded_at = other.id, now
             session.add(row)
-            _event(session, row.child_cpr, "consent", row.id, "superseded", now, by=other.id)
+            _event(
+                session, row.child_cpr, "consent", row.id, "superseded", now, replaced_by=other.id
+            )
 
 
 def create_consent(
@@ -316,6 +331,7 @@ def create_consent(
     child: ChildRecord,
     body: ConsentCreate,
     now: datetime,
+    writer: Writer,
     *,
     source: str = "api",
     source_identifiers: list[dict[str, str]] | None = None,
@@ -332,13 +348,13 @@ def create_consent(
         raise InvalidRequest("a consent cannot be given in the future", field="given_on")
     if body.given_on < child.birth_date:
         raise InvalidRequest("the consent is dated before the child was born", field="given_on")
-    giver_capacity = capacity(child, body.given_by, body.given_on)
+    giver_capacity = capacity(child, writer.person, body.given_on, writer.person_field)
     cap = expiry_cap(body.regime, body.given_on)
     row = ConsentRow(
         id=f"consent-{uuid.uuid4()}",
         child_cpr=child.cpr,
         regime=body.regime,
-        giver_cpr=body.given_by,
+        giver_cpr=writer.person,
         giver_capacity=giver_capacity,
         categories=list(dict.fromkeys(body.categories)),
         recipient_organisation_type=body.recipient.organisation_type,
@@ -352,6 +368,22 @@ def create_consent(
         source=source,
         source_identifiers=source_identifiers or [],
         recorded_at=now,
+        recorded_by=writer.recorded_by.model_dump(exclude_none=True),
+    )
+    writer.audit(
+        Change(
+            action="consent.record",
+            entry_id=row.id,
+            person=writer.person,
+            recorded_by=writer.recorded_by,
+            categories=row.categories,
+            summary={
+                "regime": row.regime,
+                "recipient": body.recipient.model_dump(exclude_none=True),
+                "form": row.form,
+                "valid_until": row.valid_until.isoformat(),
+            },
+        )
     )
     session.add(row)
     _event(
@@ -361,7 +393,8 @@ def create_consent(
         row.id,
         "recorded",
         now,
-        by=body.given_by,
+        by=writer.person,
+        recorded_by=writer.recorded_by,
         source=source,
         valid_until=row.valid_until.isoformat(),
     )
@@ -369,7 +402,7 @@ def create_consent(
     _supersede(session, row, now)
     session.commit()
     session.refresh(row)
-    return _consent_public(row, child, today)
+    return _consent_public(row, child, today, writer.names)
 
 
 def _filter_consent(rows: list[ConsentPublic], status: ConsentStatus | None) -> list[ConsentPublic]:
@@ -377,14 +410,18 @@ def _filter_consent(rows: list[ConsentPublic], status: ConsentStatus | None) -> 
 
 
 def list_consents(
-    session: Session, child: ChildRecord, now: datetime, status: ConsentStatus | None = None
+    session: Session,
+    child: ChildRecord,
+    now: datetime,
+    names: PersonHandles,
+    status: ConsentStatus | None = None,
 ) -> list[ConsentPublic]:
     rows = _in_recording_order(
         session,
         child.cpr,
         list(session.exec(select(ConsentRow).where(ConsentRow.child_cpr == child.cpr)).all()),
     )
-    return _filter_consent([_consent_public(r, child, now.date()) for r in rows], status)
+    return _filter_consent([_consent_public(r, child, now.date(), names) for r in rows], status)
 
 
 def _consent_row(session: Session, cpr: str, consent_id: str) -> ConsentRow:
@@ -405,31 +442,54 @@ def _store(
     kind: str,
     event: str,
     now: datetime,
-    by: str,
+    writer: Writer,
 ) -> None:
-    """Write a registry row and its history event in one transaction."""
+    """Write a registry row and its history event in one transaction, after the
+    audit record of the change is committed (nothing is stored unaudited)."""
+    categories = list(row.categories)
+    writer.audit(
+        Change(
+            action=f"{kind}.{event_action(event)}",
+            entry_id=row.id,
+            person=writer.person,
+            recorded_by=writer.recorded_by,
+            categories=categories,
+        )
+    )
     session.add(row)
-    _event(session, child_cpr, kind, row.id, event, now, by=by)
+    _event(
+        session,
+        child_cpr,
+        kind,
+        row.id,
+        event,
+        now,
+        by=writer.person,
+        recorded_by=writer.recorded_by,
+    )
     session.commit()
     session.refresh(row)
 
 
 def get_consent(
-    session: Session, child: ChildRecord, consent_id: str, now: datetime
+    session: Session, child: ChildRecord, consent_id: str, now: datetime, names: PersonHandles
 ) -> ConsentPublic:
-    return _consent_public(_consent_row(session, child.cpr, consent_id), child, now.date())
+    return _consent_public(_consent_row(session, child.cpr, consent_id), child, now.date(), names)
 
 
 def revoke_consent(
-    session: Session, child: ChildRecord, consent_id: str, body: Revocation, now: datetime
+    session: Session, child: ChildRecord, consent_id: str, now: datetime, writer: Writer
 ) -> ConsentPublic:
+    """Revoke: by the giver (or the young person from 15) with their own login, or
+    reported by a professional whom that person told; either way at once."""
     row = _consent_row(session, child.cpr, consent_id)
     if row.revoked_at is not None:
         raise Conflict("the consent is already revoked", field="consent_id")
-    _may_end(child, body.revoked_by, row.giver_cpr, now.date(), "consent")
-    row.revoked_at, row.revoked_by_cpr = now, body.revoked_by
-    _store(session, row, child.cpr, "consent", "revoked", now, by=body.revoked_by)
-    return _consent_public(row, child, now.date())
+    _may_end(child, writer.person, row.giver_cpr, now.date(), "consent", writer.person_field)
+    row.revoked_at, row.revoked_by_cpr = now, writer.person
+    row.revocation_recorded_by = writer.recorded_by.model_dump(exclude_none=True)
+    _store(session, row, child.cpr, "consent", "revoked", now, writer)
+    return _consent_public(row, child, now.date(), writer.names)
 
 
 # --- objections -----------------------------------------------------------------
@@ -441,7 +501,9 @@ def _recipient_or_none(org_type: str | None, org_id: str | None) -> Recipient | 
     return Recipient(organisation_type=org_type, organisation_id=org_id)
 
 
-def _objection_public(row: ObjectionRow, child: ChildRecord, today: date) -> ObjectionPublic:
+def _objection_public(
+    row: ObjectionRow, child: ChildRecord, today: date, names: PersonHandles
+) -> ObjectionPublic:
     note = None
     if row.withdrawn_at is None and row.person_capacity == "custody_holder":
         if today >= self_consent_day(child):
@@ -454,59 +516,63 @@ def _objection_public(row: ObjectionRow, child: ChildRecord, today: date) -> Obj
     return ObjectionPublic(
         id=row.id,
         child_cpr=row.child_cpr,
-        given_by=row.person_cpr,
+        given_by=names.ref(child, row.person_cpr),
         capacity="child" if row.person_capacity == "child" else "custody_holder",
         categories=list(row.categories),
         recipient=_recipient_or_none(
             row.recipient_organisation_type, row.recipient_organisation_id
         ),
         recorded_at=_required_utc(row.recorded_at),
+        recorded_by=RecordedBy.model_validate(row.recorded_by),
         withdrawn_at=_utc(row.withdrawn_at),
-        withdrawn_by=row.withdrawn_by_cpr,
+        withdrawn_by=names.ref(child, row.withdrawn_by_cpr) if row.withdrawn_by_cpr else None,
         status="withdrawn" if row.withdrawn_at else "active",
         status_note=note,
     )
 
 
 def create_objection(
-    session: Session, child: ChildRecord, body: ObjectionCreate, now: datetime
+    session: Session, child: ChildRecord, body: ObjectionCreate, now: datetime, writer: Writer
 ) -> ObjectionPublic:
-    person_capacity = capacity(child, body.given_by, now.date())
+    person_capacity = capacity(child, writer.person, now.date(), writer.person_field)
     row = ObjectionRow(
         id=f"objection-{uuid.uuid4()}",
         child_cpr=child.cpr,
-        person_cpr=body.given_by,
+        person_cpr=writer.person,
         person_capacity=person_capacity,
         categories=list(dict.fromkeys(body.categories)),
         recipient_organisation_type=body.recipient.organisation_type if body.recipient else None,
         recipient_organisation_id=body.recipient.organisation_id if body.recipient else None,
         recorded_at=now,
+        recorded_by=writer.recorded_by.model_dump(exclude_none=True),
     )
-    _store(session, row, child.cpr, "objection", "recorded", now, by=body.given_by)
-    return _objection_public(row, child, now.date())
+    _store(session, row, child.cpr, "objection", "recorded", now, writer)
+    return _objection_public(row, child, now.date(), writer.names)
 
 
-def list_objections(session: Session, child: ChildRecord, now: datetime) -> list[ObjectionPublic]:
+def list_objections(
+    session: Session, child: ChildRecord, now: datetime, names: PersonHandles
+) -> list[ObjectionPublic]:
     rows = _in_recording_order(
         session,
         child.cpr,
         list(session.exec(select(ObjectionRow).where(ObjectionRow.child_cpr == child.cpr)).all()),
     )
-    return [_objection_public(r, child, now.date()) for r in rows]
+    return [_objection_public(r, child, now.date(), names) for r in rows]
 
 
 def withdraw_objection(
-    session: Session, child: ChildRecord, objection_id: str, body: Withdrawal, now: datetime
+    session: Session, child: ChildRecord, objection_id: str, now: datetime, writer: Writer
 ) -> ObjectionPublic:
     row = session.get(ObjectionRow, objection_id)
     if row is None or row.child_cpr != child.cpr:
         raise NotFound(f"no objection {objection_id!r} for this child", field="objection_id")
     if row.withdrawn_at is not None:
         raise Conflict("the objection is already withdrawn", field="objection_id")
-    _may_end(child, body.withdrawn_by, row.person_cpr, now.date(), "objection")
-    row.withdrawn_at, row.withdrawn_by_cpr = now, body.withdrawn_by
-    _store(session, row, child.cpr, "objection", "withdrawn", now, by=body.withdrawn_by)
-    return _objection_public(row, child, now.date())
+    _may_end(child, writer.person, row.person_cpr, now.date(), "objection", writer.person_field)
+    row.withdrawn_at, row.withdrawn_by_cpr = now, writer.person
+    _store(session, row, child.cpr, "objection", "withdrawn", now, writer)
+    return _objection_public(row, child, now.date(), writer.names)
 
 
 # --- blocks ---------------------------------------------------------------------------
@@ -522,11 +588,13 @@ def _block_status(row: BlockRow, today: date) -> BlockStatus:
     return "active"
 
 
-def _block_public(row: BlockRow, today: date) -> BlockPublic:
+def _block_public(
+    row: BlockRow, child: ChildRecord, today: date, names: PersonHandles
+) -> BlockPublic:
     return BlockPublic(
         id=row.id,
         child_cpr=row.child_cpr,
-        given_by=row.given_by_cpr,
+        given_by=names.ref(child, row.given_by_cpr) if row.given_by_cpr else None,
         capacity=row.given_by_capacity,
         target_kind=row.target_kind,
         target_id=row.target_id,
@@ -535,8 +603,9 @@ def _block_public(row: BlockRow, today: date) -> BlockPublic:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         recorded_at=_required_utc(row.recorded_at),
+        recorded_by=RecordedBy.model_validate(row.recorded_by),
         lifted_at=_utc(row.lifted_at),
-        lifted_by=row.lifted_by_cpr,
+        lifted_by=names.ref(child, row.lifted_by_cpr) if row.lifted_by_cpr else None,
         status=_block_status(row, today),
     )
 
@@ -546,11 +615,12 @@ def create_block(
     child: ChildRecord,
     body: BlockCreate,
     now: datetime,
+    writer: Writer,
     known_organisations: Collection[str] | None = None,
 ) -> BlockPublic:
     """Record a block. With the organisation register at hand, a block on an
     organisation it does not know is refused: it would hide nothing."""
-    giver_capacity = capacity(child, body.given_by, now.date())
+    giver_capacity = capacity(child, writer.person, now.date(), writer.person_field)
     if (
         known_organisations is not None
         and body.target_kind in ("organisation", "source_organisation")
@@ -564,7 +634,7 @@ def create_block(
     row = BlockRow(
         id=f"block-{uuid.uuid4()}",
         child_cpr=child.cpr,
-        given_by_cpr=body.given_by,
+        given_by_cpr=writer.person,
         given_by_capacity=giver_capacity,
         target_kind=body.target_kind,
         target_id=body.target_id,
@@ -573,50 +643,43 @@ def create_block(
         valid_from=body.valid_from,
         valid_until=body.valid_until,
         recorded_at=now,
+        recorded_by=writer.recorded_by.model_dump(exclude_none=True),
     )
-    session.add(row)
-    _event(
-        session,
-        child.cpr,
-        "block",
-        row.id,
-        "recorded",
-        now,
-        by=body.given_by,
-        target_kind=body.target_kind,
-    )
-    session.commit()
-    session.refresh(row)
-    return _block_public(row, now.date())
+    _store(session, row, child.cpr, "block", "recorded", now, writer)
+    return _block_public(row, child, now.date(), writer.names)
 
 
-def list_blocks(session: Session, child: ChildRecord, now: datetime) -> list[BlockPublic]:
+def list_blocks(
+    session: Session, child: ChildRecord, now: datetime, names: PersonHandles
+) -> list[BlockPublic]:
     rows = _in_recording_order(
         session,
         child.cpr,
         list(session.exec(select(BlockRow).where(BlockRow.child_cpr == child.cpr)).all()),
     )
-    return [_block_public(r, now.date()) for r in rows]
+    return [_block_public(r, child, now.date(), names) for r in rows]
 
 
 def lift_block(
-    session: Session, child: ChildRecord, block_id: str, body: Lift, now: datetime
+    session: Session, child: ChildRecord, block_id: str, now: datetime, writer: Writer
 ) -> BlockPublic:
     row = session.get(BlockRow, block_id)
     if row is None or row.child_cpr != child.cpr:
         raise NotFound(f"no block {block_id!r} for this child", field="block_id")
     if row.lifted_at is not None:
         raise Conflict("the block is already lifted", field="block_id")
-    _may_end(child, body.lifted_by, row.given_by_cpr or "", now.date(), "block")
-    row.lifted_at, row.lifted_by_cpr = now, body.lifted_by
-    _store(session, row, child.cpr, "block", "lifted", now, by=body.lifted_by)
-    return _block_public(row, now.date())
+    _may_end(child, writer.person, row.given_by_cpr or "", now.date(), "block", writer.person_field)
+    row.lifted_at, row.lifted_by_cpr = now, writer.person
+    _store(session, row, child.cpr, "block", "lifted", now, writer)
+    return _block_public(row, child, now.date(), writer.names)
 
 
 # --- history --------------------------------------------------------------------------
 
 
-def history(session: Session, child: ChildRecord, now: datetime) -> list[EventPublic]:
+def history(
+    session: Session, child: ChildRecord, now: datetime, names: PersonHandles
+) -> list[EventPublic]:
     """Every event for the child: the stored ones, and those that happen by the
     passing of time (a consent's or block's expiry, a custody holder's consent
     lapsing when the child turns 15), derived from the stored dates."""
@@ -628,8 +691,11 @@ def history(session: Session, child: ChildRecord, now: datetime) -> list[EventPu
             event=e.event,
             at=_utc(e.at),
             on=_required_utc(e.at).date(),
-            by=e.by_cpr,
-            detail=dict(e.detail),
+            by=_person_ref(child, e.by_cpr, names),
+            recorded_by=RecordedBy.model_validate(e.detail["recorded_by"])
+            if "recorded_by" in e.detail
+            else None,
+            detail={k: v for k, v in e.detail.items() if k != "recorded_by"},
         )
         for e in session.exec(
             select(EventRow).where(EventRow.child_cpr == child.cpr).order_by(col(EventRow.id))
@@ -681,6 +747,14 @@ def history(session: Session, child: ChildRecord, now: datetime) -> list[EventPu
                 )
             )
     return sorted(events, key=lambda e: (e.on, e.at is None, e.at or now))
+
+
+def _person_ref(child: ChildRecord, by: str | None, names: PersonHandles) -> PersonRef | None:
+    """A person named in the history, by handle; anything that is not a CPR number
+    (older rows named the replacing consent here) is not a person."""
+    if by is None or not by.isdigit():
+        return None
+    return names.ref(child, by)
 
 
 # --- the policy's view -------------------------------------------------------------------

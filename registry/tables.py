@@ -46,8 +46,16 @@ class ConsentRow(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     recorded_at: datetime = _moment(nullable=False)
+    recorded_by: dict[str, Any] = Field(
+        default_factory=lambda: {"kind": "citizen"}, sa_column=Column(JSON, nullable=False)
+    )
+    """Who wrote it (registry.models.RecordedBy): the person with their own login,
+    or a professional on the family's behalf with the document's reference."""
     revoked_at: datetime | None = _moment(nullable=True)
     revoked_by_cpr: str | None = None
+    revocation_recorded_by: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     superseded_by: str | None = None
     superseded_at: datetime | None = _moment(nullable=True)
 
@@ -63,6 +71,11 @@ class ObjectionRow(SQLModel, table=True):
     recipient_organisation_type: str | None = None
     recipient_organisation_id: str | None = None
     recorded_at: datetime = _moment(nullable=False)
+    recorded_by: dict[str, Any] = Field(
+        default_factory=lambda: {"kind": "citizen"}, sa_column=Column(JSON, nullable=False)
+    )
+    """Who wrote it (registry.models.RecordedBy): the person with their own login,
+    or a professional on the family's behalf with the document's reference."""
     withdrawn_at: datetime | None = _moment(nullable=True)
     withdrawn_by_cpr: str | None = None
 
@@ -81,6 +94,11 @@ class BlockRow(SQLModel, table=True):
     valid_from: date
     valid_until: date | None = None
     recorded_at: datetime = _moment(nullable=False)
+    recorded_by: dict[str, Any] = Field(
+        default_factory=lambda: {"kind": "citizen"}, sa_column=Column(JSON, nullable=False)
+    )
+    """Who wrote it (registry.models.RecordedBy): the person with their own login,
+    or a professional on the family's behalf with the document's reference."""
     lifted_at: datetime | None = _moment(nullable=True)
     lifted_by_cpr: str | None = None
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from policy.facts import ChildRecord, Relation
+from policy.facts import ChildRecord, HolderRelation, Relation
 from sandbox.pilot import BUP_DEPARTMENTS, MUNICIPALITIES, gp_clinics_in
 
 FIRST_NAMES = (
@@ -90,6 +90,12 @@ class Caseworker:
     unit: str
     phone: str
     secure_mail: str
+
+
+def registered_relation(parent_cpr: str) -> HolderRelation:
+    """The synthetic CPR register's parent relation: by the number's sex digit
+    (the last digit is even for women), as the register assigns numbers."""
+    return "mother" if int(parent_cpr[-1]) % 2 == 0 else "father"
 
 
 @dataclass
@@ -232,7 +238,12 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
         divorced = i in (1, 2) or (two and not story and rng.random() < 0.3)
         gp = gp_clinics_in(code)[i % len(gp_clinics_in(code))]
         record = ChildRecord(
-            cpr=cpr, name=_name(rng), birth_date=born, custody_holders=holders, registered_gp=gp
+            cpr=cpr,
+            name=_name(rng),
+            birth_date=born,
+            custody_holders=holders,
+            registered_gp=gp,
+            holder_relations=tuple(registered_relation(h) for h in holders),
         )
         persons[cpr] = record
         child = Child(

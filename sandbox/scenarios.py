@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.facts import ChildRecord
+from policy.persons import PersonHandles
 from sandbox.population import Case, Child, Population
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
@@ -177,10 +178,11 @@ class Scenario(_Strict):
     def _n(self, person: str) -> str:
         return f"{int(hashlib.sha256(person.encode()).hexdigest(), 16) % 1000:03d}"
 
-    def person(self, cpr: str) -> str:
-        """The scenario's name for a CPR number."""
+    def person(self, handle: str, handles: PersonHandles) -> str:
+        """The scenario's name for a person the service named by handle."""
+        child = self.cpr("child")
         names = ["child", *self.child.custody_holders]
-        return next((p for p in names if self.cpr(p) == cpr), cpr)
+        return next((p for p in names if handles.handle(child, self.cpr(p)) == handle), handle)
 
     def birth_date(self) -> dt.date:
         age = self.child.age if self.child.age is not None else 10
@@ -219,7 +221,6 @@ class Scenario(_Strict):
     def consent_body(self, c: ConsentSpec) -> dict[str, Any]:
         body: dict[str, Any] = {
             "regime": c.regime,
-            "given_by": self.cpr(c.given_by),
             "categories": c.categories,
             "recipient": c.recipient,
             "purposes": c.purposes,
@@ -237,12 +238,14 @@ class Scenario(_Strict):
         return self.child.custody_holders[0]
 
     def objection_body(self, o: ObjectionSpec) -> dict[str, Any]:
-        return {"given_by": self.cpr(o.given_by), "categories": o.categories}
+        return {"categories": o.categories}
 
     def block_body(self, b: BlockSpec) -> dict[str, Any]:
-        body = b.model_dump(mode="json", exclude={"given_by"}, exclude_none=True)
-        body["given_by"] = self.cpr(b.given_by or self.decider())
-        return body
+        return b.model_dump(mode="json", exclude={"given_by"}, exclude_none=True)
+
+    def block_giver(self, b: BlockSpec) -> str:
+        """The name of who asked for the block: the scenario's, else today's decider."""
+        return b.given_by or self.decider()
 
     def decision_body(self) -> dict[str, Any]:
         context: dict[str, Any] = {"purpose": self.purpose}

@@ -115,7 +115,11 @@ def cpr_source(population: Population, orgs: dict[str, Organisation]) -> Sandbox
         if record is None:
             raise HTTPException(404, "no person with this number")
         holders = [
-            {"cpr": h, "name": population.persons[h].name if h in population.persons else None}
+            {
+                "cpr": h,
+                "name": population.persons[h].name if h in population.persons else None,
+                "relation": record.holder_relation(h),
+            }
             for h in record.custody_holders
         ]
         gp = orgs.get(record.registered_gp) if record.registered_gp else None

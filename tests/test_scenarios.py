@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from handbook.worlds import DEV_HANDLES
 from sandbox.scenarios import Expectation, Scenario, load_scenarios
-from tests.conftest import ENGINES, AppFactory, auth_headers
+from tests.conftest import ENGINES, AppFactory, auth_headers, citizen_headers
 
 SCENARIOS = load_scenarios()
 
@@ -28,6 +29,11 @@ def _recorded(response: Any, refused: str | None) -> str | None:
     return entry_id
 
 
+def family(scenario: Scenario, person: str) -> dict[str, str]:
+    """The citizen token of a person in the scenario: the family records its own."""
+    return citizen_headers(scenario.cpr(person), person_id=f"citizen-{person}")
+
+
 class Recorded:
     """The registry ids a scenario's facts got, by the person or target named."""
 
@@ -42,7 +48,11 @@ def record(client: TestClient, scenario: Scenario) -> Recorded:
     cpr = scenario.cpr("child")
     ids = Recorded()
     for spec in scenario.consents:
-        created = client.post(f"/v1/children/{cpr}/consents", json=scenario.consent_body(spec))
+        created = client.post(
+            f"/v1/children/{cpr}/consents",
+            json=scenario.consent_body(spec),
+            headers=family(scenario, spec.given_by),
+        )
         consent_id = _recorded(created, spec.refused)
         if consent_id is None:
             continue
@@ -50,22 +60,28 @@ def record(client: TestClient, scenario: Scenario) -> Recorded:
         if spec.revoked:
             revoked = client.post(
                 f"/v1/children/{cpr}/consents/{consent_id}/revoke",
-                json={"revoked_by": scenario.cpr(spec.given_by)},
+                headers=family(scenario, spec.given_by),
             )
             assert revoked.status_code == 200, revoked.text
     for objection in scenario.objections:
         created = client.post(
-            f"/v1/children/{cpr}/objections", json=scenario.objection_body(objection)
+            f"/v1/children/{cpr}/objections",
+            json=scenario.objection_body(objection),
+            headers=family(scenario, objection.given_by),
         )
         objection_id = _recorded(created, objection.refused)
         if objection_id is not None:
             ids.objections.setdefault(objection.given_by, []).append(objection_id)
     for block in scenario.blocks:
-        body = scenario.block_body(block)
-        created = client.post(f"/v1/children/{cpr}/blocks", json=body)
+        giver = scenario.block_giver(block)
+        created = client.post(
+            f"/v1/children/{cpr}/blocks",
+            json=scenario.block_body(block),
+            headers=family(scenario, giver),
+        )
         block_id = _recorded(created, None)
         assert block_id is not None
-        ids.blocks[block.target_id or "period"] = (block_id, body["given_by"])
+        ids.blocks[block.target_id or "period"] = (block_id, giver)
     return ids
 
 
@@ -99,20 +115,20 @@ def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> li
             for consent_id in ids.consents[person]:
                 done = client.post(
                     f"/v1/children/{cpr}/consents/{consent_id}/revoke",
-                    json={"revoked_by": scenario.cpr(person)},
+                    headers=family(scenario, person),
                 )
                 assert done.status_code == 200, done.text
         for person in step.withdraw_objections_of:
             for objection_id in ids.objections[person]:
                 done = client.post(
                     f"/v1/children/{cpr}/objections/{objection_id}/withdraw",
-                    json={"withdrawn_by": scenario.cpr(person)},
+                    headers=family(scenario, person),
                 )
                 assert done.status_code == 200, done.text
         for target in step.lift_blocks_on:
             block_id, given_by = ids.blocks[target]
             done = client.post(
-                f"/v1/children/{cpr}/blocks/{block_id}/lift", json={"lifted_by": given_by}
+                f"/v1/children/{cpr}/blocks/{block_id}/lift", headers=family(scenario, given_by)
             )
             assert done.status_code == 200, done.text
         decisions.append(ask(client, scenario, engine))
@@ -162,7 +178,7 @@ def check_expectations(
             assert [r["code"] for r in got["reasons"]] == expected.reasons, got["reasons"]
         if expected.missing is not None:
             missing = [
-                scenario.person(m["person"])
+                scenario.person(m["person"], DEV_HANDLES)
                 for r in got["reasons"]
                 if r["code"] == "missing_consent"
                 for m in r["missing"]

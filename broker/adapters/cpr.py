@@ -13,12 +13,13 @@ from datetime import date
 from broker.adapters.base import FetchQuery, SourceRecord, SourceShape, parse
 from broker.client import SourceClient, SourceError
 from policy.cpr import age_on
-from policy.facts import ChildRecord
+from policy.facts import ChildRecord, HolderRelation
 
 
 class _Holder(SourceShape):
     cpr: str
     name: str | None = None
+    relation: HolderRelation | None = None
 
 
 class _Gp(SourceShape):
@@ -57,6 +58,7 @@ async def read_person(client: SourceClient, cpr: str) -> ChildRecord | None:
         name=person.name,
         birth_date=person.birth_date,
         custody_holders=tuple(h.cpr for h in person.custody_holders),
+        holder_relations=tuple(h.relation for h in person.custody_holders),
         registered_gp=person.registered_gp.organisation_id if person.registered_gp else None,
     )
 

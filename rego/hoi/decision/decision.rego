@@ -20,7 +20,10 @@ _role := _config.roles[input.subject.role]
 # title: The decision
 # description: One outcome per requested data category.
 # entrypoint: true
-result := {"categories": {category: outcome(category) | some category in input.resource.categories}}
+result := {
+	"categories": {category: outcome(category) | some category in input.resource.categories},
+	"registry": data.hoi.registry.access,
+}
 
 _nothing := {"consents": [], "objections": [], "blocks": []}
 
