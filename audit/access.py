@@ -34,13 +34,13 @@ LOOKUP_KINDS = ("decision", "registry_read", "registry_write")
 """What the family sees: lookups, and every read of and write to its registry."""
 
 _ACTIONS = {
-    "registry.read": "Looked at the consents, objections and blocks",
-    "consent.record": "Consent recorded",
-    "consent.revoke": "Consent revoked",
-    "objection.record": "Objection recorded",
-    "objection.withdraw": "Objection withdrawn",
-    "block.record": "Block set",
-    "block.lift": "Block lifted",
+    "registry.read": ("Looked at the consents, objections and blocks", "look at the registry"),
+    "consent.record": ("Consent recorded", "record a consent"),
+    "consent.revoke": ("Consent revoked", "revoke a consent"),
+    "objection.record": ("Objection recorded", "record an objection"),
+    "objection.withdraw": ("Objection withdrawn", "withdraw an objection"),
+    "block.record": ("Block set", "set a block"),
+    "block.lift": ("Block lifted", "lift a block"),
 }
 
 
@@ -58,14 +58,15 @@ def registry_summary(
     registry = record.registry
     if registry is None:
         return None
-    what = _ACTIONS.get(registry.action, registry.action)
+    done, attempt = _ACTIONS.get(registry.action, (registry.action, registry.action))
+    if record.outcome == "deny":
+        return f"Tried to {attempt}: refused (no active relation to the child)"
+    what = done
     recipient = registry.summary.get("recipient")
     if isinstance(recipient, dict):
         org = recipient.get("organisation_id")
         to = organisation_name(org) or org if org else recipient.get("organisation_type")
         what = f"{what} to {to}"
-    if record.outcome == "deny":
-        return f"{what}: refused (no active relation to the child)"
     recorded_by = registry.recorded_by or {}
     person = (registry.person or {}).get("label")
     if recorded_by.get("kind") == "professional":

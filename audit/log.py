@@ -149,7 +149,9 @@ def registry_record(
 ) -> AuditRecord:
     """The audit record of a registry read or write (in the same chain as decisions).
     A read is a decision (permit or deny); a write is recorded once it is allowed."""
-    outcome: Outcome = "recorded" if kind == "registry_write" else "permit" if allowed else "deny"
+    outcome: Outcome = (
+        "deny" if not allowed else "recorded" if kind == "registry_write" else "permit"
+    )
     return AuditRecord(
         kind=kind,
         decision_id=str(uuid.uuid4()),

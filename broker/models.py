@@ -61,7 +61,11 @@ class Overview(BaseModel):
 
 
 def _persons(reason: Reason) -> str:
-    people = [m.capacity.replace("_", " ") for m in reason.missing or [] if not isinstance(m, str)]
+    people = [
+        m.label or m.capacity.replace("_", " ")
+        for m in reason.missing or []
+        if not isinstance(m, str)
+    ]
     return ", ".join(people) or "the persons named in `missing`"
 
 

@@ -126,6 +126,45 @@ class RefusalSpec(_Strict):
     field: str = Field(description="the field the refusal names, e.g. context.override.reason")
 
 
+RegistryAction = Literal[
+    "read",
+    "record_consent",
+    "record_objection",
+    "revoke_consent",
+    "withdraw_objection",
+    "set_block",
+    "lift_block",
+]
+
+
+class RegistryAttemptSpec(_Strict):
+    """Someone tries to read or change the child's registry (after the scenario's
+    own entries are recorded, before the question is asked)."""
+
+    title: str
+    by: str = Field(
+        description="'requester' (the scenario's professional, with their own token) or a "
+        "person of the scenario (mother, father, child...) with their own citizen login"
+    )
+    action: RegistryAction
+    on_behalf_of: str | None = Field(
+        default=None,
+        description="For the requester recording or reporting: whose decision it is, by name",
+    )
+    document_reference: str | None = None
+    consent: ConsentSpec | None = Field(
+        default=None, description="record_consent: the consent (given_by is the person's)"
+    )
+    block: BlockSpec | None = Field(default=None, description="set_block: the block")
+    entries_of: str | None = Field(
+        default=None,
+        description="revoke_consent, withdraw_objection: whose entries; lift_block: the "
+        "block's target id",
+    )
+    expect: Literal["allowed", "refused"]
+    status: int | None = Field(default=None, description="for a refusal: 403 or 422")
+
+
 class StepSpec(_Strict):
     """Something that happens after the first decision, then a new decision."""
 
@@ -153,6 +192,7 @@ class Scenario(_Strict):
     objections: list[ObjectionSpec] = Field(default_factory=list)
     blocks: list[BlockSpec] = Field(default_factory=list)
     override: OverrideSpec | None = None
+    registry_attempts: list[RegistryAttemptSpec] = Field(default_factory=list)
     ask: list[str]
     expect: dict[str, Expectation] = Field(default_factory=dict)
     refused_request: RefusalSpec | None = None

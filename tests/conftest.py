@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import logging
 import logging.config
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -15,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,6 +28,7 @@ from auth.keys import dev_signing_key
 from auth.tokens import mint
 from engine.opa import OpaServer, build_bundle, find_opa
 from engine.sources import PolicySources
+from policy.cpr import CprError, birth_date
 from policy.paths import REGO_DIR
 from sandbox.population import SURNAMES, Population
 
@@ -131,6 +135,67 @@ def fixed_clock(day: date, at: time = time(10, 0)) -> Callable[[], datetime]:
 
 AppFactory = Callable[..., TestClient]
 
+_NUMBER = re.compile(r"(?<!\d)\d{10}(?!\d)")
+PUBLIC_DOCUMENTS = ("/openapi.json", "/docs", "/redoc")
+"""Pages that show the API's own example child number, asked by no one."""
+
+
+def _cprs(text: str) -> set[str]:
+    found = set()
+    for number in _NUMBER.findall(text):
+        try:
+            birth_date(number)
+        except CprError:
+            continue
+        found.add(number)
+    return found
+
+
+def _claims(request: httpx.Request) -> dict[str, Any]:
+    """The bearer token's claims, unverified (the service verified them)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or token.count(".") != 2:
+        return {}
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return claims
+
+
+def no_one_elses_cpr(response: httpx.Response) -> None:
+    """Every answer of the whole test suite passes here: it may carry only CPR
+    numbers the request itself named (the child asked about). An auditor reads
+    records of many children, never of their parents."""
+    request = response.request
+    if request.url.path.startswith(PUBLIC_DOCUMENTS):
+        return
+    response.read()
+    found = _cprs(response.text)
+    if not found:
+        return
+    asked = _cprs(str(request.url)) | _cprs(request.content.decode("utf-8", "replace"))
+    claims = _claims(request)
+    if claims.get("role") == "auditor":
+        asked |= _child_numbers(response.json())
+    others = found - asked
+    assert not others, (
+        f"{request.method} {request.url.path} answered with {len(others)} CPR number(s) of "
+        "people other than the child asked about"
+    )
+
+
+def _child_numbers(document: Any) -> set[str]:
+    """The `child_cpr` values anywhere in a JSON document (the audit records)."""
+    if isinstance(document, dict):
+        found = {v for k, v in document.items() if k == "child_cpr" and isinstance(v, str)}
+        for value in document.values():
+            found |= _child_numbers(value)
+        return found
+    if isinstance(document, list):
+        return set().union(*(_child_numbers(v) for v in document)) if document else set()
+    return set()
+
 
 @pytest.fixture
 def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppFactory]:
@@ -167,6 +232,7 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
             clock=fixed_clock(day) if day else None,
         )
         client = TestClient(app, raise_server_exceptions=False)
+        client.event_hooks["response"] = [no_one_elses_cpr]
         if not anonymous:
             client.headers.update(auth_headers(subject))
         client.__enter__()

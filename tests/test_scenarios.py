@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handbook.worlds import DEV_HANDLES
-from sandbox.scenarios import Expectation, Scenario, load_scenarios
+from sandbox.scenarios import Expectation, RegistryAttemptSpec, Scenario, load_scenarios
 from tests.conftest import ENGINES, AppFactory, auth_headers, citizen_headers
 
 SCENARIOS = load_scenarios()
@@ -85,6 +85,56 @@ def record(client: TestClient, scenario: Scenario) -> Recorded:
     return ids
 
 
+def attempt(
+    client: TestClient, scenario: Scenario, ids: Recorded, spec: RegistryAttemptSpec
+) -> None:
+    """Someone tries to read or change the registry; check it is allowed or refused."""
+    cpr = scenario.cpr("child")
+    base = f"/v1/children/{cpr}"
+    headers = (
+        auth_headers(scenario.decision_body()["subject"])
+        if spec.by == "requester"
+        else family(scenario, spec.by)
+    )
+    behalf: dict[str, Any] = {}
+    if spec.on_behalf_of is not None:
+        handle = DEV_HANDLES.handle(cpr, scenario.cpr(spec.on_behalf_of))
+        behalf = {"on_behalf_of": handle, "document_reference": spec.document_reference}
+    body: dict[str, Any] | None = None
+    if spec.action == "read":
+        response = client.get(f"{base}/consents", headers=headers)
+    elif spec.action == "record_consent":
+        assert spec.consent is not None, spec.title
+        body = {**scenario.consent_body(spec.consent), **behalf}
+        response = client.post(f"{base}/consents", json=body, headers=headers)
+        if response.status_code == 201:
+            ids.consents.setdefault(spec.consent.given_by, []).append(response.json()["id"])
+    elif spec.action == "record_objection":
+        body = {"categories": [], **behalf}
+        response = client.post(f"{base}/objections", json=body, headers=headers)
+    elif spec.action == "set_block":
+        assert spec.block is not None, spec.title
+        block = scenario.block_body(spec.block)
+        response = client.post(f"{base}/blocks", json=block, headers=headers)
+    else:
+        assert spec.entries_of is not None, spec.title
+        if spec.action == "revoke_consent":
+            target = f"consents/{ids.consents[spec.entries_of][0]}/revoke"
+            if spec.on_behalf_of is not None:
+                body = {"stated_by": behalf["on_behalf_of"]}
+        elif spec.action == "withdraw_objection":
+            target = f"objections/{ids.objections[spec.entries_of][0]}/withdraw"
+        else:
+            target = f"blocks/{ids.blocks[spec.entries_of][0]}/lift"
+        response = client.post(f"{base}/{target}", json=body, headers=headers)
+    if spec.expect == "allowed":
+        assert response.status_code in (200, 201), f"{spec.title}: {response.text}"
+    else:
+        assert response.status_code in (403, 422), f"{spec.title}: {response.text}"
+        if spec.status is not None:
+            assert response.status_code == spec.status, f"{spec.title}: {response.text}"
+
+
 def ask(client: TestClient, scenario: Scenario, engine: str) -> dict[str, Any]:
     """The scenario's question, over the API, with the requester's own token. (The
     client's own token, which records the facts, is a caseworker's.)"""
@@ -109,6 +159,8 @@ def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> li
         assert problem["type"] == PROBLEM_BASE + scenario.refused_request.type
         assert problem["field"] == scenario.refused_request.field
         return []
+    for spec in scenario.registry_attempts:
+        attempt(client, scenario, ids, spec)
     decisions = [ask(client, scenario, engine)]
     for step in scenario.then:
         for person in step.revoke_consents_of:

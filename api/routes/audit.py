@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -14,7 +14,14 @@ from api.deps import ServicesDep
 from audit.access import access_log, may_read_access_log
 from audit.chain import Signer
 from audit.fhir import audit_bundle
-from audit.models import AccessLog, AuditPage, StoredRecord, VerifyReport
+from audit.models import (
+    AccessLog,
+    AuditPage,
+    Outcome,
+    RecordKind,
+    StoredRecord,
+    VerifyReport,
+)
 from audit.query import Cursor, records_of_decision, search
 from audit.verify import verify
 from policy.cpr import Cpr
@@ -66,8 +73,8 @@ async def search_audit(
     child_cpr: Cpr | None = None,
     requester_id: Identifier | None = None,
     organisation_id: Identifier | None = None,
-    outcome: Literal["permit", "deny", "partial", "disclosed"] | None = None,
-    kind: Literal["decision", "disclosure"] | None = None,
+    outcome: Outcome | None = None,
+    kind: RecordKind | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: PageSize = 50,
