@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,11 +18,19 @@ from audit.log import AuditLog
 from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key_set
 from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
+from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
 from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
-from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
+from engine.opa import (
+    OpaEngine,
+    OpaServer,
+    build_bundle,
+    bundle_signing_key,
+    find_opa,
+    verification_key,
+)
 from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
 from facts.local import LocalFacts
@@ -61,6 +70,8 @@ class Services:
     broker: DataBroker
     handles: PersonHandles
     sandbox: SandboxServer | None = field(default=None, repr=False)
+    fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
+    """The sources the decisions need (CPR, relation evidence); readiness probes them."""
     _opa_server: OpaServer | None = field(default=None, repr=False)
     _http: httpx.AsyncClient | None = field(default=None, repr=False)
 
@@ -87,15 +98,31 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
         return EmbeddedEngine(sources), None
     server: OpaServer | None = None
     url = settings.opa_url
+    token = settings.opa_token.get_secret_value() if settings.opa_token else None
     if url is None:
-        opa = find_opa()
-        if opa is None:
-            raise Unavailable("HOI_ENGINE=opa but no opa binary was found and no HOI_OPA_URL set")
-        bundle = settings.var_dir / "bundle.tar.gz"
-        build_bundle(opa, sources, bundle)
-        server = OpaServer(opa, bundle).start()
-        url = server.url
-    return OpaEngine(url, sources.revision(), timeout=settings.decision_timeout_s), server
+        server = start_local_opa(settings, sources, token or secrets.token_urlsafe(32))
+        url, token = server.url, server.token
+    engine = OpaEngine(url, sources.revision(), token=token, timeout=settings.decision_timeout_s)
+    return engine, server
+
+
+def start_local_opa(settings: Settings, sources: PolicySources, token: str) -> OpaServer:
+    """Build and sign the bundle, then run OPA on loopback with authentication on and
+    the bundle's signature verified."""
+    opa = find_opa()
+    if opa is None:
+        raise Unavailable("HOI_ENGINE=opa but no opa binary was found and no HOI_OPA_URL set")
+    signing_key = settings.opa_signing_key or bundle_signing_key(settings.resolved_opa_signing_key)
+    public = settings.opa_verification_key or verification_key(
+        signing_key, settings.var_dir / "opa-bundle-verification-key.pem"
+    )
+    bundle = settings.var_dir / "bundle.tar.gz"
+    build_bundle(
+        opa, sources, bundle, signing_key=signing_key, signing_alg=settings.opa_signing_alg
+    )
+    return OpaServer(
+        opa, bundle, token=token, verification_key=public, signing_alg=settings.opa_signing_alg
+    ).start()
 
 
 def make_key_source(settings: Settings) -> tuple[KeySource, httpx.AsyncClient | None]:
@@ -144,13 +171,18 @@ def build_services(
     orgs = organisations()
     sandbox, broker = make_broker(settings, pop, clock, disclosures)
     facts: FactsProvider
+    fact_sources: list[SourceClient] = []
     if settings.facts == "local" or (settings.facts == "auto" and population_override is not None):
         facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     else:
+        fact_sources = [
+            broker.client(broker.registry.facts.person),
+            broker.client(broker.registry.facts.relations),
+        ]
         facts = RecordingFacts(
             SourceFacts(
-                person=broker.client(broker.registry.facts.person),
-                relation_evidence=broker.client(broker.registry.facts.relations),
+                person=fact_sources[0],
+                relation_evidence=fact_sources[1],
                 read_registry=read_registry,
                 organisations=orgs,
                 clock=clock,
@@ -198,6 +230,7 @@ def build_services(
         broker=broker,
         handles=handles,
         sandbox=sandbox,
+        fact_sources=fact_sources,
         _opa_server=server,
         _http=http,
     )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audit.chain import DEV_AUDIT_KEY
+from engine.opa import DEFAULT_SIGNING_ALG, MIN_TOKEN_LENGTH, SigningAlgorithm
 from policy.persons import DEV_HANDLE_KEY
 
 DEV_ISSUER = "hoi-policy-dev"
@@ -23,7 +26,18 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     engine: Literal["embedded", "opa"] = "embedded"
     opa_url: str | None = None
-    """An OPA server already running our bundle. Unset: start a local one."""
+    """An OPA server already running our signed bundle. Unset: start a local one.
+    Production accepts only https or a loopback address."""
+    opa_token: SecretStr | None = None
+    """The bearer token the service presents to OPA (OPA compares it with its own
+    HOI_OPA_TOKEN). Unset outside production: a random one for the local OPA."""
+    opa_signing_key: Path | None = None
+    """PEM private key that signs the bundle the service builds for its local OPA.
+    Unset outside production: one generated under var_dir."""
+    opa_verification_key: Path | None = None
+    """PEM public key the local OPA verifies the bundle with; unset: derived from
+    the signing key."""
+    opa_signing_alg: SigningAlgorithm = DEFAULT_SIGNING_ALG
     var_dir: Path = Path("var")
     database_url: str | None = None
     """SQLAlchemy URL; unset means a SQLite file under var_dir."""
@@ -88,6 +102,10 @@ class Settings(BaseSettings):
         return self.dev_key_file or self.var_dir / "dev-signing-key.jwk.json"
 
     @property
+    def resolved_opa_signing_key(self) -> Path:
+        return self.opa_signing_key or self.var_dir / "opa-bundle-signing-key.pem"
+
+    @property
     def uses_dev_key(self) -> bool:
         """True when tokens are checked against the development key."""
         return self.auth_jwks_file is None and self.auth_jwks_url is None
@@ -130,7 +148,44 @@ class Settings(BaseSettings):
                 )
             if self.sources == "sandbox":
                 raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")
+            self._production_opa_is_safe()
         return self
+
+    def _production_opa_is_safe(self) -> None:
+        if self.opa_url is not None and not https_or_loopback(self.opa_url):
+            raise ValueError(
+                "HOI_OPA_URL must be https or a loopback address (127.0.0.0/8, ::1, "
+                "localhost) in production: plain http would expose the token and the "
+                "decisions to the network"
+            )
+        if self.engine != "opa":
+            return
+        token = self.opa_token.get_secret_value() if self.opa_token else ""
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"production with HOI_ENGINE=opa needs HOI_OPA_TOKEN of at least "
+                f"{MIN_TOKEN_LENGTH} characters (OPA admits only that token)"
+            )
+        if self.opa_url is None and self.opa_signing_key is None:
+            raise ValueError(
+                "production starting its own OPA needs HOI_OPA_SIGNING_KEY (the bundle "
+                "signing key); no development key is generated in production"
+            )
+
+
+def https_or_loopback(url: str) -> bool:
+    """True for an https URL, or an http URL whose host is a loopback address."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

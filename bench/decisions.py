@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import secrets
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -26,7 +27,14 @@ from api.services import build_services
 from api.settings import Settings
 from bench.common import ServiceProcess, bearer_for, summary_ms
 from engine.embedded import EmbeddedEngine
-from engine.opa import OpaEngine, OpaServer, build_bundle, find_opa
+from engine.opa import (
+    OpaEngine,
+    OpaServer,
+    build_bundle,
+    bundle_signing_key,
+    find_opa,
+    verification_key,
+)
 from engine.sources import PolicySources
 from policy.catalogue import catalogue
 from policy.decision import DecisionRequest
@@ -84,10 +92,13 @@ async def engine_latency(docs: list[dict[str, Any]], rounds: int, var_dir: Path)
     if opa is None:
         raise SystemExit("opa is needed for the engine comparison (see README)")
     bundle = var_dir / "bundle.tar.gz"
-    build_bundle(opa, sources, bundle)
+    signing_key = bundle_signing_key(var_dir / "opa-bundle-signing-key.pem")
+    build_bundle(opa, sources, bundle, signing_key=signing_key)
+    public = verification_key(signing_key, var_dir / "opa-bundle-verification-key.pem")
     results: dict[str, Any] = {}
-    with OpaServer(opa, bundle) as server:
-        remote = OpaEngine(server.url, sources.revision(), timeout=5)
+    token = secrets.token_urlsafe(32)
+    with OpaServer(opa, bundle, token=token, verification_key=public) as server:
+        remote = OpaEngine(server.url, sources.revision(), token=token, timeout=5)
         for doc in docs[:20]:  # warm both
             embedded.evaluate_sync(doc)
             await remote.evaluate(doc)

@@ -137,5 +137,16 @@ class SourceClient:
         except ValueError as exc:
             raise SourceError("bad_response: not JSON") from exc
 
+    async def reachable(self) -> bool:
+        """The source answers at its base URL with any status below 500: a readiness
+        probe, sent once without retries within the source's timeout."""
+        if self.not_configured:
+            return False
+        try:
+            response = await self._http.get("", timeout=self.spec.timeout_s)
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 500
+
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -9,11 +9,12 @@ import sys
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from api.settings import Settings, get_settings
+from engine.opa import SigningAlgorithm
 from policy.caller import known_roles
 from policy.errors import HoiError, InvalidRequest
 
@@ -152,7 +153,8 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from engine.opa import build_bundle, find_opa
+    from engine.base import EngineError
+    from engine.opa import build_bundle, bundle_signing_key, find_opa
     from engine.sources import PolicySources
     from policy.paths import REGO_DIR
 
@@ -160,8 +162,23 @@ def _bundle(args: argparse.Namespace) -> int:
     if opa is None:
         print("hoi policy bundle: no opa binary found", file=sys.stderr)
         return EXIT_ERROR
-    revision = build_bundle(opa, PolicySources(REGO_DIR), Path(args.out))
-    print(f"{args.out} revision {revision}")
+    try:
+        settings = get_settings()
+        key = args.signing_key or settings.opa_signing_key
+        if key is None:
+            if settings.environment == "production":
+                print("hoi policy bundle: production needs HOI_OPA_SIGNING_KEY", file=sys.stderr)
+                return EXIT_ERROR
+            key = bundle_signing_key(settings.resolved_opa_signing_key)
+            print(f"signing with the development bundle key {key}", file=sys.stderr)
+        alg = args.signing_alg or settings.opa_signing_alg
+        revision = build_bundle(
+            opa, PolicySources(REGO_DIR), Path(args.out), signing_key=key, signing_alg=alg
+        )
+    except (OSError, ValidationError, EngineError) as exc:
+        print(f"hoi policy bundle: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{args.out} revision {revision} (signed, {alg})")
     return 0
 
 
@@ -345,8 +362,22 @@ def parser() -> argparse.ArgumentParser:
 
     pol = commands.add_parser("policy", help="policy tools")
     pol_commands = pol.add_subparsers(dest="policy_command", required=True)
-    bundle = pol_commands.add_parser("bundle", help="build the OPA bundle with its revision")
+    bundle = pol_commands.add_parser(
+        "bundle", help="build the OPA bundle with its revision, signed for --verification-key"
+    )
     bundle.add_argument("--out", default="var/bundle.tar.gz")
+    bundle.add_argument(
+        "--signing-key",
+        type=Path,
+        default=None,
+        help="PEM private key (default: HOI_OPA_SIGNING_KEY; in development, var/'s key)",
+    )
+    bundle.add_argument(
+        "--signing-alg",
+        choices=list(get_args(SigningAlgorithm)),
+        default=None,
+        help="default: HOI_OPA_SIGNING_ALG (ES256)",
+    )
     bundle.set_defaults(run=_bundle)
     handbook = pol_commands.add_parser(
         "handbook", help="write the lawyers' handbook (HTML and Markdown) from the real policy"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 DECISION_RULE = "data.hoi.decision.result"
+NONCE_KEY = "nonce"
+"""The decision echoes `input.request.nonce` under this key; `evaluate` removes it
+after checking it (OPA), so both engines return the same decision document."""
 
 
 class EngineError(Exception):
@@ -25,7 +28,8 @@ class PolicyEngine(Protocol):
         ...
 
     async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
-        """Return the value of DECISION_RULE for `document`; raise EngineError."""
+        """Return the value of DECISION_RULE for `document`, without the nonce echo;
+        raise EngineError."""
         ...
 
     async def ready(self) -> bool:

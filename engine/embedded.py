@@ -10,7 +10,7 @@ from typing import Any
 
 import regorus
 
-from engine.base import DECISION_RULE, EngineError
+from engine.base import DECISION_RULE, NONCE_KEY, EngineError
 from engine.sources import PolicySources
 
 
@@ -41,7 +41,8 @@ class EmbeddedEngine:
     def __init__(self, sources: PolicySources) -> None:
         self._revision = sources.revision()
         modules = [
-            (str(p.relative_to(sources.root)), p.read_text("utf-8")) for p in sources.modules()
+            (str(p.relative_to(sources.root)), p.read_text("utf-8"))
+            for p in sources.decision_modules()
         ]
         data = json.dumps(sources.data_document())
         self._state: dict[str, Any] = {}
@@ -93,6 +94,7 @@ class EmbeddedEngine:
         value = json.loads(raw)
         if not isinstance(value, dict):
             raise EngineError("the decision rule is undefined for this input")
+        value.pop(NONCE_KEY, None)  # in-process, the answer cannot belong to another question
         return value
 
     def evaluate_sync(self, document: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+SYSTEM_FOLDER = "system"
+"""rego/system: OPA's `system.*` packages (its API authorization policy)."""
+
 
 @dataclass(frozen=True)
 class PolicySources:
@@ -16,7 +19,13 @@ class PolicySources:
     root: Path
 
     def modules(self) -> list[Path]:
+        """Every module the bundle carries, OPA's own authorization policy included."""
         return sorted(p for p in self.root.rglob("*.rego") if not p.name.endswith("_test.rego"))
+
+    def decision_modules(self) -> list[Path]:
+        """The modules that decide: everything but OPA's `system` policies (who may
+        call OPA), which only an OPA server evaluates."""
+        return [p for p in self.modules() if p.relative_to(self.root).parts[0] != SYSTEM_FOLDER]
 
     def data_files(self) -> list[Path]:
         return sorted(self.root.rglob("data.json"))

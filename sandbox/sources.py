@@ -94,6 +94,12 @@ class SandboxSource:
 
 def _app(name: str, title: str, control: SourceControl, router: APIRouter) -> SandboxSource:
     app = FastAPI(title=f"Sandbox: {title}", docs_url=None, redoc_url=None, openapi_url=None)
+
+    async def root() -> dict[str, str]:
+        """The source's base URL answers (readiness probes); failure knobs apply."""
+        return {"source": name}
+
+    router.add_api_route("/", root, methods=["GET"], include_in_schema=False)
     app.include_router(router, dependencies=[Depends(control)])
     return SandboxSource(name, app, control)
 

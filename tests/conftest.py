@@ -9,6 +9,7 @@ import logging
 import logging.config
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +27,7 @@ from api.logs import CPR_LIKE, logging_config
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import dev_signing_key
 from auth.tokens import mint
-from engine.opa import OpaServer, build_bundle, find_opa
+from engine.opa import OpaServer, build_bundle, bundle_signing_key, find_opa, verification_key
 from engine.sources import PolicySources
 from policy.cpr import CprError, birth_date
 from policy.paths import REGO_DIR
@@ -48,12 +49,26 @@ def require_opa() -> str:
 
 @pytest.fixture(scope="session")
 def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
+    """One OPA for the session, as production runs it: token authentication on and
+    only a bundle signed with this run's key (generated here) accepted."""
     opa = require_opa()
-    bundle = tmp_path_factory.mktemp("opa") / "bundle.tar.gz"
-    build_bundle(opa, PolicySources(REGO_DIR), bundle)
-    server = OpaServer(opa, bundle).start()
+    folder = tmp_path_factory.mktemp("opa")
+    signing_key = bundle_signing_key(folder / "signing-key.pem")
+    bundle = folder / "bundle.tar.gz"
+    build_bundle(opa, PolicySources(REGO_DIR), bundle, signing_key=signing_key)
+    server = OpaServer(
+        opa,
+        bundle,
+        token=secrets.token_urlsafe(32),
+        verification_key=verification_key(signing_key, folder / "verification-key.pem"),
+    ).start()
     yield server
     server.stop()
+
+
+def opa_headers(server: OpaServer) -> dict[str, str]:
+    """What the service sends to OPA to be admitted."""
+    return {"Authorization": f"Bearer {server.token}"}
 
 
 AUDIENCE = "hoi-policy"
@@ -224,6 +239,7 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
         if engine == "opa":
             server: OpaServer = request.getfixturevalue("opa_server")
             settings["opa_url"] = server.url
+            settings["opa_token"] = server.token
         if day is not None:
             settings["demo_reference_date"] = day
         app = create_app(

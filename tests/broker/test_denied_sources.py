@@ -95,7 +95,7 @@ def test_the_overview_is_the_same_on_real_opa(
     embedded = overview(service(), ALMA, CASEWORKER)
     sandbox.reset()
 
-    on_opa = overview(service(engine="opa", opa_url=opa.url), ALMA, CASEWORKER)
+    on_opa = overview(service(engine="opa", opa_url=opa.url, opa_token=opa.token), ALMA, CASEWORKER)
 
     assert on_opa["engine"] == "opa"
     assert on_opa["data"] == embedded["data"]

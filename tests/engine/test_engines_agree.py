@@ -6,6 +6,7 @@ objections, blocks and relations, each evaluated by both engines."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from engine.opa import OpaServer
 from engine.sources import PolicySources
 from policy.catalogue import catalogue
 from policy.paths import REGO_DIR
+from tests.conftest import opa_headers
 
 TODAY = date(2026, 11, 26)
 PEOPLE = ["child", "mother", "father", "stranger"]
@@ -285,6 +287,8 @@ def test_engines_agree_on_random_inputs(opa_server: OpaServer) -> None:
     url = opa_server.url + "/v1/data/" + DECISION_RULE.removeprefix("data.").replace(".", "/")
     permits = 0
 
+    headers = opa_headers(opa_server)
+    counter = itertools.count()
     with httpx.Client(timeout=5) as http:
 
         @settings(
@@ -296,8 +300,11 @@ def test_engines_agree_on_random_inputs(opa_server: OpaServer) -> None:
         @given(st.one_of(documents(), likely_permits()))
         def check(document: dict[str, Any]) -> None:
             nonlocal permits
+            nonce = f"nonce-{next(counter)}"
+            document = {**document, "request": {"nonce": nonce}}
             ours = embedded.evaluate_sync(document)
-            theirs = http.post(url, json={"input": document}).json()["result"]
+            theirs = http.post(url, json={"input": document}, headers=headers).json()["result"]
+            assert theirs.pop("nonce") == nonce  # the answer is bound to its question
             assert ours == theirs
             permits += sum(c["decision"] == "permit" for c in ours["categories"].values())
 

@@ -71,12 +71,12 @@ def test_readiness_reports_an_engine_that_is_not_ready(make_client: AppFactory) 
     client.app.state.services.engine = BrokenEngine("raise")  # type: ignore[attr-defined]
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["engine"] == "not ready"
+    assert response.json() == {"status": "not ready", "failing": ["engine"]}
 
 
 def test_opa_unreachable_is_an_engine_error() -> None:
     async def go() -> None:
-        engine = OpaEngine("http://127.0.0.1:9", "sha256:x", timeout=0.5)
+        engine = OpaEngine("http://127.0.0.1:9", "sha256:x", token=None, timeout=0.5)
         with pytest.raises(EngineError, match="OPA request failed"):
             await engine.evaluate({})
         await engine.aclose()
@@ -96,7 +96,7 @@ def test_opa_answering_with_another_revision_is_an_engine_error() -> None:
 
     async def go() -> None:
         client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        engine = OpaEngine("http://opa", "sha256:ours", client=client)
+        engine = OpaEngine("http://opa", "sha256:ours", token=None, client=client)
         with pytest.raises(EngineError, match="expected sha256:ours"):
             await engine.evaluate({})
         await engine.aclose()

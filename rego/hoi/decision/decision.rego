@@ -18,11 +18,14 @@ _role := _config.roles[input.subject.role]
 
 # METADATA
 # title: The decision
-# description: One outcome per requested data category.
+# description: >-
+#   One outcome per requested data category, and the request's nonce echoed
+#   back, so that the service can tell this answer belongs to its question.
 # entrypoint: true
 result := {
 	"categories": {category: outcome(category) | some category in input.resource.categories},
 	"registry": data.hoi.registry.access,
+	"nonce": object.get(input, ["request", "nonce"], null),
 }
 
 _nothing := {"consents": [], "objections": [], "blocks": []}

@@ -262,3 +262,14 @@ test_override_without_a_block_is_not_flagged if {
 	outcome.override == false
 	outcome.obligations == ["log_to_citizen"]
 }
+
+test_result_echoes_the_request_nonce if {
+	doc := object.union(_input("teacher", "municipality", ["school_daycare"]), {"request": {"nonce": "n-1"}})
+	result := decision.result with input as doc
+	result.nonce == "n-1"
+}
+
+test_result_without_a_nonce_echoes_null if {
+	result := decision.result with input as _input("teacher", "municipality", ["school_daycare"])
+	result.nonce == null
+}
