@@ -12,7 +12,7 @@ from pathlib import Path
 
 from engine.embedded import EmbeddedEngine
 from engine.sources import PolicySources
-from handbook.worlds import decide_all, rule_ids
+from handbook.worlds import decide_all, registry_rules_all, rule_ids
 from policy.catalogue import load_catalogue
 from policy.conventions import Coverage, Violation, check
 from policy.decision import Decision
@@ -44,22 +44,30 @@ def parse_with_opa(opa: str, rego_dir: Path) -> list[RuleDefinition]:
     return definitions
 
 
-def coverage(scenarios: list[Scenario], decisions: dict[str, Decision]) -> Coverage:
-    """Rule ids each scenario's decision shows, and the provisions each names."""
+def coverage(
+    scenarios: list[Scenario],
+    decisions: dict[str, Decision],
+    registry: dict[str, set[str]] | None = None,
+) -> Coverage:
+    """Rule ids each scenario's decision (and registry attempt) shows, and the
+    provisions each names."""
     found = Coverage()
     for scenario in scenarios:
         decision = decisions.get(scenario.id)
-        for rule_id in rule_ids(decision) if decision else set():
+        shown = rule_ids(decision) if decision else set()
+        for rule_id in shown | (registry or {}).get(scenario.id, set()):
             found.rules[rule_id].add(scenario.id)
         for pid in scenario.legal_references:
             found.references[pid].add(scenario.id)
     return found
 
 
-async def _decide(rego_dir: Path, scenarios: list[Scenario]) -> dict[str, Decision]:
+async def _decide(
+    rego_dir: Path, scenarios: list[Scenario]
+) -> tuple[dict[str, Decision], dict[str, set[str]]]:
     engine = EmbeddedEngine(PolicySources(rego_dir))
     try:
-        return await decide_all(scenarios, engine)
+        return await decide_all(scenarios, engine), await registry_rules_all(scenarios, engine)
     finally:
         await engine.aclose()
 
@@ -84,9 +92,13 @@ def run_check(
     policy = load_catalogue(rego_dir / "hoi" / "config" / "data.json")
     definitions = parse_with_opa(opa, rego_dir)
     scenarios = load_scenarios(scenario_dir)
-    decisions = asyncio.run(_decide(rego_dir, scenarios))
+    decisions, registry = asyncio.run(_decide(rego_dir, scenarios))
     violations = check(
-        definitions, legal, policy, coverage(scenarios, decisions), today or dt.date.today()
+        definitions,
+        legal,
+        policy,
+        coverage(scenarios, decisions, registry),
+        today or dt.date.today(),
     )
     rules = {d.annotation.rule_id for d in definitions if d.annotation and d.annotation.rule_id}
     return CheckResult(violations, len(rules), len(legal.entries), len(scenarios))

@@ -105,17 +105,30 @@ class World:
     ) -> Decision:
         """The service's decision for the scenario's question (or another scenario's
         question about the same child, e.g. the same world asked by another role)."""
+        body = (question or self.scenario).decision_body()
+        return await self._pdp(engine, citations).decide(DecisionRequest.model_validate(body))
+
+    def _pdp(self, engine: PolicyEngine, citations: Citations | None) -> DecisionPoint:
         facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
         now = self.now
-        pdp = DecisionPoint(
+        return DecisionPoint(
             engine=engine,
             facts=facts,
             citations=citations,
             handles=self.handles,
             clock=lambda: now,
         )
-        body = (question or self.scenario).decision_body()
-        return await pdp.decide(DecisionRequest.model_validate(body))
+
+    async def registry_rules(self, engine: PolicyEngine) -> set[str]:
+        """The rule that decides whether the scenario's requester may read and
+        record the child's registry (when the scenario tries it)."""
+        if not any(a.by == "requester" for a in self.scenario.registry_attempts):
+            return set()
+        request = DecisionRequest.model_validate(self.scenario.decision_body())
+        access = await self._pdp(engine, None).registry_access(
+            request.subject, request.resource.child_cpr
+        )
+        return ({access.rule_id} if access.rule_id else set()) | {r.rule_id for r in access.reasons}
 
     def close(self) -> None:
         self.db.dispose()
@@ -147,3 +160,19 @@ async def decide_all(
     return {
         s.id: await decide(s, engine, citations) for s in scenarios if s.refused_request is None
     }
+
+
+async def registry_rules_all(
+    scenarios: Iterable[Scenario], engine: PolicyEngine
+) -> dict[str, set[str]]:
+    """Per scenario that has the requester try the registry: the rules that decided it."""
+    found: dict[str, set[str]] = {}
+    for scenario in scenarios:
+        if scenario.refused_request is not None:
+            continue
+        world = World(scenario)
+        try:
+            found[scenario.id] = await world.registry_rules(engine)
+        finally:
+            world.close()
+    return found

@@ -118,13 +118,17 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def _cpr_of(ref: Any, field: str, problems: _Problems) -> str | None:
-    """The CPR number a Reference carries as identifier."""
+def _cpr_of(
+    ref: Any, field: str, problems: _Problems, *, handle_allowed: bool = False
+) -> str | None:
+    """The CPR number a Reference carries as identifier (or, where allowed, the
+    person's handle for this child, as our own exports name the giver)."""
     if not isinstance(ref, dict):
         problems.add(field, "missing")
         return None
     identifier = ref.get("identifier")
-    if isinstance(identifier, dict) and identifier.get("system") == CPR_SYSTEM:
+    systems = (CPR_SYSTEM, PERSON_HANDLE_SYSTEM) if handle_allowed else (CPR_SYSTEM,)
+    if isinstance(identifier, dict) and identifier.get("system") in systems:
         value = identifier.get("value")
         if isinstance(value, str):
             return value
@@ -405,8 +409,9 @@ def consent_from_fhir(
 ) -> tuple[ConsentCreate, str, list[dict[str, str]], list[str]]:
     """Map a FHIR R4 Consent for the child; raise Unmappable listing every problem.
 
-    Returns the consent to record, the CPR number of the person who gave it (the
-    performer), the source identifiers to keep and the notes."""
+    Returns the consent to record, who gave it (the performer: a CPR number, or
+    the person's handle for this child as our own exports name them), the source
+    identifiers to keep and the notes."""
     doc = _validated(resource)
     problems = _Problems()
     notes: list[str] = []
@@ -461,11 +466,12 @@ def consent_from_fhir(
         )
     else:
         performer = performers[0]
-        given_by = _cpr_of(performer, "performer.0", problems)
+        given_by = _cpr_of(performer, "performer.0", problems, handle_allowed=True)
         kind = performer.get("type")
         if kind not in (None, "Patient", "RelatedPerson"):
             problems.add("performer.0.type", "must be Patient (the child) or RelatedPerson")
-        if kind == "Patient" and given_by is not None and given_by != child_cpr:
+        named_by_number = given_by is not None and not given_by.startswith("p-")
+        if kind == "Patient" and named_by_number and given_by != child_cpr:
             problems.add("performer.0", "a Patient performer must be the child")
 
     custodian: str | None = None

@@ -349,8 +349,14 @@ async def import_fhir_consent(
     refused with one entry per problem in `errors`; nothing is silently dropped.
     A citizen imports only a consent they gave; a professional with a relation
     imports one the family gave them (the resource's identifier is the document)."""
-    body, giver, identifiers, notes = fhir.consent_from_fhir(resource, call.child.cpr)
-    handle = call.services.handles.handle(call.child.cpr, giver)
+    body, performer, identifiers, notes = fhir.consent_from_fhir(resource, call.child.cpr)
+    handles = call.services.handles
+    giver = handles.resolve(call.child, performer) if performer.startswith("p-") else performer
+    if giver is None:
+        raise InvalidRequest(
+            "the performer's handle names no one who decides for this child", field="performer"
+        )
+    handle = handles.handle(call.child.cpr, giver)
     if call.caller.kind == "citizen":
         if giver != call.caller.cpr:
             raise Forbidden("you may import only a consent you gave yourself", field="performer")

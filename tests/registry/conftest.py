@@ -13,8 +13,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -22,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from policy.facts import ChildRecord
 from registry.db import database_url
 from sandbox.population import Child, Population
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, citizen_headers
 
 POSTGRES_ENV = "HOI_TEST_POSTGRES_URL"
 TODAY = date(2026, 11, 26)
@@ -144,3 +147,26 @@ JUST_FIFTEEN = _child(date(2011, 11, 16), 103, (MOTHER, FATHER))
 def registry_population() -> Population:
     children = {c.record.cpr: c for c in (YOUNG, SIXTEEN, JUST_FIFTEEN)}
     return Population(TODAY, children, {}, {}, [], [], [])
+
+
+WRITER_FIELDS = ("given_by", "revoked_by", "withdrawn_by", "lifted_by")
+
+
+class Family:
+    """The registry as the family uses it. The tests name who acts the way the
+    API once took it from the body (`given_by`, `revoked_by`, ...); here that person
+    becomes the citizen token's, and the field leaves the body. Reads are the
+    mother's (a custody holder of every test child)."""
+
+    def __init__(self, client: TestClient, reader: str = MOTHER) -> None:
+        self.client = client
+        self.reader = reader
+
+    def post(self, url: str, json: dict[str, Any] | None = None) -> httpx.Response:
+        body = dict(json or {})
+        person = next((body.pop(k) for k in WRITER_FIELDS if k in body), self.reader)
+        payload = body if json is not None else None
+        return self.client.post(url, json=payload, headers=citizen_headers(person))
+
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return self.client.get(url, headers=citizen_headers(self.reader), **options)

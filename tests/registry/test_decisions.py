@@ -8,13 +8,27 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from handbook.worlds import DEV_HANDLES
 from tests.conftest import AppFactory
-from tests.registry.conftest import FATHER, MOTHER, TODAY, YOUNG, registry_population
+from tests.registry.conftest import (
+    FATHER,
+    MOTHER,
+    TODAY,
+    YOUNG,
+    Family,
+    registry_population,
+)
 
 
 @pytest.fixture
 def client(make_client: AppFactory, db_url: str) -> TestClient:
     return make_client(population=registry_population(), day=TODAY, database_url=db_url)
+
+
+@pytest.fixture
+def family(client: TestClient) -> Family:
+    """The same service, written to by the family with their citizen tokens."""
+    return Family(client)
 
 
 CPR = YOUNG.record.cpr
@@ -39,7 +53,7 @@ def _ask(client: TestClient, **context: Any) -> dict[str, Any]:
 def _consent_of_both(client: TestClient) -> dict[str, str]:
     ids = {}
     for parent in (MOTHER, FATHER):
-        response = client.post(
+        response = Family(client).post(
             f"/v1/children/{CPR}/consents",
             json={
                 "regime": "sul-43-1",
@@ -60,7 +74,7 @@ def test_revocation_takes_effect_on_the_very_next_decision(client: TestClient) -
     before = _ask(client)
     assert before["decision"] == "permit"
     assert sorted(before["relied_on"]["consents"]) == sorted(ids.values())
-    client.post(
+    Family(client).post(
         f"/v1/children/{CPR}/consents/{ids[MOTHER]}/revoke", json={"revoked_by": MOTHER}
     ).raise_for_status()
     after = _ask(client)
@@ -70,16 +84,21 @@ def test_revocation_takes_effect_on_the_very_next_decision(client: TestClient) -
         "health_professional_required",
         "request_from_holder",
     ]
-    assert [m["person"] for m in after["reasons"][0]["missing"]] == [MOTHER]
+    # Named by handle and in words, never by number.
+    missing = after["reasons"][0]["missing"]
+    assert [m["person"] for m in missing] == [DEV_HANDLES.handle(CPR, MOTHER)]
+    assert missing[0]["capacity"] == "custody_holder"
 
 
 def test_an_objection_denies_and_is_named_until_it_is_withdrawn(client: TestClient) -> None:
     _consent_of_both(client)
-    objection = client.post(f"/v1/children/{CPR}/objections", json={"given_by": FATHER}).json()
+    objection = (
+        Family(client).post(f"/v1/children/{CPR}/objections", json={"given_by": FATHER}).json()
+    )
     denied = _ask(client)
     assert denied["decision"] == "deny"
     assert denied["relied_on"]["objections"] == [objection["id"]]
-    client.post(
+    Family(client).post(
         f"/v1/children/{CPR}/objections/{objection['id']}/withdraw",
         json={"withdrawn_by": FATHER},
     ).raise_for_status()
@@ -88,16 +107,20 @@ def test_an_objection_denies_and_is_named_until_it_is_withdrawn(client: TestClie
 
 def test_a_source_block_withholds_one_department_until_lifted(client: TestClient) -> None:
     _consent_of_both(client)
-    block = client.post(
-        f"/v1/children/{CPR}/blocks",
-        json={
-            "given_by": MOTHER,
-            "target_kind": "source_organisation",
-            "target_id": "bup-rn",
-            "include_sub_units": True,
-            "valid_from": "2026-11-01",
-        },
-    ).json()
+    block = (
+        Family(client)
+        .post(
+            f"/v1/children/{CPR}/blocks",
+            json={
+                "given_by": MOTHER,
+                "target_kind": "source_organisation",
+                "target_id": "bup-rn",
+                "include_sub_units": True,
+                "valid_from": "2026-11-01",
+            },
+        )
+        .json()
+    )
     permitted = _ask(client)
     assert permitted["decision"] == "permit"
     assert permitted["exclude_organisations"] == [
@@ -108,7 +131,7 @@ def test_a_source_block_withholds_one_department_until_lifted(client: TestClient
         "bup-rn-thisted",
     ]
     assert permitted["relied_on"]["blocks"] == [block["id"]]
-    client.post(
+    Family(client).post(
         f"/v1/children/{CPR}/blocks/{block['id']}/lift", json={"lifted_by": MOTHER}
     ).raise_for_status()
     assert _ask(client)["exclude_organisations"] == []

@@ -21,13 +21,14 @@ from fhir.resources.R4B.consent import Consent
 from policy.errors import Unmappable
 from policy.paths import PROJECT_ROOT
 from registry import fhir
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, citizen_headers
 from tests.registry.conftest import (
     FATHER,
     MOTHER,
     SIXTEEN,
     TODAY,
     YOUNG,
+    Family,
     registry_population,
 )
 
@@ -110,7 +111,7 @@ EXPECTED_REFUSALS: dict[str, set[str]] = {
 def _outcome(path: Path) -> tuple[str, list[dict[str, str]], list[str]]:
     resource = json.loads(path.read_text(encoding="utf-8"))
     try:
-        _, _, notes = fhir.consent_from_fhir(resource, YOUNG.record.cpr)
+        _, _, _, notes = fhir.consent_from_fhir(resource, YOUNG.record.cpr)
     except Unmappable as exc:
         return "refused", exc.errors, []
     return "accepted", [], notes
@@ -204,16 +205,17 @@ SAME = (
 )
 
 
-def _import(client: TestClient, cpr: str, resource: dict[str, Any]) -> Any:
+def _import(client: TestClient, cpr: str, resource: dict[str, Any], person: str = MOTHER) -> Any:
+    """Import as `person`, with their citizen token (a citizen imports what they gave)."""
     return client.post(
         f"/v1/children/{cpr}/consents/fhir",
         content=json.dumps(resource),
-        headers={"content-type": fhir.FHIR_JSON},
+        headers={"content-type": fhir.FHIR_JSON, **citizen_headers(person)},
     )
 
 
 def _export(client: TestClient, cpr: str, consent_id: str) -> dict[str, Any]:
-    response = client.get(f"/v1/children/{cpr}/consents/{consent_id}/fhir")
+    response = Family(client).get(f"/v1/children/{cpr}/consents/{consent_id}/fhir")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(fhir.FHIR_JSON)
     resource: dict[str, Any] = response.json()
@@ -223,13 +225,13 @@ def _export(client: TestClient, cpr: str, consent_id: str) -> dict[str, Any]:
 @pytest.mark.parametrize("case", ROUND_TRIPS, ids=list(ROUND_TRIPS))
 def test_our_consents_round_trip(client: TestClient, case: str) -> None:
     cpr, body = ROUND_TRIPS[case]
-    original = client.post(f"/v1/children/{cpr}/consents", json=body).json()
+    original = Family(client).post(f"/v1/children/{cpr}/consents", json=body).json()
     exported = _export(client, cpr, original["id"])
     Consent.model_validate(exported)  # a valid R4(B) Consent
     assert exported["status"] == "active"
     assert exported["patient"]["identifier"] == {"system": fhir.CPR_SYSTEM, "value": cpr}
     assert exported["policyRule"]["coding"][0]["code"] == body["regime"]
-    imported = _import(client, cpr, exported)
+    imported = _import(client, cpr, exported, str(body["given_by"]))
     assert imported.status_code == 201, imported.text
     result = imported.json()
     again = result["consent"]
@@ -240,14 +242,14 @@ def test_our_consents_round_trip(client: TestClient, case: str) -> None:
     ]
     assert any("resource id" in n for n in result["notes"])
     # The same giver, regime, recipient and scope: the import replaces the original.
-    replaced = client.get(f"/v1/children/{cpr}/consents/{original['id']}").json()
+    replaced = Family(client).get(f"/v1/children/{cpr}/consents/{original['id']}").json()
     assert (replaced["status"], replaced["superseded_by"]) == ("superseded", again["id"])
     assert _export(client, cpr, original["id"])["status"] == "inactive"
 
 
 def _valid_export(client: TestClient) -> dict[str, Any]:
     cpr, body = ROUND_TRIPS["custody-holder-health-act"]
-    created = client.post(f"/v1/children/{cpr}/consents", json=body).json()
+    created = Family(client).post(f"/v1/children/{cpr}/consents", json=body).json()
     return _export(client, cpr, created["id"])
 
 
@@ -293,7 +295,7 @@ BREAKS = {
 @pytest.mark.parametrize("change", BREAKS, ids=list(BREAKS))
 def test_what_cannot_be_mapped_is_refused_with_the_reason(client: TestClient, change: str) -> None:
     cpr = YOUNG.record.cpr
-    before = len(client.get(f"/v1/children/{cpr}/consents").json())
+    before = len(Family(client).get(f"/v1/children/{cpr}/consents").json())
     resource = _break(_valid_export(client), change)
     response = _import(client, cpr, resource)
     assert response.status_code == 422, response.text
@@ -301,7 +303,7 @@ def test_what_cannot_be_mapped_is_refused_with_the_reason(client: TestClient, ch
     assert problem["type"].endswith("/unmappable")
     field, words = BREAKS[change]
     assert any(e["field"] == field and words in e["message"] for e in problem["errors"]), problem
-    assert len(client.get(f"/v1/children/{cpr}/consents").json()) == before + 1
+    assert len(Family(client).get(f"/v1/children/{cpr}/consents").json()) == before + 1
 
 
 def test_invalid_fhir_is_refused_naming_the_element(client: TestClient) -> None:
@@ -317,9 +319,9 @@ def test_invalid_fhir_is_refused_naming_the_element(client: TestClient) -> None:
 def test_an_imported_consent_from_someone_not_entitled_is_refused(client: TestClient) -> None:
     resource = _valid_export(client)
     resource["patient"]["identifier"]["value"] = SIXTEEN.record.cpr
-    resource["performer"][0]["identifier"]["value"] = FATHER
+    resource["performer"][0]["identifier"] = {"system": fhir.CPR_SYSTEM, "value": FATHER}
     resource["dateTime"] = resource["provision"]["period"]["start"] = "2026-11-01"
-    response = _import(client, SIXTEEN.record.cpr, resource)
+    response = _import(client, SIXTEEN.record.cpr, resource, FATHER)
     assert response.status_code == 422
     assert response.json()["type"].endswith("/not-entitled")
     assert "decides alone" in response.json()["detail"]
