@@ -14,6 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
 from auth.keys import dev_signing_key
+from tests.audit.helpers import pilot
 from tests.conftest import (
     DEFAULT_SUBJECT,
     AppFactory,
@@ -277,12 +278,10 @@ def test_only_professionals_ask_for_decisions(make_client: AppFactory, headers: 
 
 CONSENT = {
     "regime": "sul-43-1",
-    "given_by": "6101804321",
     "categories": ["psychiatry_appointments"],
-    "recipient": {"organisation_type": "municipality"},
+    "recipient": {"organisation_id": "851-family"},
     "form": "written",
-    "valid_from": "2026-01-01",
-    "valid_until": "2026-12-31",
+    "given_on": "2026-11-01",
 }
 
 
@@ -298,19 +297,25 @@ def test_a_professional_in_an_unknown_role_records_nothing(make_client: AppFacto
     assert response.status_code == 403
 
 
-def test_a_citizen_records_nothing_yet(make_client: AppFactory) -> None:
+def test_a_child_under_15_records_nothing_a_custody_holder_does(make_client: AppFactory) -> None:
     client = make_client(anonymous=True)
     response = client.post(
         f"/v1/children/{ALMA}/consents", json=CONSENT, headers=citizen_headers(ALMA)
     )
-    assert response.status_code == 403
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/not-entitled")
+    mother = pilot().children[ALMA].record.custody_holders[0]
+    response = client.post(
+        f"/v1/children/{ALMA}/consents", json=CONSENT, headers=citizen_headers(mother)
+    )
+    assert response.status_code == 201, response.text
 
 
 def test_custody_holders_and_auditors_read_the_childs_consents_others_do_not(
     make_client: AppFactory,
 ) -> None:
     client = make_client()
-    parent = client.get(f"/v1/children/{ALMA}/consents").json()[0]["given_by"]
+    parent = pilot().children[ALMA].record.custody_holders[1]
     assert (
         client.get(f"/v1/children/{ALMA}/consents", headers=citizen_headers(parent)).status_code
         == 200

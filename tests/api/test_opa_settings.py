@@ -11,6 +11,7 @@ from api.settings import Settings
 
 PRODUCTION: dict[str, Any] = {
     "environment": "production",
+    "person_handle_key": "h" * 40,
     "seed_demo_data": False,
     "database_url": "sqlite:///prod.db",
     "audit_key": "k" * 40,

@@ -119,6 +119,7 @@ def test_purge_refuses_a_broken_chain(tmp_path: Path) -> None:
 def test_production_refuses_the_development_key() -> None:
     production = {
         "environment": "production",
+        "person_handle_key": "h" * 40,
         "seed_demo_data": False,
         "database_url": "sqlite:///prod.db",
         "auth_jwks_file": "jwks.json",

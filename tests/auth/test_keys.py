@@ -45,6 +45,7 @@ def production(tmp_path: Path, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "source_registry": sources,
         "environment": "production",
+        "person_handle_key": "h" * 40,
         "seed_demo_data": False,
         "database_url": f"sqlite:///{tmp_path / 'prod.db'}",
         "var_dir": tmp_path / "var",

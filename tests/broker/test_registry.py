@@ -169,6 +169,7 @@ def test_a_new_source_is_added_by_a_registry_entry_alone(tmp_path: Path) -> None
 def test_production_reads_configured_sources_and_refuses_the_sandbox() -> None:
     production = {
         "environment": "production",
+        "person_handle_key": "h" * 40,
         "seed_demo_data": False,
         "database_url": "sqlite:///prod.db",
         "audit_key": "k" * 40,
@@ -184,6 +185,7 @@ def test_production_reads_configured_sources_and_refuses_the_sandbox() -> None:
 def test_production_refuses_to_start_on_a_registry_that_points_at_the_sandbox() -> None:
     settings = Settings(
         environment="production",
+        person_handle_key="h" * 40,
         seed_demo_data=False,
         database_url="sqlite:///prod.db",
         audit_key="k" * 40,

@@ -80,6 +80,7 @@ def test_production_refuses_to_mint(
     jwks.write_text(json.dumps({"keys": []}))
     for name, value in {
         "HOI_ENVIRONMENT": "production",
+        "HOI_PERSON_HANDLE_KEY": "h" * 40,
         "HOI_SEED_DEMO_DATA": "false",
         "HOI_DATABASE_URL": "sqlite://",
         "HOI_AUTH_JWKS_FILE": str(jwks),

@@ -360,3 +360,20 @@ def test_handles_differ_between_children_and_services() -> None:
     assert a.handle("1", "2") == a.handle("1", "2")
     assert a.handle("1", "2") != a.handle("3", "2")  # the same parent on a sibling
     assert a.handle("1", "2") != b.handle("1", "2")
+
+
+def test_production_needs_its_own_handle_key() -> None:
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    production = {
+        "environment": "production",
+        "seed_demo_data": False,
+        "database_url": "sqlite:///x.db",
+        "auth_jwks_url": "https://idp.example/jwks",
+        "auth_issuer": "https://idp.example",
+        "audit_key": "k" * 40,
+    }
+    with pytest.raises(ValidationError, match="HOI_PERSON_HANDLE_KEY"):
+        Settings(**production)  # type: ignore[arg-type]
