@@ -27,7 +27,7 @@ from tests.broker.conftest import (
     overview,
     services_of,
 )
-from tests.conftest import auditor_headers
+from tests.conftest import auditor_headers, citizen_headers
 
 
 class Recorder:
@@ -160,14 +160,16 @@ def test_a_block_on_a_source_department_drops_its_records_from_the_overview(
     assert before["data"]["psychiatry_appointments"]["records"]
     mother = population(DAY).children[ALMA].record.custody_holders[0]
     block = {
-        "given_by": mother,
         "target_kind": "source_organisation",
         "target_id": "bup-rn",  # the whole psychiatry region, with its departments
         "include_sub_units": True,
         "categories": ["psychiatry_appointments"],
         "valid_from": "2026-11-01",
     }
-    created = client.post(f"/v1/children/{ALMA}/blocks", json=block, headers=headers_of(CASEWORKER))
+    # The mother sets the block with her own citizen login.
+    created = client.post(
+        f"/v1/children/{ALMA}/blocks", json=block, headers=citizen_headers(mother)
+    )
     assert created.status_code == 201, created.text
 
     after = overview(client, ALMA, CASEWORKER)
