@@ -23,7 +23,6 @@ from tests.broker.conftest import (
     DAY,
     OverviewApp,
     appointments_decision,
-    headers_of,
     overview,
     services_of,
 )
