@@ -33,6 +33,9 @@ access := {"allowed": true, "rule_id": "REG-ACTIVE-RELATION", "reasons": []} if 
 	"code": "no_relation",
 	"rule_id": "REG-ACTIVE-RELATION",
 	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": "Only a professional with an active relation to the child sees or records the child's consents, objections and blocks.",
+	"message": concat(" ", [
+		"Only a professional with an active relation to the child sees or records",
+		"the child's consents, objections and blocks.",
+	]),
 	"relation": object.get(object.get(data.hoi.config.roles, input.subject.role, {}), "relation", null),
 }]}

@@ -15,7 +15,8 @@ _caseworker(relations) := {
 _open_case := {"kind": "open_case", "organisation_id": "851-family"}
 
 test_caseworker_with_open_case_may_read if {
-	registry.access == {"allowed": true, "rule_id": "REG-ACTIVE-RELATION", "reasons": []} with input as _caseworker([_open_case])
+	answer := registry.access with input as _caseworker([_open_case])
+	answer == {"allowed": true, "rule_id": "REG-ACTIVE-RELATION", "reasons": []}
 }
 
 test_caseworker_without_case_is_refused if {

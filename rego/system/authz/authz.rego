@@ -8,11 +8,9 @@
 #   loads it.
 package system.authz
 
-# METADATA
-# title: Only the service's token is admitted
-# description: >-
-#   Fail closed: no token, a wrong token, or an OPA started without a token of
-#   at least 32 characters admits no one. The comparison runs in constant time.
+# Only the service's token is admitted. Fail closed: no token, a wrong token,
+# or an OPA started without a token of at least 32 characters admits no one.
+# The comparison runs in constant time.
 default allow := false
 
 allow if {
