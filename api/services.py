@@ -149,6 +149,7 @@ def build_services(
             SourceFacts(
                 person=broker.client(broker.registry.facts.person),
                 relation_evidence=broker.client(broker.registry.facts.relations),
+                staff=broker.client(broker.registry.facts.staff),
                 read_registry=read_registry,
                 organisations=orgs,
                 clock=clock,

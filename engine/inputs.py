@@ -7,7 +7,7 @@ from typing import Any
 
 from policy.cpr import age_on
 from policy.decision import DecisionRequest
-from policy.facts import ChildRecord, RegistryState, Relation
+from policy.facts import ChildRecord, RegistryState, Relation, StaffFacts
 
 
 def build_input(
@@ -18,9 +18,13 @@ def build_input(
     relations: list[Relation],
     registry: RegistryState,
     organisation_part_of: list[str] | None = None,
+    staff: StaffFacts | None = None,
 ) -> dict[str, Any]:
     """The document the Rego entrypoint reads. A child the register does not know
-    is sent without age or custody holders, and the policy denies for missing facts."""
+    is sent without age or custody holders, and the policy denies for missing facts.
+    `staff` is what the staff register says about the requester and the clinician
+    named; without it no health-professional authorisation and no acting-for is
+    confirmed."""
     subject = request.subject.model_dump(mode="json")
     subject["organisation"]["part_of"] = organisation_part_of or []
     context: dict[str, Any] = {
@@ -43,5 +47,6 @@ def build_input(
         "facts": {
             **registry.model_dump(mode="json"),
             "relations": [r.model_dump(mode="json") for r in relations],
+            "staff": (staff or StaffFacts()).model_dump(mode="json"),
         },
     }
