@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from policy.facts import ChildRecord, StaffMember
+from policy.facts import AuthorisationStatus, ChildRecord, StaffMember
 from sandbox.population import Case, Child, Population
 from sandbox.staff import member, register_of
 
@@ -51,6 +51,14 @@ class RequesterSpec(_Strict):
     acting_for: ActingForSpec | None = Field(
         default=None, description="for a medical secretary: the clinician looked up for"
     )
+
+
+_AUTHORISATION: dict[str, AuthorisationStatus | None] = {
+    "valid": "valid",
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "none": None,
+}
 
 
 class StaffSpec(_Strict):
@@ -241,12 +249,7 @@ class Scenario(_Strict):
         """The staff register of the scenario's world."""
         if self.staff_register is not None:
             return [
-                member(
-                    s.id,
-                    s.role,
-                    s.organisation,
-                    None if s.authorisation == "none" else s.authorisation,
-                )
+                member(s.id, s.role, s.organisation, _AUTHORISATION[s.authorisation])
                 for s in self.staff_register
             ]
         who = self.requester
@@ -255,7 +258,7 @@ class Scenario(_Strict):
         ]
         if who.acting_for is not None:
             clinician = who.acting_for
-            status = "valid" if clinician.health_professional else None
+            status: AuthorisationStatus | None = "valid" if clinician.health_professional else None
             found.append(member(clinician.id, clinician.role, who.organisation, status))
         return found
 

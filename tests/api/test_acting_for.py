@@ -19,7 +19,7 @@ from sandbox.population import population
 from tests.conftest import AppFactory, auth_headers
 
 DAY = date(2026, 11, 26)
-ALMA = list(population(DAY).children)[0]
+ALMA = next(iter(population(DAY).children))
 """In an active course at BUP Aalborg's outpatient clinic (bup-rn-aalborg-amb)."""
 AALBORG = {"type": "region_psychiatry", "id": "bup-rn-aalborg-amb"}
 SECRETARY = {
