@@ -183,6 +183,7 @@ def build_services(
             SourceFacts(
                 person=fact_sources[0],
                 relation_evidence=fact_sources[1],
+                staff=broker.client(broker.registry.facts.staff),
                 read_registry=read_registry,
                 organisations=orgs,
                 clock=clock,

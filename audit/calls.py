@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from audit.models import CallStatus, SourceCall
-from policy.facts import ChildRecord, RegistryState, Relation
+from policy.facts import ChildRecord, RegistryState, Relation, StaffMember
 
 _calls: ContextVar[list[SourceCall] | None] = ContextVar("hoi_source_calls", default=None)
 
@@ -55,6 +55,8 @@ class Facts(Protocol):
 
     async def part_of(self, organisation_id: str) -> list[str]: ...
 
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None: ...
+
 
 @dataclass
 class RecordingFacts:
@@ -77,3 +79,7 @@ class RecordingFacts:
     async def part_of(self, organisation_id: str) -> list[str]:
         async with timed("organisations"):
             return await self.inner.part_of(organisation_id)
+
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        async with timed("staff_register"):
+            return await self.inner.staff_member(organisation_id, staff_id)

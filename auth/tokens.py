@@ -17,9 +17,22 @@ The token profile we accept (a JWT access token, RFC 9068 style):
 | `sub` | the person (or system) the token is about |
 | `role` | a role from `rego/hoi/config/data.json`, or `citizen`, `auditor`, `system` |
 | `organisation` | `{"type": ..., "id": ...}`; required for professionals |
-| `health_professional` | `true` when the person holds a health-professional authorisation |
+| `health_professional` | `true`: the person holds a health-professional authorisation (below) |
+| `acting_for` | on-behalf claim: `{"sub": "<clinician id>", "role": "<clinician role>"}` |
 | `cpr` | required for `citizen`; ignored (never stored) for anyone else |
 | `act` | RFC 8693 actor: `{"sub": "<system id>"}` when a system calls for the person |
+
+`health_professional: true` counts only when the organisation's staff register
+(its staff list joined with the national authorisation register) shows the person
+at the token's organisation with a valid authorisation; otherwise the policy
+decides as for someone who is not a health professional.
+
+`acting_for` is the identity provider's statement that the person (a medical
+secretary) works for the named clinician of the same organisation; only a
+professional's token may carry it. A secretary may instead name the clinician in
+the request (`subject.acting_for`), which the policy believes only when the staff
+register shows that clinician, by id and role, in her organisation with a valid
+authorisation. Either way the clinician's authorisation is read from the register.
 """
 
 from __future__ import annotations
@@ -53,7 +66,7 @@ from policy.caller import (
     CallerKind,
 )
 from policy.cpr import Cpr
-from policy.decision import Identifier, Organisation
+from policy.decision import ActingFor, Identifier, Organisation
 from policy.errors import Unauthenticated
 
 MAX_TOKEN_LENGTH = 8192
@@ -68,6 +81,15 @@ class _Actor(BaseModel):
     organisation: Organisation | None = None
 
 
+class _OnBehalf(BaseModel):
+    """The identity provider's statement that the person works for a clinician."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sub: Identifier
+    role: RoleName
+
+
 class TokenClaims(BaseModel):
     """The claims we read. Other claims an identity provider adds are ignored."""
 
@@ -80,6 +102,7 @@ class TokenClaims(BaseModel):
     health_professional: bool = False
     cpr: Cpr | None = None
     act: _Actor | None = None
+    acting_for: _OnBehalf | None = None
     jti: Annotated[str, Field(max_length=256)] | None = None
 
 
@@ -112,6 +135,13 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         if parsed.organisation is None:
             raise Unauthenticated("a professional's token must carry the organisation claim")
         kind = "delegated" if acting else "professional"
+    if parsed.acting_for is not None and kind not in ("professional", "delegated"):
+        raise Unauthenticated("only a professional's token can carry an acting_for claim")
+    on_behalf = (
+        ActingFor(id=parsed.acting_for.sub, role=parsed.acting_for.role, asserted_by="token")
+        if parsed.acting_for
+        else None
+    )
     return Caller(
         kind=kind,
         id=parsed.sub,
@@ -120,6 +150,7 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         health_professional=parsed.health_professional if kind != "citizen" else False,
         cpr=parsed.cpr if kind == "citizen" else None,
         acting_system=acting,
+        acting_for=on_behalf,
         issuer=parsed.iss,
         token_id=parsed.jti,
     )
@@ -202,6 +233,7 @@ def mint(
     health_professional: bool = False,
     cpr: str | None = None,
     actor: str | None = None,
+    acting_for: tuple[str, str] | None = None,
     lifetime: timedelta = timedelta(hours=1),
     now: datetime | None = None,
     algorithm: str = DEV_ALGORITHM,
@@ -228,6 +260,8 @@ def mint(
         claims["cpr"] = cpr
     if actor is not None:
         claims["act"] = {"sub": actor}
+    if acting_for is not None:
+        claims["acting_for"] = {"sub": acting_for[0], "role": acting_for[1]}
     claims.update(extra or {})
     header: dict[str, Any] = {"alg": algorithm}
     if isinstance(key, ECKey) and key.kid:

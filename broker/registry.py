@@ -91,6 +91,9 @@ class FactSources(_Strict):
     """The CPR source: the child's birth date, custody holders, registered GP."""
     relations: SourceId
     """The relation-evidence source (BRS style)."""
+    staff: SourceId
+    """The staff register: who works where, with their health-professional authorisation.
+    Asked when a requester claims an authorisation or a secretary names a clinician."""
 
 
 class SourceRegistry(_Strict):
@@ -110,7 +113,11 @@ class SourceRegistry(_Strict):
                     f"source {source.id} serves {source.category!r}, which is not a data "
                     "category of the policy; add the category to the policy first"
                 )
-        for role, ref in (("person", self.facts.person), ("relations", self.facts.relations)):
+        for role, ref in (
+            ("person", self.facts.person),
+            ("relations", self.facts.relations),
+            ("staff", self.facts.staff),
+        ):
             if ref not in ids:
                 raise ValueError(f"facts.{role} names {ref!r}, which is not a source")
         return self

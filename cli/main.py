@@ -146,10 +146,18 @@ def _token(args: argparse.Namespace) -> int:
         health_professional=args.health_professional,
         cpr=args.cpr if role == CITIZEN_ROLE else None,
         actor=args.act,
+        acting_for=args.acting_for,
         lifetime=args.ttl,
     )
     print(token)
     return 0
+
+
+def _parse_acting_for(value: str) -> tuple[str, str]:
+    clinician, _, role = value.partition(":")
+    if not clinician or not role:
+        raise argparse.ArgumentTypeError("give the clinician as ID:ROLE")
+    return clinician, role
 
 
 def _bundle(args: argparse.Namespace) -> int:
@@ -356,6 +364,13 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--cpr", help="a citizen's CPR number (role citizen)")
     token.add_argument(
         "--act", metavar="SYSTEM_ID", help="a system acting for the person (RFC 8693 act claim)"
+    )
+    token.add_argument(
+        "--acting-for",
+        metavar="ID:ROLE",
+        type=_parse_acting_for,
+        help="the clinician the person works for (on-behalf claim), e.g. "
+        "psychiatrist-1:bup_psychiatrist",
     )
     token.add_argument("--ttl", type=_parse_lifetime, default=timedelta(hours=8))
     token.set_defaults(run=_token)

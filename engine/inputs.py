@@ -8,7 +8,7 @@ from typing import Any
 
 from policy.cpr import age_on
 from policy.decision import DecisionRequest
-from policy.facts import ChildRecord, RegistryState, Relation
+from policy.facts import ChildRecord, RegistryState, Relation, StaffFacts
 
 
 def build_input(
@@ -20,6 +20,7 @@ def build_input(
     registry: RegistryState,
     organisation_part_of: list[str] | None = None,
     pseudonym: Callable[[str], str] = str,
+    staff: StaffFacts | None = None,
 ) -> dict[str, Any]:
     """The document the Rego entrypoint reads. A child the register does not know
     is sent without age or custody holders, and the policy denies for missing facts.
@@ -27,7 +28,10 @@ def build_input(
     `pseudonym` replaces every other person's CPR number (custody holders, the
     givers of consents and objections) by their per-child handle
     (`policy.persons`): the policy needs to tell people apart, never their
-    numbers, so no answer built from its output can carry them."""
+    numbers, so no answer built from its output can carry them.
+    `staff` is what the staff register says about the requester and the clinician
+    named; without it no health-professional authorisation and no acting-for is
+    confirmed."""
     subject = request.subject.model_dump(mode="json")
     subject["organisation"]["part_of"] = organisation_part_of or []
     context: dict[str, Any] = {
@@ -50,6 +54,7 @@ def build_input(
         "facts": {
             **_pseudonymous(registry, pseudonym),
             "relations": [r.model_dump(mode="json") for r in relations],
+            "staff": (staff or StaffFacts()).model_dump(mode="json"),
         },
     }
 

@@ -25,7 +25,14 @@ from policy.decision import (
     Subject,
     relied_on_union,
 )
-from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
+from policy.facts import (
+    ChildRecord,
+    FactsUnavailable,
+    RegistryState,
+    Relation,
+    StaffFacts,
+    StaffMember,
+)
 from policy.persons import PersonHandles, PseudonymMap
 
 
@@ -39,6 +46,15 @@ class FactsProvider(Protocol):
     async def registry(self, cpr: str) -> RegistryState: ...
 
     async def part_of(self, organisation_id: str) -> list[str]: ...
+
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        """The person on the organisation's staff list (with their authorisation), or
+        None; raises FactsUnavailable when the staff register does not answer."""
+        ...
+
+
+async def _not_asked() -> None:
+    return None
 
 
 class Citations(Protocol):
@@ -139,10 +155,20 @@ class DecisionPoint:
         self, request: DecisionRequest, now: datetime
     ) -> tuple[dict[str, Any], PseudonymMap | None]:
         cpr = request.resource.child_cpr
-        child, registry, part_of = await asyncio.gather(
+        subject = request.subject
+        organisation = subject.organisation.id
+        # The staff register is asked only about what the request claims: the
+        # requester's own authorisation, and the clinician a secretary acts for.
+        child, registry, part_of, own, clinician = await asyncio.gather(
             self.facts.child(cpr),
             self.facts.registry(cpr),
-            self.facts.part_of(request.subject.organisation.id),
+            self.facts.part_of(organisation),
+            self.facts.staff_member(organisation, subject.id)
+            if subject.health_professional
+            else _not_asked(),
+            self.facts.staff_member(organisation, subject.acting_for.id)
+            if subject.acting_for is not None
+            else _not_asked(),
         )
         relations = (
             await self.facts.relations(request.subject.organisation.id, child) if child else []
@@ -156,6 +182,7 @@ class DecisionPoint:
             registry=registry,
             organisation_part_of=part_of,
             pseudonym=names or str,
+            staff=StaffFacts(subject=own, acting_for=clinician),
         )
         return document, names
 

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from facts.organisations import sub_units, with_sub_units
-from policy.facts import ChildRecord, RegistryState, Relation
+from policy.facts import ChildRecord, RegistryState, Relation, StaffMember
 from sandbox.pilot import Organisation
 from sandbox.population import Population
 
 
 @dataclass
 class LocalFacts:
-    """CPR and relations from a Population; consents from the registry reader."""
+    """CPR, relations and the staff register from a Population; consents from the
+    registry reader."""
 
     population: Population
     read_registry: Callable[[str], RegistryState]
@@ -38,3 +39,6 @@ class LocalFacts:
     async def part_of(self, organisation_id: str) -> list[str]:
         org = self.organisations.get(organisation_id)
         return list(org.part_of) if org else []
+
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        return self.population.staff_member(organisation_id, staff_id)

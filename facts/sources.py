@@ -1,7 +1,7 @@
 """Facts from the source systems: the child from the CPR source, relations from
-the relation-evidence source (graded here), consents and blocks from our
-registry. Any source failure is FactsUnavailable, which the decision point
-turns into a deny (fail closed)."""
+the relation-evidence source (graded here), staff and their authorisations from
+the staff register, consents and blocks from our registry. Any source failure
+is FactsUnavailable, which the decision point turns into a deny (fail closed)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from datetime import datetime
 
 from broker.adapters.cpr import read_person
 from broker.adapters.relations import read_relation_evidence
+from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
 from facts.grading import grade_relations
 from facts.organisations import with_sub_units
-from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
+from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation, StaffMember
 from sandbox.pilot import Organisation
 
 
@@ -23,6 +24,7 @@ from sandbox.pilot import Organisation
 class SourceFacts:
     person: SourceClient
     relation_evidence: SourceClient
+    staff: SourceClient
     read_registry: Callable[[str], RegistryState]
     organisations: dict[str, Organisation]
     clock: Callable[[], datetime]
@@ -53,3 +55,11 @@ class SourceFacts:
     async def part_of(self, organisation_id: str) -> list[str]:
         org = self.organisations.get(organisation_id)
         return list(org.part_of) if org else []
+
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        try:
+            async with asyncio.timeout(self.staff.spec.timeout_s):
+                return await read_staff_member(self.staff, organisation_id, staff_id)
+        except (SourceError, TimeoutError) as exc:
+            detail = exc.detail if isinstance(exc, SourceError) else "timeout"
+            raise FactsUnavailable(f"the staff register did not answer ({detail})") from exc

@@ -28,6 +28,7 @@ from sandbox.scenarios import (
     RelationSpec,
     RequesterSpec,
     Scenario,
+    StaffSpec,
 )
 
 
@@ -143,6 +144,21 @@ def world(fact_set: str, role: str, day: dt.date, policy: Catalogue | None = Non
         ]
     )
     requester_orgs = sorted({r.organisation for r in REPRESENTATIVES.values()})
+    # The staff register knows every representative as described, and the clinician
+    # the secretary acts for, so whoever asks is confirmed the same way.
+    register = [
+        StaffSpec(
+            id=f"{name}-1",
+            role=name,
+            organisation=r.organisation,
+            authorisation="valid" if r.health_professional else "none",
+        )
+        for name, r in REPRESENTATIVES.items()
+    ] + [
+        StaffSpec(id=r.acting_for.id, role=r.acting_for.role, organisation=r.organisation)
+        for r in REPRESENTATIVES.values()
+        if r.acting_for is not None
+    ]
     scenario = Scenario(
         title=f"Matrix: {label.label}, asked by {role}",
         legal_references=[],
@@ -158,6 +174,7 @@ def world(fact_set: str, role: str, day: dt.date, policy: Catalogue | None = Non
             acting_for=rep.acting_for,
         ),
         purpose=rep.purpose,
+        staff_register=register,
         relations=relations,
         consents=_consents(day, fact_set, policy),
         objections=[ObjectionSpec(given_by="mother")] if fact_set == "objection" else [],

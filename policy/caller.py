@@ -16,6 +16,11 @@ Kinds of caller:
 - `auditor`: someone who reads the audit trail.
 - `system`: a system calling for nobody. It may ask for nothing today: every
   decision is about a named professional.
+
+A professional's token may also say on whose behalf the person works (the
+identity provider's `acting_for` claim: a medical secretary for a clinician).
+That is the only on-behalf statement the service takes as asserted; one named in
+a request is a claim the policy checks against the staff register.
 """
 
 from __future__ import annotations
@@ -68,6 +73,11 @@ class Caller(BaseModel):
     acting_system: ActingSystem | None = Field(
         default=None, description="For `delegated`: the system that calls for the person."
     )
+    acting_for: ActingFor | None = Field(
+        default=None,
+        description="The clinician the token's `acting_for` claim says the person works for "
+        "(asserted_by token).",
+    )
     issuer: str
     token_id: str | None = Field(default=None, description="The token's `jti`, if it has one.")
 
@@ -100,6 +110,7 @@ class Caller(BaseModel):
             role=self.role,
             organisation=self.organisation,
             health_professional=self.health_professional,
+            acting_for=self.acting_for,
         )
 
     def confirm(self, claimed: Subject | Mapping[str, Any] | None) -> Subject:
@@ -128,15 +139,32 @@ class Caller(BaseModel):
                 field=f"subject.{field}",
             )
         # Not an identity claim but part of the question (a medical secretary names the
-        # clinician she acts for); the policy judges it.
-        acting_for = claimed.acting_for if isinstance(claimed, Subject) else None
+        # clinician she acts for); the policy checks it against the staff register.
+        named = claimed.acting_for if isinstance(claimed, Subject) else None
         if not isinstance(claimed, Subject) and given.get("acting_for") is not None:
             try:
-                acting_for = ActingFor.model_validate(given["acting_for"])
+                named = ActingFor.model_validate(given["acting_for"])
             except ValidationError as exc:
                 raise InvalidRequest(
                     f"subject.acting_for: {exc.errors()[0]['msg']}", field="subject.acting_for"
                 ) from exc
-        if acting_for is not None:
-            subject = subject.model_copy(update={"acting_for": acting_for})
-        return subject
+        if named is None:
+            return subject
+        if "asserted_by" in named.model_fields_set:
+            raise Forbidden(
+                "subject.acting_for.asserted_by is set by the service from the bearer token; "
+                "leave it out",
+                field="subject.acting_for.asserted_by",
+            )
+        if self.acting_for is not None:
+            for name in ("id", "role"):
+                if name in named.model_fields_set and getattr(named, name) != getattr(
+                    self.acting_for, name
+                ):
+                    raise Forbidden(
+                        f"the request's subject.acting_for {name} differs from the bearer "
+                        "token's acting_for claim; leave it out or send the token's own value",
+                        field=f"subject.acting_for.{name}",
+                    )
+            return subject
+        return subject.model_copy(update={"acting_for": named})

@@ -68,23 +68,48 @@ class Organisation(_Inbound):
     id: Identifier
 
 
+ActingForSource = Literal["request", "token"]
+
+
 class ActingFor(_Inbound):
-    """The clinician a medical secretary looks up for (the secretary acts on their behalf)."""
+    """The clinician a medical secretary looks up for (the secretary acts on their behalf).
+
+    Named in the request, it is only a claim: the policy follows the clinician's
+    routes once the staff register shows the clinician, by this id and role, in the
+    secretary's own organisation with a valid health-professional authorisation.
+    Named by the bearer token's `acting_for` claim, the identity provider vouches for
+    it (`asserted_by: token`); the clinician's authorisation still comes from the
+    staff register."""
 
     id: Identifier
     role: Annotated[str, Field(min_length=1, max_length=64)]
-    health_professional: bool = False
+    health_professional: bool = Field(
+        default=False,
+        description="Ignored: whether the clinician is a health professional is read from "
+        "the staff register, never from the request.",
+    )
+    asserted_by: ActingForSource = Field(
+        default="request",
+        description="Set by the service: `token` when the bearer token's acting_for claim "
+        "names the clinician. A request that sets it is refused (403).",
+    )
 
 
 class Subject(_Inbound):
     id: Identifier
     role: Annotated[str, Field(min_length=1, max_length=64)]
     organisation: Organisation
-    health_professional: bool = False
+    health_professional: bool = Field(
+        default=False,
+        description="From the bearer token; counts only when the organisation's staff register "
+        "shows a valid health-professional authorisation for this person there.",
+    )
     acting_for: ActingFor | None = Field(
         default=None,
         description="Only for a medical secretary: the clinician in the same organisation on "
-        "whose behalf the lookup is made. Any other role that names one is denied.",
+        "whose behalf the lookup is made, confirmed by the bearer token's acting_for claim or "
+        "by the organisation's staff register (else denied, acting_for_unverified). Any other "
+        "role that names one is denied.",
     )
 
 

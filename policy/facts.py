@@ -118,3 +118,42 @@ class RegistryState(BaseModel):
 
 class FactsUnavailable(Exception):
     """A policy information source could not answer; the decision must deny."""
+
+
+AuthorisationStatus = Literal["valid", "suspended", "revoked"]
+
+
+class Authorisation(BaseModel):
+    """A health-professional authorisation as the national authorisation register
+    (Autorisationsregisteret, Styrelsen for Patientsikkerhed) records it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    profession: str
+    status: AuthorisationStatus
+
+
+class StaffMember(BaseModel):
+    """One person on an organisation's staff list, with their authorisation (if any).
+
+    Ids are the organisation's own ids for its staff (the bearer token's `sub`), so
+    a staff member is looked up by organisation and id together. No name: the policy
+    needs none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    role: str
+    organisation_id: str
+    authorisation: Authorisation | None = None
+
+
+class StaffFacts(BaseModel):
+    """What the staff register says about the people a decision names: the requester
+    (asked only when their token claims a health-professional authorisation) and the
+    clinician a request acts for (asked only when one is named). None: not asked, or
+    not on the organisation's staff list."""
+
+    subject: StaffMember | None = None
+    acting_for: StaffMember | None = None

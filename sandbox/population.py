@@ -16,8 +16,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from policy.facts import ChildRecord, HolderRelation, Relation
+from policy.facts import ChildRecord, HolderRelation, Relation, StaffMember
 from sandbox.pilot import BUP_DEPARTMENTS, MUNICIPALITIES, gp_clinics_in
+from sandbox.staff import StaffRegister, pilot_staff
 
 FIRST_NAMES = (
     "Ida",
@@ -119,6 +120,12 @@ class Population:
     consents: list[dict[str, Any]]
     objections: list[dict[str, Any]]
     blocks: list[dict[str, Any]]
+    staff: StaffRegister = field(default_factory=dict)
+    """The organisations' staff register (staff lists with authorisations)."""
+
+    def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        """The person on the organisation's staff list, if they are on it."""
+        return self.staff.get((organisation_id, staff_id))
 
     def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
         """The organisation's relations to the child, graded like BRS."""
@@ -366,7 +373,9 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
                         "valid_from": start,
                     }
                 )
-    return Population(reference_date, kids, persons, caseworkers, consents, objections, blocks)
+    return Population(
+        reference_date, kids, persons, caseworkers, consents, objections, blocks, pilot_staff()
+    )
 
 
 @lru_cache(maxsize=4)

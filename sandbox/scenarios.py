@@ -17,9 +17,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from policy.facts import ChildRecord
+from policy.facts import AuthorisationStatus, ChildRecord, StaffMember
 from policy.persons import PersonHandles
 from sandbox.population import Case, Child, Population
+from sandbox.staff import member, register_of
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
 
@@ -50,6 +51,27 @@ class RequesterSpec(_Strict):
     health_professional: bool = False
     acting_for: ActingForSpec | None = Field(
         default=None, description="for a medical secretary: the clinician looked up for"
+    )
+
+
+_AUTHORISATION: dict[str, AuthorisationStatus | None] = {
+    "valid": "valid",
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "none": None,
+}
+
+
+class StaffSpec(_Strict):
+    """One person on an organisation's staff list (the staff register)."""
+
+    id: str
+    role: str
+    organisation: str
+    authorisation: Literal["valid", "suspended", "revoked", "none"] = Field(
+        default="valid",
+        description="their health-professional authorisation in the national register; "
+        "only a GP, psychiatrist or psychologist can hold one",
     )
 
 
@@ -187,6 +209,13 @@ class Scenario(_Strict):
     child: ChildSpec
     requester: RequesterSpec
     purpose: str
+    staff_register: list[StaffSpec] | None = Field(
+        default=None,
+        description="Who the organisations' staff register knows. Unset: the requester as "
+        "described (authorised when health_professional is true) and the clinician a "
+        "secretary names (authorised when their health_professional is true), both in the "
+        "requester's organisation.",
+    )
     relations: list[RelationSpec] = Field(default_factory=list)
     consents: list[ConsentSpec] = Field(default_factory=list)
     objections: list[ObjectionSpec] = Field(default_factory=list)
@@ -256,7 +285,24 @@ class Scenario(_Strict):
                         )
                     )
             children[record.cpr] = child
-        return Population(self.date, children, {}, {}, [], [], [])
+        return Population(self.date, children, {}, {}, [], [], [], register_of(self.staff()))
+
+    def staff(self) -> list[StaffMember]:
+        """The staff register of the scenario's world."""
+        if self.staff_register is not None:
+            return [
+                member(s.id, s.role, s.organisation, _AUTHORISATION[s.authorisation])
+                for s in self.staff_register
+            ]
+        who = self.requester
+        found = [
+            member(who.id, who.role, who.organisation, "valid" if who.health_professional else None)
+        ]
+        if who.acting_for is not None:
+            clinician = who.acting_for
+            status: AuthorisationStatus | None = "valid" if clinician.health_professional else None
+            found.append(member(clinician.id, clinician.role, who.organisation, status))
+        return found
 
     def consent_body(self, c: ConsentSpec) -> dict[str, Any]:
         body: dict[str, Any] = {

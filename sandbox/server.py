@@ -129,14 +129,14 @@ def main(argv: list[str] | None = None) -> None:
         "--facts-delay",
         type=float,
         default=None,
-        help="seconds the sources the policy reads (cpr, brs) wait; default: --delay",
+        help="seconds the sources the policy reads (cpr, brs, staff) wait; default: --delay",
     )
     parser.add_argument("--date", type=date.fromisoformat, default=date.today())
     args = parser.parse_args(argv)
     server = SandboxServer(population(args.date), port=args.port)
     facts_delay = args.delay if args.facts_delay is None else args.facts_delay
     for name, src in server.sources.items():
-        src.control.delay_s = facts_delay if name in ("cpr", "brs") else args.delay
+        src.control.delay_s = facts_delay if name in ("cpr", "brs", "staff") else args.delay
     print(f"sandbox sources on port {args.port} (delay {args.delay}s)", flush=True)
     server._server.run()
 

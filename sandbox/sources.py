@@ -9,7 +9,9 @@ Each app speaks the shape of the system it stands in for:
 - `/fk-org`: municipal contact persons in the style of FK Organisation;
 - `/stil`: school and daycare enrolment in the style of STIL's registers;
 - `/brs`: relation evidence in the style of the treatment-relation service BRS
-  (what one organisation itself has with the child; never disclosed).
+  (what one organisation itself has with the child; never disclosed);
+- `/staff`: the organisations' staff register, staff lists joined with the
+  national authorisation register (Autorisationsregisteret; never disclosed).
 
 Every app counts its calls per endpoint and can be told to answer slowly or to
 fail (`SourceControl`), so tests can prove which sources were called and what
@@ -392,6 +394,36 @@ def relation_source(population: Population, orgs: dict[str, Organisation]) -> Sa
     return _app("brs", "treatment relations (BRS style)", control, router)
 
 
+# --- Staff register (staff lists with authorisations) ----------------------------
+
+
+def staff_source(population: Population, orgs: dict[str, Organisation]) -> SandboxSource:
+    control = SourceControl()
+    router = APIRouter()
+
+    @router.get("/members")
+    async def members(organisation: str, id: str) -> dict[str, Any]:
+        """One person of one organisation's staff list, with the authorisation the
+        national register holds for them (none for a secretary or social worker)."""
+        person = population.staff_member(organisation, id)
+        found = []
+        if person is not None:
+            authorisation = person.authorisation
+            found.append(
+                {
+                    "id": person.id,
+                    "name": f"Synthetic staff {person.id}",
+                    "role": person.role,
+                    "organisation_id": person.organisation_id,
+                    "organisation_name": orgs[organisation].name if organisation in orgs else None,
+                    "authorisation": authorisation.model_dump() if authorisation else None,
+                }
+            )
+        return {"organisation": organisation, "members": found}
+
+    return _app("staff", "staff register (staff lists, Autorisationsregisteret)", control, router)
+
+
 SOURCE_BUILDERS = {
     "cpr": cpr_source,
     "fhir": fhir_source,
@@ -400,6 +432,7 @@ SOURCE_BUILDERS = {
     "fk-org": organisation_source,
     "stil": enrolment_source,
     "brs": relation_source,
+    "staff": staff_source,
 }
 
 

@@ -39,6 +39,34 @@ def test_a_system_acting_for_a_professional_keeps_both_identities() -> None:
     assert caller.subject().id == "cw-851-family-1"  # decided as the professional
 
 
+def test_the_identity_providers_on_behalf_claim_is_kept_as_asserted() -> None:
+    """A secretary's token names the clinician she works for; a system relaying her
+    request keeps it."""
+    bup = {"type": "region_psychiatry", "id": "bup-rn-aalborg-amb"}
+    claims = {
+        **BASE,
+        "sub": "secretary-1",
+        "role": "bup_medical_secretary",
+        "organisation": bup,
+        "acting_for": {"sub": "psychiatrist-1", "role": "bup_psychiatrist"},
+        "act": {"sub": "sys-epj"},
+    }
+    subject = caller_from_claims(claims).subject()
+    assert subject.acting_for is not None
+    assert (subject.acting_for.id, subject.acting_for.role) == (
+        "psychiatrist-1",
+        "bup_psychiatrist",
+    )
+    assert subject.acting_for.asserted_by == "token"
+
+
+@pytest.mark.parametrize("role", ["citizen", "auditor", "system"])
+def test_only_a_professionals_token_may_say_on_whose_behalf(role: str) -> None:
+    claims = {**BASE, "role": role, "cpr": "6809144615", "acting_for": {"sub": "p", "role": "gp"}}
+    with pytest.raises(Unauthenticated, match="acting_for"):
+        caller_from_claims(claims)
+
+
 def test_a_citizen_is_known_by_cpr_but_never_shows_it() -> None:
     caller = caller_from_claims({**BASE, "sub": "c-1", "role": "citizen", "cpr": "6809144615"})
     assert caller.kind == "citizen"

@@ -13,6 +13,7 @@ import pytest
 from broker.adapters import FetchQuery
 from broker.adapters.fhir_appointment import appointments_from_bundle, fhir_r4_appointment
 from broker.adapters.municipal import fk_case_index, fk_organisation_contacts, kle_allowed
+from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
 from broker.registry import SourceSpec
 from policy.catalogue import catalogue
@@ -158,5 +159,56 @@ async def test_answers_of_the_wrong_shape_are_source_errors() -> None:
     try:
         with pytest.raises(SourceError, match="bad_response"):
             await fk_case_index(client, _query(GP_CHILD, "gp"))
+    finally:
+        await client.aclose()
+
+
+async def test_sandbox_staff_register_confirms_an_authorised_psychiatrist(
+    sandbox: SandboxServer,
+) -> None:
+    url = sandbox.base_url("staff")
+    client = SourceClient(
+        SourceSpec(id="staff", label="s", category=None, adapter="staff_register", base_url=url)
+    )
+    try:
+        found = await read_staff_member(client, "bup-rn-aalborg-amb", "psychiatrist-1")
+        secretary = await read_staff_member(client, "bup-rn-aalborg-amb", "secretary-1")
+        elsewhere = await read_staff_member(client, "bup-rn-aalborg-amb", "psychiatrist-5")
+        invented = await read_staff_member(client, "bup-rn-aalborg-amb", "psychiatrist-99")
+    finally:
+        await client.aclose()
+    assert found is not None and found.role == "bup_psychiatrist"
+    assert found.authorisation is not None and found.authorisation.status == "valid"
+    assert secretary is not None and secretary.authorisation is None
+    assert elsewhere is None  # psychiatrist-5 works in Hjørring
+    assert invented is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"organisation": "bup-rn-hjoerring", "members": []},
+        {"organisation": "bup-rn-aalborg-amb", "members": "none"},
+        {
+            "organisation": "bup-rn-aalborg-amb",
+            "members": [
+                {"id": "p1", "role": "bup_psychiatrist", "organisation_id": "bup-rn-aalborg-amb"}
+            ]
+            * 2,
+        },
+    ],
+    ids=["another-organisation", "not-a-list", "two-with-one-id"],
+)
+async def test_a_staff_register_answer_we_do_not_understand_is_an_error(
+    answer: dict[str, Any],
+) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    spec = SourceSpec(
+        id="staff", label="s", category=None, adapter="staff_register", base_url="http://s.invalid"
+    )
+    client = SourceClient(spec, transport=transport)
+    try:
+        with pytest.raises(SourceError, match="bad_response"):
+            await read_staff_member(client, "bup-rn-aalborg-amb", "p1")
     finally:
         await client.aclose()

@@ -53,6 +53,18 @@ def test_a_system_acting_for_a_caseworker(
     assert claims["organisation"]["type"] == "municipality"
 
 
+def test_a_secretary_working_for_a_psychiatrist(
+    capsys: pytest.CaptureFixture[str], var_dir: Path
+) -> None:
+    token = mint(
+        capsys,
+        *("--role", "bup_medical_secretary", "--org", "bup-rn-aalborg-amb"),
+        *("--acting-for", "psychiatrist-1:bup_psychiatrist"),
+    )
+    claims = jwt.decode(token, dev_signing_key(var_dir / "dev-signing-key.jwk.json")).claims
+    assert claims["acting_for"] == {"sub": "psychiatrist-1", "role": "bup_psychiatrist"}
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -70,6 +70,28 @@ def consents(draw: st.DrawFn, n: int) -> dict[str, Any]:
     }
 
 
+def staff_entries(ids: list[str]) -> st.SearchStrategy[dict[str, Any] | None]:
+    """What the staff register might say about one person (None: not on the list)."""
+    authorisation = st.fixed_dictionaries(
+        {
+            "id": st.just("AB12C"),
+            "profession": st.just("Læge"),
+            "status": st.sampled_from(["valid", "valid", "suspended", "revoked"]),
+        }
+    )
+    return st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {
+                "id": st.sampled_from(ids),
+                "role": st.sampled_from(["bup_psychiatrist", "bup_psychologist", "gp", "x"]),
+                "organisation_id": st.sampled_from(ORGS),
+                "authorisation": st.one_of(st.none(), authorisation),
+            }
+        ),
+    )
+
+
 @st.composite
 def documents(draw: st.DrawFn) -> dict[str, Any]:
     role = draw(st.sampled_from(ROLES))
@@ -91,7 +113,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
             "reason": draw(st.sampled_from(["", "   ", "Acute risk, family unreachable"])),
         }
     n_consents = draw(st.integers(min_value=0, max_value=4))
-    return {
+    document: dict[str, Any] = {
         "subject": {
             "id": draw(st.sampled_from(["u1", "u2"])),
             "role": role,
@@ -195,6 +217,18 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
             ),
         },
     }
+    if draw(st.booleans()):
+        document["subject"]["acting_for"] = {
+            "id": draw(st.sampled_from(["p1", "p2"])),
+            "role": draw(st.sampled_from(["bup_psychiatrist", "bup_psychologist", "gp", ""])),
+            "health_professional": draw(st.booleans()),
+            "asserted_by": draw(st.sampled_from(["request", "token"])),
+        }
+    document["facts"]["staff"] = {
+        "subject": draw(staff_entries(["u1", "u2"])),
+        "acting_for": draw(staff_entries(["p1", "p2"])),
+    }
+    return document
 
 
 # Routes as (role, organisation type, organisation, purpose, regime, categories, relation).
@@ -247,6 +281,14 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
     )
     document["context"]["purpose"] = purpose
     document["child"] = {"cpr": "child", "age": age, "custody_holders": holders}
+    if draw(st.booleans()):
+        subject = document["subject"]
+        document["facts"]["staff"]["subject"] = {
+            "id": subject["id"],
+            "role": role,
+            "organisation_id": org,
+            "authorisation": {"id": "AB12C", "profession": "Læge", "status": "valid"},
+        }
     document["resource"]["categories"] = categories
     valid = [
         {

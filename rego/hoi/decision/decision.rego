@@ -11,6 +11,7 @@ package hoi.decision
 
 import data.hoi.consent
 import data.hoi.routes
+import data.hoi.staff
 
 _config := data.hoi.config
 
@@ -214,9 +215,10 @@ _municipal_user if _role.sector == "municipal"
 
 _municipal_user if input.subject.organisation.type == "municipality"
 
+# The login's health-professional claim, confirmed by the staff register.
 _health_professional if {
 	_role.sector == "health"
-	input.subject.health_professional == true
+	staff.health_professional
 }
 
 _override_grounds_given if {

@@ -153,7 +153,16 @@ _gp_base := {
 		"objections": [],
 		"blocks": [],
 		"relations": _gp_relations,
+		"staff": {"subject": _gp_registered, "acting_for": null},
 	},
+}
+
+# The staff register shows the GP at the clinic with a valid authorisation.
+_gp_registered := {
+	"id": "gp-1",
+	"role": "gp",
+	"organisation_id": "gp-x",
+	"authorisation": {"id": "AB12C", "profession": "Læge", "status": "valid"},
 }
 
 _weighty := {"grounds": "citizen_unreachable", "reason": "Acute crisis, the family cannot be reached."}
@@ -235,6 +244,16 @@ test_blank_override_reason_is_refused if {
 
 test_health_professional_with_reason_may_override if {
 	decision.override_allowed with input as _with(_gp_base, [], _weighty)
+}
+
+test_a_gp_whose_authorisation_the_register_does_not_confirm_cannot_override if {
+	suspended := json.patch(_gp_base, [{
+		"op": "replace", "path": "/facts/staff/subject/authorisation/status",
+		"value": "suspended",
+	}])
+	not decision.override_allowed with input as _with(suspended, [], _weighty)
+	refusal := decision.override_refusal with input as _with(suspended, [], _weighty)
+	refusal == "Only an authorised health professional may override a citizen's block."
 }
 
 test_override_of_a_source_block_is_flagged_and_withholds_nothing if {

@@ -9,9 +9,11 @@
 #   `alternative` rule explains, on a deny, which other legal path exists.
 package hoi.routes
 
+import data.hoi.staff
+
 _fields(category) := data.hoi.config.categories[category].fields
 
-_clinicians := {"bup_psychiatrist", "bup_psychologist"}
+_clinicians := staff.clinician_roles
 
 _bup_staff := {"bup_psychiatrist", "bup_psychologist", "bup_social_worker"}
 
@@ -28,17 +30,18 @@ _treatment := {"current_treatment", "treatment_preparation", "treatment_follow_u
 
 _purpose := object.get(input.context, "purpose", "")
 
+# The clinician the request names, as named; believed only once confirmed (hoi.staff).
 _acting_for := object.get(input.subject, "acting_for", null)
 
-# A medical secretary acting for a named clinician of the same organisation.
+# A medical secretary acting for a clinician of the same organisation, as the
+# login's on-behalf claim or the staff register confirms.
 _secretary_for_clinician if {
 	input.subject.role == "bup_medical_secretary"
-	is_object(_acting_for)
-	_acting_for.role in _clinicians
+	staff.acting_for.role in _clinicians
 }
 
 # The role whose routes apply: a medical secretary acts on the clinician's.
-_effective_role := _acting_for.role if {
+_effective_role := staff.acting_for.role if {
 	_secretary_for_clinician
 } else := input.subject.role
 
@@ -47,19 +50,19 @@ _role := data.hoi.config.roles[_effective_role]
 _purpose_of_role if _purpose in _role.purposes
 
 # Health personnel in the Health Act's sense: a GP or psychiatry clinician whose
-# login carries the health-professional authorisation, or a secretary acting for
-# such a clinician. Municipal roles never are, whatever the request claims.
+# health-professional authorisation the staff register confirms, or a secretary
+# acting for such a clinician. Municipal roles never are, whatever the request claims.
 _health_professional if {
 	input.subject.role != "bup_medical_secretary"
 	_effective_role in _lookup_roles
 	_role.sector == "health"
-	input.subject.health_professional == true
+	staff.health_professional
 }
 
 _health_professional if {
 	_secretary_for_clinician
 	_role.sector == "health"
-	_acting_for.health_professional == true
+	staff.acting_for.health_professional == true
 }
 
 # METADATA
@@ -301,9 +304,9 @@ denial contains {
 # description: >-
 #   A medical secretary is not a health professional; the secretary acts on a
 #   clinician's responsibility. A lookup must name the psychiatrist or
-#   psychologist it is made for, and then follows that clinician's routes; the
-#   decision records on whose behalf it was made. A secretary can never
-#   override a block.
+#   psychologist it is made for (in the request, or her login names them), and
+#   then follows that clinician's routes; the decision records on whose behalf
+#   it was made. A secretary can never override a block.
 # custom:
 #   rule_id: SECRETARY-ON-BEHALF
 #   legal_basis: [sul-6, sul-42a-1]
@@ -318,6 +321,39 @@ denial contains {
 	]),
 } if {
 	input.subject.role == "bup_medical_secretary"
+	not is_object(_acting_for)
+	some category in input.resource.categories
+}
+
+# METADATA
+# title: A secretary acts only for a clinician the login or the staff register confirms
+# description: >-
+#   Naming a clinician is not enough. A medical secretary's lookup follows a
+#   clinician's routes only when her login's on-behalf claim (from the identity
+#   provider) names the clinician, or when the organisation's staff register
+#   shows a psychiatrist or psychologist by that id and role in the
+#   secretary's own organisation with a valid health-professional
+#   authorisation. A made-up clinician, one of another organisation, or
+#   someone who is not an authorised clinician is refused.
+# custom:
+#   rule_id: ACTING-FOR-VERIFIED
+#   legal_basis: [sul-6, sul-42a-1]
+denial contains {
+	"code": "acting_for_unverified",
+	"rule_id": "ACTING-FOR-VERIFIED",
+	"legal_basis": ["sul-6", "sul-42a-1"],
+	"category": category,
+	"message": sprintf(
+		concat(" ", [
+			"The clinician named in subject.acting_for (%s) could not be confirmed: neither the",
+			"login's on-behalf claim nor the staff register shows an authorised psychiatrist or",
+			"psychologist of this organisation by that id and role.",
+		]),
+		[object.get(_acting_for, "id", "")],
+	),
+} if {
+	input.subject.role == "bup_medical_secretary"
+	is_object(_acting_for)
 	not _secretary_for_clinician
 	some category in input.resource.categories
 }
@@ -420,6 +456,33 @@ alternative contains {
 	some category in _psychiatry
 }
 
+# METADATA
+# title: A login's health-professional claim counts only with a registered authorisation
+# description: >-
+#   A GP, psychiatrist or psychologist whose login says "health professional"
+#   is one only when the staff register shows them at the organisation they
+#   act for with a valid authorisation from the national authorisation
+#   register. Without it (unknown to the staff list, or the authorisation
+#   suspended or revoked) they are decided as not a health professional, and
+#   the answer says why.
+# custom:
+#   rule_id: HEALTH-PROFESSIONAL-REGISTERED
+#   legal_basis: [sul-6, sul-42a-1]
+alternative contains {
+	"code": "health_professional_unverified",
+	"rule_id": "HEALTH-PROFESSIONAL-REGISTERED",
+	"legal_basis": ["sul-6", "sul-42a-1"],
+	"category": category,
+	"message": concat(" ", [
+		"The login says health professional, but the staff register shows no valid",
+		"health-professional authorisation for this person at this organisation.",
+	]),
+} if {
+	staff.health_professional_unconfirmed
+	input.subject.role in _lookup_roles
+	some category in _psychiatry
+}
+
 # Reasons added to a permit: what else the route relied on, each with its rule.
 
 _relation_reasons := {
@@ -473,15 +536,18 @@ default _consent_support(_) := []
 
 _consent_support(r) := [_consent_reason] if is_string(r.consent_regime)
 
+_confirmed_by := {"token": "the login's on-behalf claim", "staff_register": "the staff register"}
+
 default _on_behalf_support := []
 
 _on_behalf_support := [{
 	"code": "on_behalf",
 	"rule_id": "SECRETARY-ON-BEHALF",
 	"legal_basis": ["sul-6", "sul-42a-1"],
-	"message": sprintf("Looked up by a medical secretary on behalf of %s (%s).", [
-		_acting_for.id,
-		_acting_for.role,
+	"message": sprintf("Looked up by a medical secretary on behalf of %s (%s), as %s confirms.", [
+		staff.acting_for.id,
+		staff.acting_for.role,
+		_confirmed_by[staff.acting_for.confirmed_by],
 	]),
 }] if {
 	_secretary_for_clinician

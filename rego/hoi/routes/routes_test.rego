@@ -3,6 +3,7 @@ package hoi.routes_test
 import data.hoi.decision
 import data.hoi.routes
 
+# A requester who claims the authorisation (hp) is on the staff register with it.
 _input(role, org_type, org, purpose, hp) := {
 	"subject": {
 		"id": "u1", "role": role, "health_professional": hp,
@@ -12,12 +13,33 @@ _input(role, org_type, org, purpose, hp) := {
 	"resource": {"categories": ["psychiatry_appointments"]},
 	"context": {"purpose": purpose, "date": "2026-11-26"},
 	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"]},
-	"facts": {"consents": [], "objections": [], "blocks": [], "relations": [
-		{"kind": "treatment_course", "organisation_id": "bup-a", "active": true},
-		{"kind": "registered_gp", "organisation_id": "gp-a"},
-		{"kind": "consultation", "organisation_id": "gp-a", "date": "2026-11-26"},
-	]},
+	"facts": {
+		"consents": [], "objections": [], "blocks": [], "relations": [
+			{"kind": "treatment_course", "organisation_id": "bup-a", "active": true},
+			{"kind": "registered_gp", "organisation_id": "gp-a"},
+			{"kind": "consultation", "organisation_id": "gp-a", "date": "2026-11-26"},
+		],
+		"staff": {"subject": _registered("u1", role, org, hp), "acting_for": null},
+	},
 }
+
+_registered(id, role, org, true) := {
+	"id": id, "role": role, "organisation_id": org,
+	"authorisation": {"id": "AB12C", "profession": "Læge", "status": "valid"},
+}
+
+_registered(_, _, _, false) := null
+
+# A medical secretary at bup-a names `named`; the staff register answers `found`.
+_secretary(named, found) := json.patch(
+	_input("bup_medical_secretary", "region_psychiatry", "bup-a", "current_treatment", false),
+	[
+		{"op": "add", "path": "/subject/acting_for", "value": named},
+		{"op": "replace", "path": "/facts/staff/acting_for", "value": found},
+	],
+)
+
+_p1 := {"id": "p1", "role": "bup_psychiatrist", "health_professional": true}
 
 _codes(result) := [r.code | some r in result.categories.psychiatry_appointments.reasons]
 
@@ -53,14 +75,54 @@ test_report_of_concern_is_refused_for_everyone if {
 }
 
 test_secretary_acting_for_psychiatrist_follows_the_clinicians_route if {
-	base := _input("bup_medical_secretary", "region_psychiatry", "bup-a", "current_treatment", false)
-	doc := json.patch(base, [{
-		"op": "add", "path": "/subject/acting_for",
-		"value": {"id": "p1", "role": "bup_psychiatrist", "health_professional": true},
-	}])
+	doc := _secretary(_p1, _registered("p1", "bup_psychiatrist", "bup-a", true))
 	outcome := decision.result.categories.psychiatry_appointments with input as doc
 	outcome.rule_id == "SUL-42A-1-BUP-LOOKUP"
 	[r.code | some r in outcome.reasons] == ["permitted", "relation", "on_behalf"]
+	endswith(outcome.reasons[2].message, "on behalf of p1 (bup_psychiatrist), as the staff register confirms.")
+}
+
+test_secretary_naming_a_clinician_the_register_lacks_is_refused if {
+	result := decision.result with input as _secretary(_p1, null)
+	_codes(result) == ["acting_for_unverified"]
+}
+
+test_secretary_naming_a_clinician_of_another_organisation_is_refused if {
+	result := decision.result with input as _secretary(_p1, _registered("p1", "bup_psychiatrist", "bup-b", true))
+	_codes(result) == ["acting_for_unverified"]
+}
+
+test_secretary_naming_an_unauthorised_clinician_is_refused if {
+	found := object.union(_registered("p1", "bup_psychiatrist", "bup-a", true), {"authorisation": null})
+	result := decision.result with input as _secretary(_p1, found)
+	_codes(result) == ["acting_for_unverified"]
+}
+
+test_secretary_naming_a_social_worker_as_a_psychiatrist_is_refused if {
+	found := object.union(_registered("p1", "bup_psychiatrist", "bup-a", true), {"role": "bup_social_worker"})
+	result := decision.result with input as _secretary(_p1, found)
+	_codes(result) == ["acting_for_unverified"]
+}
+
+test_the_logins_on_behalf_claim_confirms_the_clinician if {
+	named := {"id": "p1", "role": "bup_psychiatrist", "asserted_by": "token"}
+	doc := _secretary(named, _registered("p1", "bup_psychiatrist", "bup-a", true))
+	outcome := decision.result.categories.psychiatry_appointments with input as doc
+	outcome.rule_id == "SUL-42A-1-BUP-LOOKUP"
+	endswith(outcome.reasons[2].message, "as the login's on-behalf claim confirms.")
+}
+
+test_a_login_vouched_clinician_without_an_authorisation_looks_up_nothing if {
+	named := {"id": "p1", "role": "bup_psychiatrist", "asserted_by": "token"}
+	result := decision.result with input as _secretary(named, null)
+	_codes(result) == ["no_legal_basis", "health_professional_required"]
+}
+
+test_gp_whose_claim_the_register_does_not_confirm_gets_no_lookup if {
+	base := _input("gp", "gp_clinic", "gp-a", "current_treatment", true)
+	doc := json.patch(base, [{"op": "replace", "path": "/facts/staff/subject", "value": null}])
+	result := decision.result with input as doc
+	_codes(result) == ["no_legal_basis", "health_professional_required", "health_professional_unverified"]
 }
 
 test_secretary_without_clinician_is_refused if {
