@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -76,8 +76,14 @@ async def search_audit(
     """Audit records matching every given filter, newest first, a page at a time.
     Times need a UTC offset; `since` is inclusive, `until` exclusive."""
     for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise InvalidRequest("give the time with a UTC offset", field=name)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise InvalidRequest("the time lies outside the calendar in UTC", field=name) from exc
     filters: dict[str, Any] = {
         "child_cpr": child_cpr,
         "requester_id": requester_id,
