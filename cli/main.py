@@ -88,7 +88,7 @@ def _parse_lifetime(text: str) -> timedelta:
     units = {"s": 1, "m": 60, "h": 3600}
     value, unit = text[:-1], text[-1:]
     if unit not in units or not value.isdigit():
-        raise argparse.ArgumentTypeError("give a lifetime like 30m or 8h")
+        raise argparse.ArgumentTypeError("give a lifetime like 30m or 1h")
     lifetime = timedelta(seconds=int(value) * units[unit])
     if not timedelta(0) < lifetime <= timedelta(hours=24):
         raise argparse.ArgumentTypeError("a development token lives between 1s and 24h")
@@ -111,6 +111,14 @@ def _token(args: argparse.Namespace) -> int:
         print(
             "hoi token: the service checks tokens against HOI_AUTH_JWKS_FILE/URL, "
             "so it would refuse a development token",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    lifetime: timedelta = args.ttl or timedelta(seconds=settings.auth_max_token_lifetime_s)
+    if lifetime.total_seconds() > settings.auth_max_token_lifetime_s:
+        print(
+            "hoi token: the service refuses tokens that live longer than "
+            f"{settings.auth_max_token_lifetime_s} s (HOI_AUTH_MAX_TOKEN_LIFETIME_S)",
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -145,7 +153,7 @@ def _token(args: argparse.Namespace) -> int:
         health_professional=args.health_professional,
         cpr=args.cpr if role == CITIZEN_ROLE else None,
         actor=args.act,
-        lifetime=args.ttl,
+        lifetime=lifetime,
     )
     print(token)
     return 0
@@ -340,7 +348,11 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--act", metavar="SYSTEM_ID", help="a system acting for the person (RFC 8693 act claim)"
     )
-    token.add_argument("--ttl", type=_parse_lifetime, default=timedelta(hours=8))
+    token.add_argument(
+        "--ttl",
+        type=_parse_lifetime,
+        help="how long the token lives (default: the longest the service accepts, 1h)",
+    )
     token.set_defaults(run=_token)
 
     pol = commands.add_parser("policy", help="policy tools")
