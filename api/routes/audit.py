@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.caller import AuditorDep, CitizenDep, Forbidden
 from api.deps import ServicesDep
+from api.errors import problem_responses
 from audit.access import access_log, may_read_access_log
 from audit.chain import Signer
 from audit.fhir import audit_bundle
@@ -21,8 +22,11 @@ from policy.cpr import Cpr
 from policy.decision import Identifier
 from policy.errors import InvalidRequest, NotFound
 
-citizen_router = APIRouter(prefix="/v1/citizens/{cpr}", tags=["citizen"])
-auditor_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+# Every route takes a path or query parameter: an invalid one is a 422 problem.
+citizen_router = APIRouter(
+    prefix="/v1/citizens/{cpr}", tags=["citizen"], responses=problem_responses(422)
+)
+auditor_router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(422))
 
 PageSize = Annotated[int, Query(ge=1, le=500)]
 
@@ -112,7 +116,9 @@ async def _records(services: ServicesDep, decision_id: str) -> list[StoredRecord
     return records
 
 
-@auditor_router.get("/{decision_id}", operation_id="readAuditRecords")
+@auditor_router.get(
+    "/{decision_id}", operation_id="readAuditRecords", responses=problem_responses(404)
+)
 async def read_audit_records(
     decision_id: Identifier, _: AuditorDep, services: ServicesDep
 ) -> list[StoredRecord]:
@@ -124,7 +130,7 @@ async def read_audit_records(
     "/{decision_id}/fhir",
     operation_id="exportAuditFhir",
     response_class=JSONResponse,
-    responses={200: {"content": {"application/fhir+json": {}}}},
+    responses={200: {"content": {"application/fhir+json": {}}}, **problem_responses(404)},
 )
 async def export_audit_fhir(
     decision_id: Identifier, _: AuditorDep, services: ServicesDep
