@@ -14,6 +14,7 @@ from api import errors
 from api.authn import RequireBearer
 from api.deps import get_caller
 from api.limits import BodySizeLimit, JsonBodiesOnly
+from api.links import add_links
 from api.routes import audit, authzen, decisions, health, overview, policy, registry
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
@@ -88,5 +89,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         problem = errors.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem.pop("$defs", {}))
         components["Problem"] = problem
+        add_links(schema)
         app.openapi_schema = schema
     return app.openapi_schema

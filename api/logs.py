@@ -4,13 +4,14 @@ Our code logs ids and codes, never CPR numbers or source data. The redaction
 filter is the second line: it masks anything shaped like a CPR number (ten
 digits, or six, a dash and four) in every message and string field before a
 record is written, which also covers request paths in uvicorn's access log
-(`/v1/children/{cpr}/...`)."""
+(`/v1/children/{cpr}/...`) and their query strings, percent-encoded or not."""
 
 from __future__ import annotations
 
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote
 
 # Ten digits (or six, a dash, four) not inside a longer token: uuids and hex
 # trace ids, whose digit runs touch letters, are left alone.
@@ -20,9 +21,24 @@ REDACTED = "[cpr]"
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+def _redact_text(text: str) -> str:
+    """Masks CPR numbers, also percent-encoded ones (uvicorn's access log writes the
+    query string as it arrived). When decoding reveals a number, the decoded text is
+    kept, masked; otherwise the text is left as it was. Decodes at most three times
+    (a number encoded twice is still a number)."""
+    masked = decoded = CPR_LIKE.sub(REDACTED, text)
+    for _ in range(3):
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded)
+        if CPR_LIKE.search(decoded):
+            masked = decoded = CPR_LIKE.sub(REDACTED, decoded)
+    return masked
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        return CPR_LIKE.sub(REDACTED, value)
+        return _redact_text(value)
     if isinstance(value, int) and not isinstance(value, bool) and CPR_LIKE.fullmatch(str(value)):
         return REDACTED
     if isinstance(value, dict):
@@ -37,8 +53,9 @@ class RedactCpr(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if CPR_LIKE.search(message):
-            record.msg = CPR_LIKE.sub(REDACTED, message)
+        redacted = _redact_text(message)
+        if redacted != message:
+            record.msg = redacted
             record.args = ()
         for key, value in list(vars(record).items()):
             if key not in _STANDARD:

@@ -16,6 +16,7 @@ from audit.calls import RecordingFacts
 from audit.chain import Signer
 from audit.log import AuditLog
 from auth.keys import KeyConfigError, KeySource, RemoteJwks, StaticKeys, dev_key_set
+from auth.replay import TokenUses
 from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
 from broker.client import SourceClient
@@ -209,6 +210,10 @@ def build_services(
         algorithms=tuple(settings.auth_algorithms),
         leeway_s=settings.auth_leeway_s,
         clock=utc_now,  # tokens live in real time, even when tests fix the decision clock
+        max_lifetime_s=settings.auth_max_token_lifetime_s,
+        require_jti=settings.resolved_require_jti,
+        single_use=settings.auth_token_single_use,
+        uses=TokenUses(db, clock=utc_now),
     )
     return Services(
         settings=settings,

@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "ES384", "RS256", "PS256"])
     auth_leeway_s: int = Field(default=60, ge=0, le=300)
     auth_jwks_cache_s: float = Field(default=300.0, gt=0)
+    auth_max_token_lifetime_s: int = Field(default=3600, ge=60, le=24 * 3600)
+    """The longest a token may live (`exp` - `iat`, or `exp` - `nbf`); longer ones are refused."""
+    auth_require_jti: bool | None = None
+    """Whether every token must carry an id (`jti`). Unset: required in production only."""
+    auth_token_single_use: bool = False
+    """Accept every token once only (one-time tokens). Unset: a bearer token is reused
+    for its lifetime, and only tokens that say `single_use: true` are accepted once.
+    Either way, a second token that carries a used jti is refused."""
     dev_key_file: Path | None = None
     """The development signing key; unset: var_dir/dev-signing-key.jwk.json."""
 
@@ -104,6 +112,12 @@ class Settings(BaseSettings):
     @property
     def resolved_opa_signing_key(self) -> Path:
         return self.opa_signing_key or self.var_dir / "opa-bundle-signing-key.pem"
+
+    @property
+    def resolved_require_jti(self) -> bool:
+        if self.auth_require_jti is not None:
+            return self.auth_require_jti
+        return self.environment == "production" or self.auth_token_single_use
 
     @property
     def uses_dev_key(self) -> bool:
@@ -133,6 +147,10 @@ class Settings(BaseSettings):
                 )
             if self.auth_issuer == DEV_ISSUER:
                 raise ValueError("production refuses the development issuer: set HOI_AUTH_ISSUER")
+            if self.auth_require_jti is False:
+                raise ValueError(
+                    "production requires a jti in every token (unset HOI_AUTH_REQUIRE_JTI)"
+                )
             if self.auth_jwks_url is not None and not self.auth_jwks_url.startswith("https://"):
                 raise ValueError("production fetches HOI_AUTH_JWKS_URL over https only")
             key = self.audit_key.get_secret_value()

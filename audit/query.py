@@ -18,6 +18,8 @@ from audit.store import RECORDS, as_utc
 from policy.errors import InvalidRequest
 
 MAX_PAGE = 500
+MAX_SEQ = 2**63 - 1
+"""The largest chain position a database integer holds."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,15 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             moment, seq = raw.split("|")
-            return cls(as_utc(datetime.fromisoformat(moment)), int(seq))
-        except ValueError as exc:
+            # A chain position is 1..MAX_SEQ in ASCII digits; anything else would
+            # overflow the database's integer or was never ours.
+            if not (seq.isascii() and seq.isdigit() and 0 < len(seq) <= 19):
+                raise ValueError("not a chain position")
+            number = int(seq)
+            if not 1 <= number <= MAX_SEQ:
+                raise ValueError("not a chain position")
+            return cls(as_utc(datetime.fromisoformat(moment)), number)
+        except (ValueError, OverflowError) as exc:
             raise InvalidRequest(
                 "the cursor is not one this service issued", field="cursor"
             ) from exc

@@ -8,12 +8,15 @@ authors of Authlib. PyJWT would also do; its JWKS client fetches with urllib
 (blocking, outside our httpx client and its timeouts), and Authlib's own JOSE
 module is being superseded by joserfc.
 
-The token profile we accept (a JWT access token, RFC 9068 style):
+The token profile we accept (a JWT access token, RFC 9068 style), living at most
+`max_lifetime_s` (`exp` - `iat`, or `exp` - `nbf` without `iat`):
 
 | claim | meaning |
 |---|---|
 | `iss`, `aud`, `exp` | required; issuer and audience must be ours |
-| `nbf`, `iat` | checked when present |
+| `nbf`, `iat` | checked when present; one is required, to know the token's lifetime |
+| `jti` | the token's id; required in production; bound to this one token (`auth.replay`) |
+| `single_use` | `true`: the token is accepted once (a one-time token) |
 | `sub` | the person (or system) the token is about |
 | `role` | a role from `rego/hoi/config/data.json`, or `citizen`, `auditor`, `system` |
 | `organisation` | `{"type": ..., "id": ...}`; required for professionals |
@@ -57,6 +60,7 @@ from joserfc.jwk import ECKey, KeySet
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auth.keys import DEV_ALGORITHM, KeySource
+from auth.replay import TokenUses
 from policy.caller import (
     AUDITOR_ROLE,
     CITIZEN_ROLE,
@@ -103,7 +107,8 @@ class TokenClaims(BaseModel):
     cpr: Cpr | None = None
     act: _Actor | None = None
     acting_for: _OnBehalf | None = None
-    jti: Annotated[str, Field(max_length=256)] | None = None
+    jti: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    single_use: bool = False
 
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:
@@ -166,6 +171,14 @@ class TokenVerifier:
     algorithms: Sequence[str]
     leeway_s: int = 60
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    max_lifetime_s: int = 3600
+    """The longest `exp` - `iat` (or `exp` - `nbf`) accepted."""
+    require_jti: bool = False
+    """Production requires every token to carry an id (`jti`)."""
+    single_use: bool = False
+    """Every token is accepted once, not only those that say `single_use`."""
+    uses: TokenUses | None = None
+    """The replay store; None: tokens are not recorded (tools, unit tests)."""
 
     async def _decode(self, token: str) -> jwt.Token:
         keys = await self.keys.key_set()
@@ -209,7 +222,37 @@ class TokenVerifier:
             raise Unauthenticated(f"the token lacks the claim {exc.claim}") from exc
         except ClaimError as exc:
             raise Unauthenticated(_claim_message(exc.claim)) from exc
-        return caller_from_claims(decoded.claims)
+        claims = decoded.claims
+        self._check_lifetime(claims)
+        if claims.get("jti") is None and (self.require_jti or self.single_use):
+            raise Unauthenticated("the token lacks the claim jti")
+        caller = caller_from_claims(claims)
+        if self.uses is not None and caller.token_id is not None:
+            await self.uses.record(
+                issuer=caller.issuer,
+                jti=caller.token_id,
+                token=token,
+                expires_at=datetime.fromtimestamp(claims["exp"] + self.leeway_s, UTC),
+                # Anything but absent or false makes a token single-use (fail closed).
+                single_use=self.single_use or claims.get("single_use") not in (None, False),
+            )
+        return caller
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """`exp` was checked (present, a number, not past); `iat` and `nbf`, when
+        present, are numbers. The lifetime runs from `iat`, or else from `nbf`."""
+        start = claims.get("iat", claims.get("nbf"))
+        if start is None:
+            raise Unauthenticated(
+                "the token lacks the claims iat and nbf, so its lifetime is unknown"
+            )
+        lifetime = claims["exp"] - start
+        if lifetime > self.max_lifetime_s:
+            raise Unauthenticated(
+                f"the token lives longer than this service accepts ({self.max_lifetime_s} s)"
+            )
+        if lifetime <= 0:
+            raise Unauthenticated("the token expires before it begins (exp)")
 
 
 def _claim_message(claim: str) -> str:

@@ -89,7 +89,7 @@ def _parse_lifetime(text: str) -> timedelta:
     units = {"s": 1, "m": 60, "h": 3600}
     value, unit = text[:-1], text[-1:]
     if unit not in units or not value.isdigit():
-        raise argparse.ArgumentTypeError("give a lifetime like 30m or 8h")
+        raise argparse.ArgumentTypeError("give a lifetime like 30m or 1h")
     lifetime = timedelta(seconds=int(value) * units[unit])
     if not timedelta(0) < lifetime <= timedelta(hours=24):
         raise argparse.ArgumentTypeError("a development token lives between 1s and 24h")
@@ -112,6 +112,14 @@ def _token(args: argparse.Namespace) -> int:
         print(
             "hoi token: the service checks tokens against HOI_AUTH_JWKS_FILE/URL, "
             "so it would refuse a development token",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    lifetime: timedelta = args.ttl or timedelta(seconds=settings.auth_max_token_lifetime_s)
+    if lifetime.total_seconds() > settings.auth_max_token_lifetime_s:
+        print(
+            "hoi token: the service refuses tokens that live longer than "
+            f"{settings.auth_max_token_lifetime_s} s (HOI_AUTH_MAX_TOKEN_LIFETIME_S)",
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -147,7 +155,7 @@ def _token(args: argparse.Namespace) -> int:
         cpr=args.cpr if role == CITIZEN_ROLE else None,
         actor=args.act,
         acting_for=args.acting_for,
-        lifetime=args.ttl,
+        lifetime=lifetime,
     )
     print(token)
     return 0
@@ -372,7 +380,11 @@ def parser() -> argparse.ArgumentParser:
         help="the clinician the person works for (on-behalf claim), e.g. "
         "psychiatrist-1:bup_psychiatrist",
     )
-    token.add_argument("--ttl", type=_parse_lifetime, default=timedelta(hours=8))
+    token.add_argument(
+        "--ttl",
+        type=_parse_lifetime,
+        help="how long the token lives (default: the longest the service accepts, 1h)",
+    )
     token.set_defaults(run=_token)
 
     pol = commands.add_parser("policy", help="policy tools")

@@ -14,7 +14,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
 
-_CPR = re.compile(r"^\d{10}$")
+_CPR = re.compile(r"[0-9]{10}")
+"""Ten ASCII digits, matched with fullmatch: `\\d` would take any Unicode digit
+(Arabic-Indic, fullwidth) and `$` a final newline."""
 
 
 class CprError(ValueError):
@@ -32,7 +34,7 @@ def _century(year2: int, digit7: int) -> int:
 
 def birth_date(cpr: str) -> date:
     """The birth date a CPR number encodes; raises CprError if there is none."""
-    if not _CPR.match(cpr):
+    if not _CPR.fullmatch(cpr):
         raise CprError("a CPR number is exactly 10 digits")
     day, month, year2, digit7 = int(cpr[0:2]), int(cpr[2:4]), int(cpr[4:6]), int(cpr[6])
     if day > 60:

@@ -113,9 +113,13 @@ class Subject(_Inbound):
     )
 
 
+MAX_CATEGORIES = 16
+"""The most categories one question may name (there are six; repeats are allowed)."""
+
+
 class Resource(_Inbound):
     child_cpr: Cpr
-    categories: Annotated[list[Category], Field(min_length=1, max_length=16)]
+    categories: Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
 
 
 class Override(_Inbound):

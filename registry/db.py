@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine
 
 from audit import tables as audit_tables  # noqa: F401 - the audit trail shares the database
+from auth import replay  # noqa: F401 - so does the token replay store
 from registry import tables  # noqa: F401 - registers the tables on SQLModel.metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from joserfc.jwk import ECKey
 
 from api.app import create_app
 from api.logs import CPR_LIKE, logging_config
@@ -72,6 +73,39 @@ def opa_headers(server: OpaServer) -> dict[str, str]:
 
 
 AUDIENCE = "hoi-policy"
+IDP_ISSUER = "https://idp.region.example"
+"""The issuer of production-like tests (an identity provider, not `hoi token`)."""
+
+
+def jwks(*keys: ECKey) -> dict[str, Any]:
+    return {"keys": [k.as_dict(private=False) for k in keys]}
+
+
+def idp_key(kid: str) -> ECKey:
+    """A signing key of a made-up identity provider."""
+    return ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig"})
+
+
+def production(tmp_path: Path, **changes: Any) -> Settings:
+    """Settings production would accept: the identity provider's issuer, its own
+    database and audit key, real source systems (never the sandbox)."""
+    sources = tmp_path / "sources.yaml"
+    template = (Path(__file__).resolve().parents[1] / "broker" / "sources.yaml").read_text()
+    sources.write_text(template.replace("{sandbox}", "https://sources.example"))
+    values: dict[str, Any] = {
+        "source_registry": sources,
+        "environment": "production",
+        "person_handle_key": "h" * 40,
+        "seed_demo_data": False,
+        "database_url": f"sqlite:///{tmp_path / 'prod.db'}",
+        "var_dir": tmp_path / "var",
+        "auth_issuer": IDP_ISSUER,
+        "audit_key": "k" * 40,
+        **changes,
+    }
+    return Settings(**values)
+
+
 DEFAULT_SUBJECT: dict[str, Any] = {
     "id": "cw-851-family-1",
     "role": "municipal_caseworker",

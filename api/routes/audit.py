@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.caller import AuditorDep, CitizenDep, Forbidden
 from api.deps import ServicesDep
+from api.errors import problem_responses
 from audit.access import access_log, may_read_access_log
 from audit.chain import Signer
 from audit.fhir import audit_bundle
@@ -28,8 +29,11 @@ from policy.cpr import Cpr
 from policy.decision import Identifier
 from policy.errors import InvalidRequest, NotFound
 
-citizen_router = APIRouter(prefix="/v1/citizens/{cpr}", tags=["citizen"])
-auditor_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+# Every route takes a path or query parameter: an invalid one is a 422 problem.
+citizen_router = APIRouter(
+    prefix="/v1/citizens/{cpr}", tags=["citizen"], responses=problem_responses(422)
+)
+auditor_router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(422))
 
 PageSize = Annotated[int, Query(ge=1, le=500)]
 
@@ -83,8 +87,14 @@ async def search_audit(
     """Audit records matching every given filter, newest first, a page at a time.
     Times need a UTC offset; `since` is inclusive, `until` exclusive."""
     for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise InvalidRequest("give the time with a UTC offset", field=name)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise InvalidRequest("the time lies outside the calendar in UTC", field=name) from exc
     filters: dict[str, Any] = {
         "child_cpr": child_cpr,
         "requester_id": requester_id,
@@ -113,7 +123,9 @@ async def _records(services: ServicesDep, decision_id: str) -> list[StoredRecord
     return records
 
 
-@auditor_router.get("/{decision_id}", operation_id="readAuditRecords")
+@auditor_router.get(
+    "/{decision_id}", operation_id="readAuditRecords", responses=problem_responses(404)
+)
 async def read_audit_records(
     decision_id: Identifier, _: AuditorDep, services: ServicesDep
 ) -> list[StoredRecord]:
@@ -125,7 +137,7 @@ async def read_audit_records(
     "/{decision_id}/fhir",
     operation_id="exportAuditFhir",
     response_class=JSONResponse,
-    responses={200: {"content": {"application/fhir+json": {}}}},
+    responses={200: {"content": {"application/fhir+json": {}}}, **problem_responses(404)},
 )
 async def export_audit_fhir(
     decision_id: Identifier, _: AuditorDep, services: ServicesDep

@@ -15,7 +15,14 @@ from audit.models import SourceCall
 from broker.disclosure import Disclosure
 from broker.models import Overview
 from policy.cpr import Cpr
-from policy.decision import Category, Context, DecisionRequest, Purpose, Resource
+from policy.decision import (
+    MAX_CATEGORIES,
+    Category,
+    Context,
+    DecisionRequest,
+    Purpose,
+    Resource,
+)
 
 router = APIRouter(prefix="/v1/children/{cpr}", tags=["overview"])
 
@@ -59,7 +66,10 @@ async def child_overview(
     case_reference: Annotated[str | None, Query(max_length=128)] = None,
     categories: Annotated[
         list[Category] | None,
-        Query(description="The categories to ask for; unset: every category a source serves."),
+        Query(
+            max_length=MAX_CATEGORIES,
+            description="The categories to ask for; unset: every category a source serves.",
+        ),
     ] = None,
 ) -> Overview:
     """Decide for the bearer token's professional, audit the decision, fetch only the

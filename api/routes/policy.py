@@ -68,6 +68,9 @@ async def handbook_index(services: ServicesDep) -> HTMLResponse:
 )
 async def handbook_page(page: str, services: ServicesDep) -> HTMLResponse:
     """One page of the handbook (a provision, the matrix, the rules, a source file)."""
+    # Page names are ASCII file names; anything else is no page (and is not echoed).
+    if not (page.isascii() and page.isprintable()):
+        raise NotFound("the handbook has no such page", field="page")
     handbook = await services.handbook.get()
     text = handbook.page(page or "index.html")
     if text is None:

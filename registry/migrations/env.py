@@ -9,6 +9,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+from audit import tables as audit_tables  # noqa: F401 - the audit trail's tables
+from auth import replay  # noqa: F401 - the token replay store's table
 from registry import tables  # noqa: F401 - registers the tables on SQLModel.metadata
 
 config = context.config

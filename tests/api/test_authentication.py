@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +15,20 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
+from api.app import create_app
 from auth.keys import dev_signing_key
+from auth.tokens import mint
 from tests.audit.helpers import pilot
 from tests.conftest import (
     DEFAULT_SUBJECT,
+    IDP_ISSUER,
     AppFactory,
     auditor_headers,
     auth_headers,
     citizen_headers,
+    idp_key,
+    jwks,
+    production,
     signing_key_file,
     token_for,
 )
@@ -323,3 +331,111 @@ def test_custody_holders_and_auditors_read_the_childs_consents_others_do_not(
     assert client.get(f"/v1/children/{ALMA}/blocks", headers=auditor_headers()).status_code == 200
     stranger = citizen_headers("6101804321")
     assert client.get(f"/v1/children/{ALMA}/consents", headers=stranger).status_code == 403
+
+
+# --- token lifetime and replay -----------------------------------------------------
+
+
+def test_a_token_that_lives_longer_than_an_hour_is_refused(anonymous: TestClient) -> None:
+    token = token_for(lifetime=timedelta(hours=8))
+    response = anonymous.post("/v1/decisions", json=QUESTION, headers=bearer(token))
+    assert_unauthenticated(response, "lives longer")
+
+
+def test_a_token_without_exp_is_refused(anonymous: TestClient) -> None:
+    key = dev_signing_key(signing_key_file())
+    claims = jwt.decode(token_for(), key).claims
+    del claims["exp"]
+    token = jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key, algorithms=["ES256"])
+    response = anonymous.post("/v1/decisions", json=QUESTION, headers=bearer(token))
+    assert_unauthenticated(response, "exp")
+
+
+CATALOGUE = "/v1/policy/catalogue"  # needs a token, and nothing from the sources
+
+
+@pytest.fixture
+def idp(tmp_path: Path) -> ECKey:
+    key = idp_key("idp-1")
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks(key)))
+    return key
+
+
+def production_client(tmp_path: Path, **changes: Any) -> Iterator[TestClient]:
+    settings = production(tmp_path, auth_jwks_file=tmp_path / "jwks.json", **changes)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def in_production(tmp_path: Path, idp: ECKey) -> Iterator[TestClient]:
+    """The service as production configures it (HOI_ENVIRONMENT=production)."""
+    yield from production_client(tmp_path)
+
+
+def idp_token(key: ECKey, **claims: Any) -> str:
+    """A professional's token from the identity provider, with `claims` set or,
+    when None, left out."""
+    token = mint(
+        key,
+        issuer=IDP_ISSUER,
+        audience="hoi-policy",
+        subject="gp-1",
+        role="gp",
+        organisation={"type": "gp_clinic", "id": "gp-laegerne-i-nibe"},
+    )
+    body = {**jwt.decode(token, key).claims, **claims}
+    body = {name: value for name, value in body.items() if value is not None}
+    return jwt.encode({"alg": "ES256", "kid": key.kid}, body, key, algorithms=["ES256"])
+
+
+def test_production_accepts_a_token_from_the_identity_provider_again_and_again(
+    in_production: TestClient, idp: ECKey
+) -> None:
+    """A bearer token is reused by its client for its lifetime (RFC 9068)."""
+    headers = bearer(idp_token(idp))
+    for _ in range(3):
+        assert in_production.get(CATALOGUE, headers=headers).status_code == 200
+
+
+def test_production_refuses_a_token_without_jti(in_production: TestClient, idp: ECKey) -> None:
+    response = in_production.get(CATALOGUE, headers=bearer(idp_token(idp, jti=None)))
+    assert_unauthenticated(response, "jti")
+
+
+def test_production_refuses_another_token_that_replays_a_used_jti(
+    in_production: TestClient, idp: ECKey
+) -> None:
+    """A second token carrying a jti already seen (re-signed, altered or issued
+    twice) is a replay of that jti: refused for the first token's lifetime."""
+    first = idp_token(idp, jti="idp-token-1")
+    assert in_production.get(CATALOGUE, headers=bearer(first)).status_code == 200
+    replay = idp_token(idp, jti="idp-token-1", health_professional=True)
+    assert_unauthenticated(in_production.get(CATALOGUE, headers=bearer(replay)), "already used")
+    assert in_production.get(CATALOGUE, headers=bearer(first)).status_code == 200
+
+
+def test_production_refuses_a_single_use_token_the_second_time(
+    in_production: TestClient, idp: ECKey
+) -> None:
+    headers = bearer(idp_token(idp, single_use=True))
+    assert in_production.get(CATALOGUE, headers=headers).status_code == 200
+    assert_unauthenticated(in_production.get(CATALOGUE, headers=headers), "already used")
+
+
+def test_with_single_use_tokens_configured_every_token_is_refused_the_second_time(
+    tmp_path: Path, idp: ECKey
+) -> None:
+    for client in production_client(tmp_path, auth_token_single_use=True):
+        headers = bearer(idp_token(idp))
+        assert client.get(CATALOGUE, headers=headers).status_code == 200
+        assert_unauthenticated(client.get(CATALOGUE, headers=headers), "already used")
+
+
+def test_a_replay_at_another_replica_is_refused(tmp_path: Path, idp: ECKey) -> None:
+    """Two replicas share the production database, and so the replay store."""
+    token = idp_token(idp, single_use=True)
+    for first in production_client(tmp_path):
+        assert first.get(CATALOGUE, headers=bearer(token)).status_code == 200
+        for second in production_client(tmp_path):
+            assert_unauthenticated(second.get(CATALOGUE, headers=bearer(token)), "already used")

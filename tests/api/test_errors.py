@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,71 @@ def test_problem_responses_are_declared_in_openapi(make_client: AppFactory, path
         assert list(content) == ["application/problem+json"], status
     assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
     assert operation["security"] == [{"bearerAuth": []}]
+
+
+# --- input that passed validation and failed inside (each was a 500) ----------------
+
+
+@pytest.mark.parametrize(
+    "cpr",
+    [
+        pytest.param("6809144615%0A", id="trailing-newline"),
+        pytest.param("%D9%A6%D9%A8%D9%A0%D9%A9%D9%A1%D9%A4%D9%A4%D9%A6%D9%A1%D9%A5", id="arabic"),
+        pytest.param("%EF%BC%96809144615", id="fullwidth-digit"),
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/children/{cpr}/consents", "/v1/children/{cpr}/overview?purpose=social_case_work"],
+)
+def test_a_cpr_that_is_not_ten_ascii_digits_is_a_422(
+    make_client: AppFactory, cpr: str, path: str
+) -> None:
+    body = assert_problem(make_client().get(path.format(cpr=cpr)), 422)
+    assert body["field"] == "cpr"
+
+
+def test_a_cpr_with_a_trailing_newline_in_a_query_is_a_422(make_client: AppFactory) -> None:
+    client = make_client(anonymous=True)
+    response = client.get("/v1/audit?child_cpr=6809144615%0A", headers=auditor_headers())
+    assert assert_problem(response, 422)["field"] == "child_cpr"
+
+
+def test_an_overview_asking_for_too_many_categories_is_a_422(make_client: AppFactory) -> None:
+    query = "&".join(["purpose=social_case_work", *["categories=school_daycare"] * 17])
+    response = make_client().get(f"/v1/children/{ALMA}/overview?{query}")
+    assert assert_problem(response, 422)["field"] == "categories"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-01-01T00:00:00+00:00|" + "9" * 40,  # more than a database integer holds
+        "2026-01-01T00:00:00+00:00|-" + "9" * 40,
+        "0001-01-01T00:00:00+05:00|1",  # before year 1 in UTC
+        "9999-12-31T23:59:59-05:00|1",  # after year 9999 in UTC
+    ],
+)
+def test_an_audit_cursor_that_overflows_is_a_422(make_client: AppFactory, raw: str) -> None:
+    client = make_client(anonymous=True)
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    response = client.get(f"/v1/audit?cursor={cursor}", headers=auditor_headers())
+    assert assert_problem(response, 422)["field"] == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("name", "moment"),
+    [("since", "0001-01-01T00:00:00%2B05:00"), ("until", "9999-12-31T23:59:59-05:00")],
+)
+def test_an_audit_time_outside_the_calendar_in_utc_is_a_422(
+    make_client: AppFactory, name: str, moment: str
+) -> None:
+    client = make_client(anonymous=True)
+    response = client.get(f"/v1/audit?{name}={moment}", headers=auditor_headers())
+    assert assert_problem(response, 422)["field"] == name
+
+
+@pytest.mark.parametrize("page", ["%C3%A6bler.html", "%C3%A6bler", "%E2%80%AE.html", "x%00.html"])
+def test_a_handbook_page_name_outside_ascii_is_a_404(make_client: AppFactory, page: str) -> None:
+    body = assert_problem(make_client(anonymous=True).get(f"/policy/{page}"), 404)
+    assert body["field"] == "page"

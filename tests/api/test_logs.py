@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import logging.config
+import urllib.parse
 
 import pytest
 
@@ -63,3 +64,30 @@ def test_identifiers_that_merely_contain_digits_are_kept(emitted: logging.Logger
 
     [line] = _capture(emitted, log)
     assert (line["trace_id"], line["decision_id"]) == (trace, decision)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "child_cpr=%36%38%30%39%31%34%34%36%31%35",  # every digit percent-encoded
+        "child_cpr=680914%2D4615",  # the dash encoded
+        "child_cpr=6809%3144615",  # one digit encoded
+        "child_cpr=%2536%2538%2530%2539%2531%2534%2534%2536%2531%2535",  # encoded twice
+    ],
+)
+def test_a_percent_encoded_cpr_in_a_query_string_is_redacted(
+    emitted: logging.Logger, query: str
+) -> None:
+    """uvicorn's access log writes the query string as it arrived (still encoded)."""
+
+    def log() -> None:
+        emitted.info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/v1/audit?{query}", "1.1", 200
+        )
+
+    (line,) = _capture(emitted, log)
+    assert "[cpr]" in str(line["message"])
+    decoded = str(line["message"])
+    for _ in range(3):
+        decoded = urllib.parse.unquote(decoded)
+    assert "6809144615" not in decoded and "680914-4615" not in decoded

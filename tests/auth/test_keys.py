@@ -25,35 +25,8 @@ from auth.keys import (
 )
 from auth.tokens import TokenVerifier, mint
 from policy.errors import Unauthenticated, Unavailable
-
-ISSUER = "https://idp.region.example"
-
-
-def jwks(*keys: ECKey) -> dict[str, Any]:
-    return {"keys": [k.as_dict(private=False) for k in keys]}
-
-
-def idp_key(kid: str) -> ECKey:
-    return ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig"})
-
-
-def production(tmp_path: Path, **changes: Any) -> Settings:
-    # Production names real source systems; the sandbox placeholder is refused there.
-    sources = tmp_path / "sources.yaml"
-    template = (Path(__file__).resolve().parents[2] / "broker" / "sources.yaml").read_text()
-    sources.write_text(template.replace("{sandbox}", "https://sources.example"))
-    values: dict[str, Any] = {
-        "source_registry": sources,
-        "environment": "production",
-        "person_handle_key": "h" * 40,
-        "seed_demo_data": False,
-        "database_url": f"sqlite:///{tmp_path / 'prod.db'}",
-        "var_dir": tmp_path / "var",
-        "auth_issuer": ISSUER,
-        "audit_key": "k" * 40,
-        **changes,
-    }
-    return Settings(**values)
+from tests.conftest import IDP_ISSUER as ISSUER
+from tests.conftest import idp_key, jwks, production
 
 
 def test_the_development_key_is_made_once_private_to_its_owner_and_marked_dev(
@@ -85,6 +58,10 @@ def test_development_keys_are_refused_where_dev_is_not_allowed(tmp_path: Path) -
         ({}, "development signing key"),
         ({"auth_jwks_url": "https://idp.example/jwks", "auth_issuer": DEV_ISSUER}, "issuer"),
         ({"auth_jwks_url": "http://idp.example/jwks"}, "https only"),
+        (
+            {"auth_jwks_url": "https://idp.example/jwks", "auth_require_jti": False},
+            "requires a jti",
+        ),
     ],
 )
 def test_production_settings_refuse_development_auth(

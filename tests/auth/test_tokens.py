@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from joserfc import jwt
 
 from api.app import create_app
 from api.deps import CurrentCaller
-from api.settings import Settings
-from auth.tokens import caller_from_claims
+from api.settings import DEV_ISSUER, Settings
+from auth.keys import StaticKeys, dev_key_set, dev_signing_key
+from auth.tokens import TokenVerifier, caller_from_claims
 from policy.errors import Unauthenticated
-from tests.conftest import DEFAULT_SUBJECT, auth_headers, citizen_headers, signing_key_file
+from tests.conftest import (
+    AUDIENCE,
+    DEFAULT_SUBJECT,
+    auth_headers,
+    citizen_headers,
+    signing_key_file,
+)
 
 BASE = {"iss": "hoi-policy-dev", "sub": "cw-851-family-1"}
 ORG = {"type": "municipality", "id": "851-family"}
@@ -121,3 +132,89 @@ def test_current_caller_gives_routes_both_identities(tmp_path: Any) -> None:
     assert through["acting_system"]["id"] == "sys-gp-system"
     assert citizen["kind"] == "citizen"
     assert nobody.status_code == 401  # a route added later is protected by default
+
+
+# --- lifetime and jti --------------------------------------------------------------
+
+
+def dev_verifier(**options: Any) -> TokenVerifier:
+    return TokenVerifier(
+        keys=StaticKeys(dev_key_set(signing_key_file())),
+        issuer=DEV_ISSUER,
+        audience=AUDIENCE,
+        algorithms=["ES256"],
+        **options,
+    )
+
+
+def signed(drop: tuple[str, ...] = (), **claims: Any) -> str:
+    """A development token with exactly these claims (a professional's by default)."""
+    key = dev_signing_key(signing_key_file())
+    now = int(time.time())
+    body: dict[str, Any] = {
+        **BASE,
+        "aud": AUDIENCE,
+        "role": "municipal_caseworker",
+        "organisation": ORG,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "jti": str(uuid.uuid4()),
+        **claims,
+    }
+    for name in drop:
+        body.pop(name)
+    return jwt.encode({"alg": "ES256", "kid": key.kid}, body, key, algorithms=["ES256"])
+
+
+def verify(token: str, **options: Any) -> Any:
+    return asyncio.run(dev_verifier(**options).verify(token))
+
+
+def test_a_token_that_lives_an_hour_is_accepted() -> None:
+    now = int(time.time())
+    assert verify(signed(iat=now, exp=now + 3600)).id == BASE["sub"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "drop", "says"),
+    [
+        pytest.param({"exp_in": 3601}, (), "lives longer", id="iat-to-exp-over-an-hour"),
+        pytest.param({"exp_in": 24 * 3600}, (), "lives longer", id="a-day"),
+        pytest.param({"exp_in": 3600, "nbf_at": -60}, ("iat",), "lives longer", id="from-nbf"),
+        pytest.param({}, ("iat", "nbf"), "iat", id="no-iat-nor-nbf"),
+        pytest.param({}, ("exp",), "exp", id="no-exp"),
+    ],
+)
+def test_a_token_whose_lifetime_is_too_long_or_unknown_is_refused(
+    changes: dict[str, int], drop: tuple[str, ...], says: str
+) -> None:
+    now = int(time.time())
+    claims: dict[str, Any] = {"iat": now, "nbf": now + changes.get("nbf_at", 0)}
+    claims["exp"] = now + changes.get("exp_in", 600)
+    with pytest.raises(Unauthenticated, match=says):
+        verify(signed(drop=drop, **claims))
+
+
+def test_without_iat_the_lifetime_counts_from_nbf() -> None:
+    now = int(time.time())
+    assert verify(signed(drop=("iat",), nbf=now, exp=now + 3600)).id == BASE["sub"]
+
+
+def test_the_maximum_lifetime_is_configured() -> None:
+    token = signed()  # ten minutes
+    with pytest.raises(Unauthenticated, match="lives longer"):
+        verify(token, max_lifetime_s=300)
+    assert verify(token, max_lifetime_s=600).id == BASE["sub"]
+
+
+def test_a_token_without_jti_is_refused_where_jti_is_required() -> None:
+    with pytest.raises(Unauthenticated, match="jti"):
+        verify(signed(drop=("jti",)), require_jti=True)
+    assert verify(signed(drop=("jti",)), require_jti=False).id == BASE["sub"]
+
+
+@pytest.mark.parametrize("jti", ["", 42, "x" * 257])
+def test_an_unusable_jti_is_refused(jti: Any) -> None:
+    with pytest.raises(Unauthenticated, match="jti"):
+        verify(signed(jti=jti))

@@ -72,6 +72,7 @@ def test_a_secretary_working_for_a_psychiatrist(
         ["--role", "citizen"],  # a citizen needs --cpr
         ["--role", "citizen", "--cpr", "1234"],
         ["--role", "gp", "--org", "x", "--ttl", "3d"],
+        ["--role", "gp", "--org", "x", "--ttl", "2h"],  # the service would refuse it
     ],
 )
 def test_incomplete_requests_mint_nothing(

@@ -25,7 +25,19 @@ def test_impossible_dates_are_refused(cpr: str) -> None:
         birth_date(cpr)
 
 
-@pytest.mark.parametrize("cpr", ["123", "01011212345", "01011a1234", ""])
+@pytest.mark.parametrize(
+    "cpr",
+    [
+        "123",
+        "01011212345",
+        "01011a1234",
+        "",
+        "6809144615\n",  # `$` matches before a final newline
+        "\u0666\u0668\u0660\u0669\u0661\u0664\u0664\u0666\u0661\u0665",  # Arabic-Indic
+        "\uff16809144615",  # a fullwidth digit
+        " 6809144615",
+    ],
+)
 def test_wrong_shape_is_refused(cpr: str) -> None:
     with pytest.raises(CprError, match="10 digits"):
         birth_date(cpr)
