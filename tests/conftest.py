@@ -235,9 +235,14 @@ def no_one_elses_cpr(response: httpx.Response) -> None:
 
 
 def _child_numbers(document: Any) -> set[str]:
-    """The `child_cpr` values anywhere in a JSON document (the audit records)."""
+    """The children's numbers anywhere in a JSON document: `child_cpr` in the
+    audit records, and the identifier of a FHIR reference typed Patient (the
+    AuditEvent's patient entity)."""
     if isinstance(document, dict):
         found = {v for k, v in document.items() if k == "child_cpr" and isinstance(v, str)}
+        identifier = document.get("identifier")
+        if document.get("type") == "Patient" and isinstance(identifier, dict):
+            found.add(str(identifier.get("value")))
         for value in document.values():
             found |= _child_numbers(value)
         return found
