@@ -30,8 +30,9 @@ def may_read_access_log(viewer_cpr: str, child: ChildRecord, today: date) -> boo
     return False
 
 
-LOOKUP_KINDS = ("decision", "registry_read", "registry_write")
-"""What the family sees: lookups, and every read of and write to its registry."""
+LOOKUP_KINDS = ("decision", "registry_read", "registry_write", "override_attempt")
+"""What the family sees: lookups, every read of and write to its registry, and every
+attempt to set its block aside, also one refused before any decision."""
 
 _ACTIONS = {
     "registry.read": ("Looked at the consents, objections and blocks", "look at the registry"),
@@ -79,6 +80,19 @@ def registry_summary(
     return what
 
 
+def override_summary(record: AuditRecord) -> str | None:
+    """An override request in words, as the family reads it; None if none was made."""
+    override = record.override
+    if not override.requested:
+        return None
+    asked = "Asked to set the family's block aside (værdispring)"
+    if override.used:
+        return f"{asked}: allowed, and a block was set aside"
+    if override.refused:
+        return f"{asked}: refused. {override.refusal or ''}".rstrip()
+    return f"{asked}: allowed, but nothing was blocked"
+
+
 def _entry(
     record: AuditRecord,
     released: list[str],
@@ -109,10 +123,13 @@ def _entry(
         ],
         released_categories=released,
         override=record.override.used,
-        override_reason=record.override.reason if record.override.used else None,
+        override_reason=record.override.reason if record.override.requested else None,
+        override_requested=record.override.requested,
+        override_refused=record.override.refused,
+        override_refusal=record.override.refusal,
         kind=kind,
         registry_action=record.registry.action if record.registry else None,
-        summary=registry_summary(record, organisation_name),
+        summary=registry_summary(record, organisation_name) or override_summary(record),
     )
 
 

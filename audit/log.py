@@ -127,10 +127,62 @@ def decision_record(
             used=any(c.override for c in decision.categories.values()),
             grounds=override.grounds if override else None,
             reason=override.reason if override else None,
+            refused=override is not None and not decision.override.allowed,
+            refusal=decision.override.refusal if override is not None else None,
         ),
         policy_revision=decision.policy_revision,
         engine=decision.engine,
         source_calls=list(source_calls),
+    )
+
+
+def override_attempt_record(
+    request: DecisionRequest,
+    *,
+    refusal: str,
+    recorded_at: datetime,
+    trace_id: str,
+    client_address: str | None,
+    acting_system: str | None,
+    policy_revision: str,
+    engine: str,
+) -> AuditRecord:
+    """The audit record of an override request refused before any decision (its
+    grounds or weighty reason are invalid): who asked, about which child, on which
+    grounds and why it was refused. Nothing was decided or released."""
+    subject = request.subject
+    override = request.context.override
+    return AuditRecord(
+        kind="override_attempt",
+        decision_id=str(uuid.uuid4()),
+        recorded_at=recorded_at,
+        decided_at=recorded_at,
+        trace_id=trace_id,
+        requester=Requester(
+            id=subject.id,
+            role=subject.role,
+            organisation_type=subject.organisation.type,
+            organisation_id=subject.organisation.id,
+            health_professional=subject.health_professional,
+            acting_system=acting_system,
+        ),
+        client_address=client_address,
+        child_cpr=request.resource.child_cpr,
+        purpose=request.context.purpose,
+        action=request.action,
+        case_reference=request.context.case_reference,
+        categories_asked=list(dict.fromkeys(request.resource.categories)),
+        outcome="deny",
+        override=OverrideRecord(
+            requested=True,
+            used=False,
+            grounds=override.grounds if override else None,
+            reason=override.reason if override else None,
+            refused=True,
+            refusal=refusal,
+        ),
+        policy_revision=policy_revision,
+        engine=engine,
     )
 
 
@@ -257,6 +309,31 @@ class AuditLog:
             source_calls=source_calls,
             client_address=client_address,
             acting_system=acting_system,
+        )
+        return await self.submit(record)
+
+    async def record_override_attempt(
+        self,
+        request: DecisionRequest,
+        *,
+        refusal: str,
+        trace_id: str,
+        client_address: str | None,
+        acting_system: str | None,
+        policy_revision: str,
+        engine: str,
+    ) -> Receipt:
+        """Commit the record of an override request refused by validation; return
+        only once it is durable, so that the refusal is sent after it."""
+        record = override_attempt_record(
+            request,
+            refusal=refusal,
+            recorded_at=self.clock(),
+            trace_id=trace_id,
+            client_address=client_address,
+            acting_system=acting_system,
+            policy_revision=policy_revision,
+            engine=engine,
         )
         return await self.submit(record)
 

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policy.decision import ReliedOn
 
-RecordKind = Literal["decision", "disclosure", "registry_read", "registry_write"]
+RecordKind = Literal[
+    "decision", "disclosure", "registry_read", "registry_write", "override_attempt"
+]
 Outcome = Literal["permit", "deny", "partial", "disclosed", "recorded"]
 CallStatus = Literal["ok", "error", "timeout", "not_found"]
 
@@ -76,10 +78,18 @@ class RegistryRecord(BaseModel):
 
 
 class OverrideRecord(BaseModel):
+    """A request to set a citizen's block aside (værdispring), allowed or refused."""
+
     requested: bool
     used: bool
+    """A block was actually set aside for at least one category."""
     grounds: str | None = None
     reason: str | None = None
+    refused: bool = False
+    """The request was refused: by the policy (not this requester, no grounds or reason)
+    or by request validation (an `override_attempt` record, answered 422)."""
+    refusal: str | None = None
+    """Why it was refused, in words."""
 
 
 class AuditRecord(BaseModel):
@@ -163,7 +173,16 @@ class AccessLogEntry(BaseModel):
     )
     override: bool
     override_reason: str | None = None
-    kind: Literal["lookup", "registry_read", "registry_write"] = "lookup"
+    override_requested: bool = Field(
+        default=False,
+        description="Flag: someone asked to set the family's block aside (værdispring), "
+        "whether or not it was allowed.",
+    )
+    override_refused: bool = Field(
+        default=False, description="Flag: the request to set a block aside was refused."
+    )
+    override_refusal: str | None = Field(default=None, description="Why it was refused.")
+    kind: Literal["lookup", "registry_read", "registry_write", "override_attempt"] = "lookup"
     registry_action: str | None = Field(
         default=None, description="For registry entries: what was read or written."
     )

@@ -206,10 +206,17 @@ class DataBroker:
                 override=outcome.override,
             )
         withheld = {
-            c: self._withheld(c, d.reasons)
+            c: self._withheld(c, d.reasons, override_possible=d.override_possible)
             for c, d in decision.categories.items()
             if d.decision != "permit"
         }
+        for category, outcome in permitted.items():
+            by_block = [_unnamed(r) for r in outcome.reasons if r.code == WITHHELD_BY_BLOCK]
+            if by_block:
+                data[category].complete = False
+                withheld[category] = self._withheld(
+                    category, by_block, partial=True, override_possible=outcome.override_possible
+                )
         if data:
             try:
                 disclosure = self._disclosure(request, decision, data, statuses)
@@ -225,6 +232,7 @@ class DataBroker:
             engine=decision.engine,
             policy_revision=decision.policy_revision,
             purpose=request.context.purpose,
+            complete=not withheld and all(d.complete for d in data.values()),
             data=data,
             withheld=withheld,
             sources=statuses,
@@ -234,12 +242,23 @@ class DataBroker:
         spec = catalogue().categories.get(category)
         return spec.label if spec else category
 
-    def _withheld(self, category: str, reasons: list[Reason]) -> WithheldCategory:
+    def _withheld(
+        self,
+        category: str,
+        reasons: list[Reason],
+        *,
+        partial: bool = False,
+        override_possible: bool = False,
+    ) -> WithheldCategory:
         return WithheldCategory(
             category=category,
             label=self._label(category),
+            reason=reasons[0].code if reasons else "unknown",
             reasons=reasons,
             to_make_visible=list(dict.fromkeys(to_make_visible(r) for r in reasons)),
+            partial=partial,
+            withheld_by_block=any(r.code in BLOCK_CODES for r in reasons),
+            override_possible=override_possible,
         )
 
     def _disclosure(
@@ -280,6 +299,25 @@ class DataBroker:
                 for s in statuses
             ],
         )
+
+
+WITHHELD_BY_BLOCK = "withheld_by_block"
+BLOCK_CODES = frozenset({"blocked", WITHHELD_BY_BLOCK})
+"""Reason codes of what a citizen's block withholds."""
+
+
+def _unnamed(reason: Reason) -> Reason:
+    """The reason without what the policy adds for the enforcement point (which
+    organisations, which blocks): a professional learns that records are
+    withheld at the family's request, never from where or how many."""
+    return Reason(
+        code=reason.code,
+        rule_id=reason.rule_id,
+        legal_basis=reason.legal_basis,
+        message=reason.message,
+        citations=reason.citations,
+        basis_review=reason.basis_review,
+    )
 
 
 def _not_recorded() -> Reason:

@@ -32,7 +32,10 @@ class CategoryData(BaseModel):
     label: str
     fields: list[str] = Field(description="The only fields any record may carry.")
     records: list[dict[str, Any]]
-    complete: bool = Field(description="True when every source of the category answered.")
+    complete: bool = Field(
+        description="True when every source of the category answered and no record was "
+        "withheld at the family's request (then the category is also in `withheld`)."
+    )
     sources: list[str]
     rule_id: str | None
     legal_basis: list[str]
@@ -41,11 +44,30 @@ class CategoryData(BaseModel):
 
 
 class WithheldCategory(BaseModel):
+    """A category withheld from the requester, in whole or in part. A part withheld
+    by a block says so, and never which organisation's records or how many."""
+
     category: str
     label: str
+    reason: str = Field(description="The code of the main reason, e.g. withheld_by_block.")
     reasons: list[Reason]
     to_make_visible: list[str] = Field(
         description="What would have to change for the category to be shown, in words."
+    )
+    partial: bool = Field(
+        default=False,
+        description="True when the category is shown in `data` and only some of its records "
+        "are withheld.",
+    )
+    withheld_by_block: bool = Field(
+        default=False,
+        description="Withheld, in whole or in part, at the family's request (a block).",
+    )
+    override_possible: bool = Field(
+        default=False,
+        description="The policy's answer: this requester may set the block aside "
+        "(værdispring) for a weighty reason by asking again with an override, which is "
+        "flagged in the citizen's log.",
     )
 
 
@@ -55,6 +77,9 @@ class Overview(BaseModel):
     engine: str
     policy_revision: str
     purpose: str
+    complete: bool = Field(
+        description="True when everything asked is shown: nothing withheld, every source answered."
+    )
     data: dict[str, CategoryData]
     withheld: dict[str, WithheldCategory]
     sources: list[SourceStatus]
@@ -80,6 +105,9 @@ def to_make_visible(reason: Reason) -> str:
         f"({extra.get('relation', 'relation')}).",
         "blocked": "The citizen lifts the block (a health professional may override it "
         "for a weighty reason, which is flagged in the citizen's log).",
+        "withheld_by_block": "The citizen lifts the block on the records' source (a health "
+        "professional may override it for a weighty reason, which is flagged in the "
+        "citizen's log).",
         "objection": "The person who objected withdraws the objection.",
         "no_legal_basis": "Nothing: no legal route lets this role see this for this purpose.",
         "unknown_role": "A role and organisation type the service knows.",

@@ -39,8 +39,11 @@ def build_input(
         "date": today.isoformat(),
         "case_reference": request.context.case_reference,
     }
-    if request.context.override is not None:
-        context["override"] = request.context.override.model_dump(mode="json")
+    override = request.context.override
+    if override is not None:
+        context["override"] = override.model_dump(mode="json")
+        if override.problem() is not None:  # refused by validation: never valid here
+            context["override"]["reason"] = ""
     child_doc: dict[str, Any] = {"cpr": request.resource.child_cpr}
     if child is not None:
         child_doc["age"] = age_on(child.birth_date, today)

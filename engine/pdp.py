@@ -19,6 +19,7 @@ from policy.decision import (
     Decision,
     DecisionRequest,
     MissingPerson,
+    OverrideAnswer,
     Reason,
     ReliedOn,
     Resource,
@@ -103,6 +104,26 @@ def parse_result(result: dict[str, Any], asked: list[str]) -> dict[str, Category
         except (KeyError, ValidationError):
             decisions[category] = _engine_error(category, "the policy's answer was malformed")
     return decisions
+
+
+def parse_override(result: dict[str, Any], request: DecisionRequest) -> OverrideAnswer:
+    """The policy's answer to an override request; unreadable or missing: refused."""
+    requested = request.context.override is not None
+    try:
+        answer = OverrideAnswer.model_validate(result.get("override"))
+    except ValidationError:
+        answer = None
+    if answer is None or answer.requested != requested:
+        return _override_not_decided(request, "the policy's answer was malformed")
+    return answer
+
+
+def _override_not_decided(request: DecisionRequest, detail: str) -> OverrideAnswer:
+    if request.context.override is None:
+        return OverrideAnswer()
+    return OverrideAnswer(
+        requested=True, allowed=False, refusal=f"No decision could be made: {detail}"
+    )
 
 
 def _name_missing(reason: Reason, names: PseudonymMap) -> Reason:
@@ -224,14 +245,18 @@ class DecisionPoint:
                 document, names = await self._document(request, now)
                 result = await self.engine.evaluate(document)
             categories = parse_result(result, asked)
+            override = parse_override(result, request)
         except TimeoutError:
             categories = {c: _engine_error(c, "the decision timed out") for c in asked}
+            override = _override_not_decided(request, "the decision timed out")
         except EngineError as exc:
             categories = {c: _engine_error(c, str(exc)) for c in asked}
+            override = _override_not_decided(request, str(exc))
         except FactsUnavailable as exc:
             categories = {
                 c: _fail_closed(c, "missing_fact", "DENY-MISSING-FACT", str(exc)) for c in asked
             }
+            override = _override_not_decided(request, str(exc))
         for decision in categories.values():
             if names is not None:
                 decision.reasons = [_name_missing(r, names) for r in decision.reasons]
@@ -244,4 +269,5 @@ class DecisionPoint:
             policy_revision=self.engine.revision,
             categories=categories,
             relied_on=relied_on_union(categories),
+            override=override,
         )

@@ -122,12 +122,40 @@ class Resource(_Inbound):
     categories: Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
 
 
+OVERRIDE_GROUNDS = ("citizen_consents", "citizen_unreachable")
+OVERRIDE_REASON_MIN_LENGTH = 10
+
+
 class Override(_Inbound):
     """A health professional's request to set a citizen's block aside (værdispring).
-    The weighty reason is mandatory: blank or a few characters is refused."""
+    The weighty reason is mandatory: blank or a few characters is refused.
 
-    grounds: Literal["citizen_consents", "citizen_unreachable"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
+    The model admits any grounds and any short reason so that the service can audit
+    the refused attempt before it answers 422 (`problem()` says what is wrong); the
+    schema documents what is valid. An invalid override never reaches the policy as
+    valid (engine.inputs sends it without a reason, and the policy refuses it)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["grounds", "reason"]})
+
+    grounds: Annotated[
+        str, Field(max_length=64, json_schema_extra={"enum": list(OVERRIDE_GROUNDS)})
+    ] = ""
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=1000),
+        Field(json_schema_extra={"minLength": OVERRIDE_REASON_MIN_LENGTH}),
+    ] = ""
+
+    def problem(self) -> tuple[str, str] | None:
+        """What makes this override request invalid, as (field, message); None if valid."""
+        if self.grounds not in OVERRIDE_GROUNDS:
+            return "grounds", f"the grounds must be one of {', '.join(OVERRIDE_GROUNDS)}"
+        if len(self.reason) < OVERRIDE_REASON_MIN_LENGTH:
+            return (
+                "reason",
+                f"a weighty reason of at least {OVERRIDE_REASON_MIN_LENGTH} characters is needed",
+            )
+        return None
 
 
 class Context(_Inbound):
@@ -219,12 +247,28 @@ class CategoryDecision(BaseModel):
     reasons: list[Reason]
     relied_on: ReliedOn
     override: bool
+    override_possible: bool = Field(
+        default=False,
+        description="The policy's answer: a block hides this category, or some of its records, "
+        "from this requester, and they may set it aside (værdispring) by asking again with an "
+        "override. Never a permit.",
+    )
     obligations: list[str]
     exclude_organisations: list[str] = Field(
         default_factory=list,
         description="Organisations whose records must be withheld from a permitted category "
         "(for example a psychiatry department the family has blocked). The broker drops them.",
     )
+
+
+class OverrideAnswer(BaseModel):
+    """The policy's answer to a request to set a block aside: whether one was
+    asked, whether this requester may, and if not, why. Whether a block was
+    actually set aside is each category's `override`."""
+
+    requested: bool = False
+    allowed: bool = False
+    refusal: str | None = None
 
 
 class Decision(BaseModel):
@@ -234,6 +278,7 @@ class Decision(BaseModel):
     policy_revision: str
     categories: dict[str, CategoryDecision]
     relied_on: ReliedOn
+    override: OverrideAnswer = Field(default_factory=OverrideAnswer)
 
     @property
     def permitted(self) -> bool:

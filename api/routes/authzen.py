@@ -114,11 +114,17 @@ Asked = DecisionRequest | EvaluationResponse
 
 
 async def _answer(
-    asked: Asked, decide: Callable[[DecisionRequest], Awaitable[Decision]]
+    index: int, asked: Asked, decide: Callable[[int, DecisionRequest], Awaitable[Decision]]
 ) -> EvaluationResponse:
+    """The answer to evaluation `index`. An override refused by validation was
+    audited by `decide`; it is a deny that says why, as any invalid evaluation."""
     if isinstance(asked, EvaluationResponse):
         return asked
-    return evaluation_response(await decide(asked))
+    try:
+        decision = await decide(index, asked)
+    except InvalidRequest as exc:
+        return error_response(index, exc)
+    return evaluation_response(decision)
 
 
 @router.post(
@@ -157,23 +163,29 @@ async def evaluations(
     asked = [_question(caller, pdp, body, i) for i in range(len(body.evaluations))]
     address = client_address(http)
 
-    async def decide(question: DecisionRequest) -> Decision:
+    async def decide(index: int, question: DecisionRequest) -> Decision:
         return await decide_audited(
-            pdp, audit, question, caller, trace_id=trace_id, client_address=address
+            pdp,
+            audit,
+            question,
+            caller,
+            trace_id=trace_id,
+            client_address=address,
+            override_field=lambda name: f"evaluations.{index}.context.override.{name}",
         )
 
     if semantic == "execute_all":
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def bounded(one: Asked) -> EvaluationResponse:
+        async def bounded(index: int, one: Asked) -> EvaluationResponse:
             async with gate:
-                return await _answer(one, decide)
+                return await _answer(index, one, decide)
 
-        answers = list(await asyncio.gather(*(bounded(a) for a in asked)))
+        answers = list(await asyncio.gather(*(bounded(i, a) for i, a in enumerate(asked))))
         return EvaluationsResponse(evaluations=answers)
     answers = []
-    for one in asked:
-        answer = await _answer(one, decide)
+    for index, one in enumerate(asked):
+        answer = await _answer(index, one, decide)
         answers.append(answer)
         if stops_after(semantic, answer.decision):
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -69,6 +70,50 @@ def check_time(request: DecisionRequest, pdp: DecisionPoint) -> None:
             )
 
 
+def _override_field(name: str) -> str:
+    return f"context.override.{name}"
+
+
+async def check_override(
+    pdp: DecisionPoint,
+    audit: AuditLog,
+    request: DecisionRequest,
+    caller: Caller,
+    *,
+    trace_id: str,
+    client_address: str | None,
+    override_field: Callable[[str], str] = _override_field,
+) -> None:
+    """Refuse an override request whose grounds or weighty reason are invalid, after
+    committing an audit record of the attempt (it shows, flagged, in the citizen's
+    log): an attempt to set a block aside always leaves a trace. `override_field`
+    names the request's field for the problem (422)."""
+    override = request.context.override
+    problem = override.problem() if override is not None else None
+    if problem is None:
+        return
+    name, message = problem
+    await audit.record_override_attempt(
+        request,
+        refusal=f"Refused before any decision: {message}.",
+        trace_id=trace_id,
+        client_address=client_address,
+        acting_system=caller.acting_system.id if caller.acting_system else None,
+        policy_revision=pdp.engine.revision,
+        engine=pdp.engine.name,
+    )
+    log.info(
+        "override refused by validation",
+        extra={
+            "trace_id": trace_id,
+            "role": request.subject.role,
+            "organisation_id": request.subject.organisation.id,
+        },
+    )
+    field = override_field(name)
+    raise InvalidRequest(f"{field}: {message}", field=field)
+
+
 async def decide_audited(
     pdp: DecisionPoint,
     audit: AuditLog,
@@ -77,9 +122,20 @@ async def decide_audited(
     *,
     trace_id: str,
     client_address: str | None,
+    override_field: Callable[[str], str] = _override_field,
 ) -> Decision:
     """Decide, and return only once the decision's audit record is committed. The
-    record names the professional and, when one acts for them, the system."""
+    record names the professional and, when one acts for them, the system. An
+    invalid override request is audited, then refused (InvalidRequest, 422)."""
+    await check_override(
+        pdp,
+        audit,
+        request,
+        caller,
+        trace_id=trace_id,
+        client_address=client_address,
+        override_field=override_field,
+    )
     calls = start_recording()
     decision = await pdp.decide(request)
     await audit.record_decision(

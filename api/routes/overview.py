@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import examples
 from api.deps import ProfessionalCaller, ServicesDep, TraceIdDep
 from api.errors import AUTHENTICATED, problem_responses
 from api.routes.decisions import client_address, decide_audited
+from api.services import Services
 from audit.log import AuditLog
 from audit.models import SourceCall
 from broker.disclosure import Disclosure
 from broker.models import Overview
+from policy.caller import Caller
 from policy.cpr import Cpr
 from policy.decision import (
     MAX_CATEGORIES,
     Category,
     Context,
     DecisionRequest,
+    Override,
     Purpose,
     Resource,
 )
@@ -49,6 +53,31 @@ class AuditedDisclosures:
         )
 
 
+class OverviewRequest(BaseModel):
+    """The overview asked with a body: as the GET's query, plus an override."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose
+    case_reference: Annotated[str, Field(max_length=128)] | None = None
+    categories: Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)] | None = (
+        Field(
+            default=None,
+            description="The categories to ask for; unset: every category a source serves.",
+        )
+    )
+    override: Override | None = Field(
+        default=None,
+        description="A health professional sets the family's block aside (værdispring) for a "
+        "weighty reason, where the overview said `override_possible`. Every attempt, allowed "
+        "or refused, is audited and flagged in the citizen's log.",
+    )
+
+
+def _override_field(name: str) -> str:
+    return f"override.{name}"
+
+
 @router.get(
     "/overview",
     operation_id="getChildOverview",
@@ -74,13 +103,57 @@ async def child_overview(
 ) -> Overview:
     """Decide for the bearer token's professional, audit the decision, fetch only the
     permitted categories from their sources, keep only the permitted fields, audit the
-    disclosure, answer. A source that fails or is slow is marked, never an error."""
+    disclosure, answer. A source that fails or is slow is marked, never an error.
+
+    What a block withholds is in `withheld`, flagged `withheld_by_block`, without
+    saying from where or how much; `override_possible` is the policy's answer on
+    whether this requester may set it aside (with the POST form of this request)."""
+    asked = OverviewRequest.model_construct(  # the query is validated already
+        purpose=purpose, case_reference=case_reference, categories=categories, override=None
+    )
+    return await _overview(cpr, asked, caller, services, trace_id, http)
+
+
+@router.post(
+    "/overview",
+    operation_id="postChildOverview",
+    response_model=Overview,
+    responses=problem_responses(*AUTHENTICATED, 404, 413, 415, 422),
+    summary="The overview asked with a body, which may set the family's block aside",
+)
+async def child_overview_with_body(
+    cpr: Annotated[Cpr, Path(openapi_examples=examples.CHILD)],
+    body: Annotated[OverviewRequest, Body()],
+    caller: ProfessionalCaller,
+    services: ServicesDep,
+    trace_id: TraceIdDep,
+    http: Request,
+) -> Overview:
+    """As GET, with the question in the body so that an override's reason never
+    travels in a URL. An override with invalid grounds or a reason under 10
+    characters is refused (422 naming `override.reason`) after its audit record is
+    committed; an override the policy refuses is audited with the decision."""
+    return await _overview(cpr, body, caller, services, trace_id, http)
+
+
+async def _overview(
+    cpr: str,
+    asked: OverviewRequest,
+    caller: Caller,
+    services: Services,
+    trace_id: str,
+    http: Request,
+) -> Overview:
     broker = services.broker
     request = DecisionRequest(
         subject=caller.subject(),
         action="view",
-        resource=Resource(child_cpr=cpr, categories=categories or broker.registry.categories()),
-        context=Context(purpose=purpose, case_reference=case_reference),
+        resource=Resource(
+            child_cpr=cpr, categories=asked.categories or broker.registry.categories()
+        ),
+        context=Context(
+            purpose=asked.purpose, case_reference=asked.case_reference, override=asked.override
+        ),
     )
     decision = await decide_audited(
         services.pdp,
@@ -89,6 +162,7 @@ async def child_overview(
         caller,
         trace_id=trace_id,
         client_address=client_address(http),
+        override_field=_override_field,
     )
     return await broker.overview(
         request, decision, recorder=AuditedDisclosures(services.audit, trace_id)

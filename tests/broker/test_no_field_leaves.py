@@ -16,6 +16,7 @@ The HTTP layer is tested elsewhere; 10,000 round trips would prove nothing more.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 from collections import Counter
@@ -433,7 +434,20 @@ def _check(harness: Harness, case: dict[str, Any], decision: Decision) -> None:
     # only permitted categories were fetched, and only they are shown
     assert set(fakes.called) == permitted
     assert set(body["data"]) == permitted
-    assert set(body["withheld"]) == set(decision.categories) - permitted
+    # withheld: the denied categories, and the permitted ones a block thins out,
+    # which say so without naming an organisation the decision excludes
+    thinned = {
+        c
+        for c in permitted
+        if any(r.code == "withheld_by_block" for r in decision.categories[c].reasons)
+    }
+    assert set(body["withheld"]) == (set(decision.categories) - permitted) | thinned
+    for category in thinned:
+        said = body["withheld"][category]
+        assert said["partial"] is True and said["withheld_by_block"] is True
+        assert body["data"][category]["complete"] is False
+        for organisation in decision.categories[category].exclude_organisations:
+            assert organisation not in json.dumps(said)
     leaving = 0
     for category, shown in body["data"].items():
         outcome = decision.categories[category]

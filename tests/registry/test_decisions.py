@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handbook.worlds import DEV_HANDLES
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, auth_headers
 from tests.registry.conftest import (
     FATHER,
     MOTHER,
@@ -144,16 +144,18 @@ def test_an_override_without_a_weighty_reason_is_refused(
     override: dict[str, Any] = {"grounds": "citizen_unreachable"}
     if reason is not None:
         override["reason"] = reason
+    subject: dict[str, Any] = {
+        "id": "gp-1",
+        "role": "gp",
+        "organisation": {"type": "gp_clinic", "id": "gp-laegeklinikken-sulsted"},
+        "health_professional": True,
+    }
     body = {
-        "subject": {
-            "id": "gp-1",
-            "role": "gp",
-            "organisation": {"type": "gp_clinic", "id": "gp-laegeklinikken-sulsted"},
-            "health_professional": True,
-        },
+        "subject": subject,
         "resource": {"child_cpr": CPR, "categories": ["municipal_contacts"]},
         "context": {"purpose": "current_treatment", "override": override},
     }
-    response = client.post("/v1/decisions", json=body)
+    # The GP asks with their own token: the refused attempt is theirs, and audited.
+    response = client.post("/v1/decisions", json=body, headers=auth_headers(subject))
     assert response.status_code == 422
     assert response.json()["field"] == "context.override.reason"

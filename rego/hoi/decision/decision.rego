@@ -26,6 +26,7 @@ _role := _config.roles[input.subject.role]
 result := {
 	"categories": {category: outcome(category) | some category in input.resource.categories},
 	"registry": data.hoi.registry.access,
+	"override": _override_answer,
 	"nonce": object.get(input, ["request", "nonce"], null),
 }
 
@@ -43,6 +44,7 @@ _deny_relying(category, reasons, relied_on) := {
 	"reasons": reasons,
 	"relied_on": relied_on,
 	"override": false,
+	"override_possible": false,
 	"obligations": [],
 	"exclude_organisations": [],
 }
@@ -200,8 +202,7 @@ withheld_organisations(category) := {org |
 #   legal_basis: [sul-42a-2]
 override_allowed if {
 	_override_requested
-	not _municipal_user
-	_health_professional
+	_override_eligible
 	_override_grounds_given
 }
 
@@ -379,6 +380,7 @@ _permit(category, r) := {
 		"blocks": sort(blocks(category) | source_blocks(category)),
 	},
 	"override": _override_flag(category),
+	"override_possible": _override_possible(category),
 	"obligations": _obligations(_override_flag(category)),
 	"exclude_organisations": _excluded(category),
 }
@@ -395,7 +397,7 @@ _withheld_reasons(category) := [] if {
 	"code": "withheld_by_block",
 	"rule_id": "BLOCK-SOURCE-ORGANISATION",
 	"legal_basis": ["sul-42a-5", "sul-41-3"],
-	"message": "Records from these organisations are withheld: the family has blocked them as a source.",
+	"message": "Some records are withheld at the family's request: the family has blocked their source.",
 	"organisations": _excluded(category),
 	"blocks": sort(source_blocks(category)),
 }]
@@ -466,11 +468,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	not _config.categories[category]
 } else := _deny(category, _denials(category)) if {
 	count(_denials(category)) > 0
-} else := _deny_relying(category, [_blocked_reason(category)], {
-	"consents": [],
-	"objections": [],
-	"blocks": sort(blocks(category)),
-}) if {
+} else := _blocked_outcome(category) if {
 	_is_blocked(category)
 } else := _deny_relying(category, [_objection_reason(category)], {
 	"consents": [],

@@ -193,13 +193,14 @@ test_source_block_withholds_that_department_and_lists_the_block if {
 				"code": "withheld_by_block",
 				"rule_id": "BLOCK-SOURCE-ORGANISATION",
 				"legal_basis": ["sul-42a-5", "sul-41-3"],
-				"message": "Records from these organisations are withheld: the family has blocked them as a source.",
+				"message": "Some records are withheld at the family's request: the family has blocked their source.",
 				"organisations": ["bup-rn-aalborg-sengeafsnit"],
 				"blocks": ["b-ward"],
 			},
 		],
 		"relied_on": {"consents": ["c-father", "c-mother"], "objections": [], "blocks": ["b-ward"]},
 		"override": false,
+		"override_possible": false,
 		"obligations": ["log_to_citizen"],
 		"exclude_organisations": ["bup-rn-aalborg-sengeafsnit"],
 	}
@@ -280,6 +281,74 @@ test_override_without_a_block_is_not_flagged if {
 	outcome.decision == "permit"
 	outcome.override == false
 	outcome.obligations == ["log_to_citizen"]
+}
+
+# --- whether an override is possible, and the policy's answer to one ---
+
+# The child's GP, with a consultation today, looks up psychiatry appointments
+# for the current treatment (Sundhedsloven § 42 a, stk. 1).
+_gp_lookup := object.union(_gp_base, {
+	"resource": {"categories": ["psychiatry_appointments"]},
+	"facts": object.union(_gp_base.facts, {"consents": []}),
+})
+
+test_source_block_on_a_gp_lookup_says_an_override_is_possible if {
+	blocks := [_block("b-ward", "source_organisation", "bup-rn-aalborg-sengeafsnit", [])]
+	outcome := decision.result.categories.psychiatry_appointments with input as _with(_gp_lookup, blocks, null)
+	outcome.decision == "permit"
+	outcome.exclude_organisations == ["bup-rn-aalborg-sengeafsnit"]
+	outcome.override_possible == true
+}
+
+test_block_on_the_gp_says_an_override_is_possible if {
+	blocks := [_block("b-gp", "organisation", "gp-x", [])]
+	outcome := decision.result.categories.psychiatry_appointments with input as _with(_gp_lookup, blocks, null)
+	outcome.decision == "deny"
+	outcome.override_possible == true
+}
+
+test_no_block_no_override_possible if {
+	outcome := decision.result.categories.psychiatry_appointments with input as _with(_gp_lookup, [], null)
+	outcome.decision == "permit"
+	outcome.override_possible == false
+}
+
+test_caseworker_is_never_told_an_override_is_possible if {
+	source := [_block("b-ward", "source_organisation", "bup-rn-aalborg-sengeafsnit", [])]
+	on_source := decision.result.categories.psychiatry_appointments with input as _with(_caseworker_base, source, null)
+	on_source.override_possible == false
+	own := [_block("b-family", "organisation", "851-family", [])]
+	on_own := decision.result.categories.psychiatry_appointments with input as _with(_caseworker_base, own, null)
+	on_own.decision == "deny"
+	on_own.override_possible == false
+}
+
+test_override_not_possible_where_no_route_would_permit if {
+	blocks := [_block("b-gp", "organisation", "gp-x", [])]
+	no_consultation := object.union(_gp_lookup, {"facts": object.union(_gp_lookup.facts, {"relations": []})})
+	outcome := decision.result.categories.psychiatry_appointments with input as _with(no_consultation, blocks, null)
+	outcome.decision == "deny"
+	outcome.override_possible == false
+}
+
+test_result_says_no_override_was_asked if {
+	answer := decision.result.override with input as _with(_gp_lookup, [], null)
+	answer == {"requested": false, "allowed": false, "refusal": null}
+}
+
+test_result_says_an_override_was_allowed if {
+	answer := decision.result.override with input as _with(_gp_lookup, [], _weighty)
+	answer == {"requested": true, "allowed": true, "refusal": null}
+}
+
+test_result_says_why_an_override_was_refused if {
+	override := {"grounds": "citizen_consents", "reason": "The mother agreed on the phone."}
+	answer := decision.result.override with input as _with(_caseworker_base, [], override)
+	answer == {
+		"requested": true,
+		"allowed": false,
+		"refusal": "Municipal users can never override a citizen's block.",
+	}
 }
 
 test_result_echoes_the_request_nonce if {
