@@ -18,7 +18,7 @@ from sandbox.population import Child
 from tests.audit.helpers import AUDITOR, DAY, pilot, request_body
 from tests.conftest import AppFactory, auth_headers, citizen_headers
 
-CPR = re.compile(r"(?<!\d)\d{10}(?!\d)")
+CPR = re.compile(r"(?<![0-9A-Za-z])[0-9]{10}(?![0-9A-Za-z])")
 
 
 def _with_case(unit: str, *, under_15: bool = True) -> Child:
