@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from api.settings import Settings, get_settings
+from cli.scenario import add_parser as add_scenario_parser
 from engine.opa import SigningAlgorithm
 from policy.caller import known_roles
 from policy.errors import HoiError, InvalidRequest
@@ -402,6 +403,8 @@ def parser() -> argparse.ArgumentParser:
     pur.add_argument("--before", help="purge records before this date (YYYY-MM-DD) instead")
     pur.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     pur.set_defaults(run=_audit_purge)
+
+    add_scenario_parser(commands)
 
     db = commands.add_parser("db", help="registry database (HOI_DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True)
