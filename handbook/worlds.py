@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from engine.base import PolicyEngine
+from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
 from policy.decision import Decision, DecisionRequest
@@ -35,6 +36,23 @@ from sandbox.scenarios import RegistryAttemptSpec, Scenario, StepSpec
 DEV_HANDLES = PersonHandles.from_secret(DEV_HANDLE_KEY)
 """The development key's handles: the service's own in development and tests, so
 the handbook's answers name people exactly as the API does there."""
+
+
+class NoEngine:
+    """An engine for building inputs only (the decision point's document): it
+    evaluates nothing."""
+
+    name = "none"
+    revision = "none"
+
+    async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
+        raise EngineError("this engine only builds inputs; it evaluates nothing")
+
+    async def ready(self) -> bool:
+        return False
+
+    async def aclose(self) -> None:
+        return None
 
 
 def _memory_db() -> Engine:
@@ -150,6 +168,11 @@ class World:
         question about the same child, e.g. the same world asked by another role)."""
         body = (question or self.scenario).decision_body()
         return await self._pdp(engine, citations).decide(DecisionRequest.model_validate(body))
+
+    async def document(self) -> dict[str, Any]:
+        """The engine input the service builds for the scenario's question."""
+        request = DecisionRequest.model_validate(self.scenario.decision_body())
+        return await self._pdp(NoEngine(), None).document(request, self.now)
 
     def _pdp(self, engine: PolicyEngine, citations: Citations | None) -> DecisionPoint:
         facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
