@@ -101,6 +101,13 @@ async def run_one(path: Path, engine: Any, citations: Any) -> Outcome:
         outcome.not_checked.append("the citizen's access log (checked through the API)")
     world = World(scenario)
     try:
+        for refusal in world.entries.refusals:
+            said = f"refused ({refusal.got})" if refusal.got else "accepted"
+            outcome.lines.append(f"registry: {refusal.what}: {said}")
+            if refusal.got != refusal.expected:
+                outcome.problems.append(
+                    f"registry: {refusal.what}: expected refused ({refusal.expected}), {said}"
+                )
         for attempt in scenario.registry_attempts:
             status = await world.attempt(engine, attempt)
             allowed = status in (200, 201)

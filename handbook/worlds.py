@@ -9,9 +9,10 @@ decision point is the service's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -70,6 +71,17 @@ class Entries:
     consents: dict[str, list[str]] = field(default_factory=dict)
     objections: dict[str, list[str]] = field(default_factory=dict)
     blocks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An entry the scenario says the registry refuses, and what the registry said."""
+
+    what: str
+    expected: str
+    got: str | None
+    """The problem type the registry refused with; None: it accepted the entry."""
 
 
 def _writer(scenario: Scenario, name: str, handles: PersonHandles) -> Writer:
@@ -97,6 +109,40 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
     def by(name: str) -> Writer:
         return _writer(scenario, name, handles)
 
+    for spec in scenario.consents:
+        if spec.refused is not None:
+            body = ConsentCreate.model_validate(scenario.consent_body(spec))
+            entries.refusals.append(
+                _refused(
+                    db,
+                    f"the {spec.regime} consent given by {spec.given_by}",
+                    spec.refused,
+                    partial(
+                        service.create_consent,
+                        child=child.record,
+                        body=body,
+                        now=now,
+                        writer=by(spec.given_by),
+                    ),
+                )
+            )
+    for objection in scenario.objections:
+        if objection.refused is not None:
+            body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
+            entries.refusals.append(
+                _refused(
+                    db,
+                    f"the objection of {objection.given_by}",
+                    objection.refused,
+                    partial(
+                        service.create_objection,
+                        child=child.record,
+                        body=body_o,
+                        now=now,
+                        writer=by(objection.given_by),
+                    ),
+                )
+            )
     with Session(db) as session:
         for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
@@ -116,6 +162,17 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
             set_block = service.create_block(session, child.record, body_b, now, by(giver))
             entries.blocks[block.target_id or "period"] = (set_block.id, giver)
     return entries
+
+
+def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], object]) -> Refusal:
+    """Try an entry the registry should refuse; note the problem type it gave."""
+    with Session(db) as session:
+        try:
+            write(session)
+        except HoiError as exc:
+            session.rollback()
+            return Refusal(what, expected, exc.type_slug)
+    return Refusal(what, expected, None)
 
 
 def moment(scenario: Scenario) -> datetime:
