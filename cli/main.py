@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from api.settings import Settings, get_settings
+from cli.scenario import add_parser as add_scenario_parser
 from engine.opa import SigningAlgorithm
 from policy.caller import known_roles
 from policy.errors import HoiError, InvalidRequest
@@ -225,6 +226,43 @@ def _handbook(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
 
+def _impact(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
+    from handbook.impact import impact, policy_at, write
+    from policy.paths import REGO_DIR
+    from sandbox.scenarios import load_scenarios
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="hoi-impact-") as tmp:
+            base = policy_at(args.base, REGO_DIR.parent, Path(tmp))
+            report = impact(
+                base,
+                REGO_DIR,
+                base_ref=args.base,
+                scenarios=load_scenarios(),
+                seed=args.seed,
+                size=args.size,
+                workers=args.workers,
+            )
+        written = write(report, Path(args.out))
+    except subprocess.CalledProcessError as exc:
+        problem = exc.stderr.decode(errors="replace").strip() if exc.stderr else exc
+        print(f"hoi policy impact: git archive {args.base}: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, HoiError) as exc:
+        print(f"hoi policy impact: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"{report.situations} situations and {report.scenarios} scenarios in "
+        f"{report.seconds:.1f} s: {report.changed} decision(s) changed, "
+        f"{report.count('newly_permitted')} newly permitted"
+    )
+    print(f"written: {', '.join(str(p) for p in written)}")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     from engine.opa import find_opa
     from handbook.conventions import run_check
@@ -411,6 +449,24 @@ def parser() -> argparse.ArgumentParser:
     )
     handbook.add_argument("--out", default="var/handbook")
     handbook.set_defaults(run=_handbook)
+    imp = pol_commands.add_parser(
+        "impact",
+        help="what the working tree's policy changes against --base: HTML and Markdown report",
+    )
+    imp.add_argument("--base", required=True, metavar="GITREF", help="e.g. main or HEAD~1")
+    imp.add_argument("--out", default="var/impact")
+    imp.add_argument("--seed", type=int, default=11, help="the corpus seed")
+    imp.add_argument(
+        "--size", type=int, default=4200, help="inputs in the corpus (x 6 data categories)"
+    )
+    imp.add_argument(
+        "--workers",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="2: evaluate the base and working-tree policies in parallel processes",
+    )
+    imp.set_defaults(run=_impact)
     check = pol_commands.add_parser(
         "check", help="check the policy's conventions (METADATA, legal basis, coverage)"
     )
@@ -429,6 +485,8 @@ def parser() -> argparse.ArgumentParser:
     pur.add_argument("--before", help="purge records before this date (YYYY-MM-DD) instead")
     pur.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     pur.set_defaults(run=_audit_purge)
+
+    add_scenario_parser(commands)
 
     db = commands.add_parser("db", help="registry database (HOI_DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True)

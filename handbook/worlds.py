@@ -9,18 +9,22 @@ decision point is the service's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from engine.base import PolicyEngine
+from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
 from policy.decision import Decision, DecisionRequest
-from policy.facts import RegistryState
+from policy.errors import HoiError
+from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
 from registry.db import create_schema
@@ -28,11 +32,28 @@ from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, Recorde
 from registry.service import registry_state
 from registry.writer import Writer
 from sandbox.pilot import organisations
-from sandbox.scenarios import Scenario
+from sandbox.scenarios import RegistryAttemptSpec, Scenario, StepSpec
 
 DEV_HANDLES = PersonHandles.from_secret(DEV_HANDLE_KEY)
 """The development key's handles: the service's own in development and tests, so
 the handbook's answers name people exactly as the API does there."""
+
+
+class NoEngine:
+    """An engine for building inputs only (the decision point's document): it
+    evaluates nothing."""
+
+    name = "none"
+    revision = "none"
+
+    async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
+        raise EngineError("this engine only builds inputs; it evaluates nothing")
+
+    async def ready(self) -> bool:
+        return False
+
+    async def aclose(self) -> None:
+        return None
 
 
 def _memory_db() -> Engine:
@@ -43,39 +64,115 @@ def _memory_db() -> Engine:
     return engine
 
 
-def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandles) -> None:
+@dataclass
+class Entries:
+    """The registry ids the scenario's entries got, by the person (or block target) named."""
+
+    consents: dict[str, list[str]] = field(default_factory=dict)
+    objections: dict[str, list[str]] = field(default_factory=dict)
+    blocks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An entry the scenario says the registry refuses, and what the registry said."""
+
+    what: str
+    expected: str
+    got: str | None
+    """The problem type the registry refused with; None: it accepted the entry."""
+
+
+def _writer(scenario: Scenario, name: str, handles: PersonHandles) -> Writer:
+    """The person writes with their own citizen login (audited by the API; here
+    the world is a throwaway in-memory registry, so there is nothing to audit)."""
+    return Writer(
+        person=scenario.cpr(name),
+        recorded_by=RecordedBy(kind="citizen"),
+        names=handles,
+        audit=lambda _: None,
+    )
+
+
+def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandles) -> Entries:
     """Put the scenario's consents, objections and blocks in the registry."""
     population = scenario.population()
     cpr = scenario.cpr("child")
     child = population.children.get(cpr)
+    entries = Entries()
     if child is None:
         if scenario.consents or scenario.objections or scenario.blocks:
             raise ValueError(f"{scenario.id}: registry entries for a child the register lacks")
-        return
+        return entries
 
     def by(name: str) -> Writer:
-        """The person writes with their own citizen login (audited by the API; here
-        the world is a throwaway in-memory registry, so there is nothing to audit)."""
-        return Writer(
-            person=scenario.cpr(name),
-            recorded_by=RecordedBy(kind="citizen"),
-            names=handles,
-            audit=lambda _: None,
-        )
+        return _writer(scenario, name, handles)
 
+    for spec in scenario.consents:
+        if spec.refused is not None:
+            body = ConsentCreate.model_validate(scenario.consent_body(spec))
+            entries.refusals.append(
+                _refused(
+                    db,
+                    f"the {spec.regime} consent given by {spec.given_by}",
+                    spec.refused,
+                    partial(
+                        service.create_consent,
+                        child=child.record,
+                        body=body,
+                        now=now,
+                        writer=by(spec.given_by),
+                    ),
+                )
+            )
+    for objection in scenario.objections:
+        if objection.refused is not None:
+            body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
+            entries.refusals.append(
+                _refused(
+                    db,
+                    f"the objection of {objection.given_by}",
+                    objection.refused,
+                    partial(
+                        service.create_objection,
+                        child=child.record,
+                        body=body_o,
+                        now=now,
+                        writer=by(objection.given_by),
+                    ),
+                )
+            )
     with Session(db) as session:
         for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
             created = service.create_consent(session, child.record, body, now, by(spec.given_by))
+            entries.consents.setdefault(spec.given_by, []).append(created.id)
             if spec.revoked:
                 service.revoke_consent(session, child.record, created.id, now, by(spec.given_by))
         for objection in (o for o in scenario.objections if o.refused is None):
             body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
-            service.create_objection(session, child.record, body_o, now, by(objection.given_by))
+            made = service.create_objection(
+                session, child.record, body_o, now, by(objection.given_by)
+            )
+            entries.objections.setdefault(objection.given_by, []).append(made.id)
         for block in scenario.blocks:
             body_b = BlockCreate.model_validate(scenario.block_body(block))
-            giver = by(scenario.block_giver(block))
-            service.create_block(session, child.record, body_b, now, giver)
+            giver = scenario.block_giver(block)
+            set_block = service.create_block(session, child.record, body_b, now, by(giver))
+            entries.blocks[block.target_id or "period"] = (set_block.id, giver)
+    return entries
+
+
+def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], object]) -> Refusal:
+    """Try an entry the registry should refuse; note the problem type it gave."""
+    with Session(db) as session:
+        try:
+            write(session)
+        except HoiError as exc:
+            session.rollback()
+            return Refusal(what, expected, exc.type_slug)
+    return Refusal(what, expected, None)
 
 
 def moment(scenario: Scenario) -> datetime:
@@ -91,7 +188,28 @@ class World:
         self.now = moment(scenario)
         self.db = _memory_db()
         self.handles = handles
-        _record(self.db, scenario, self.now, handles)
+        self.entries = _record(self.db, scenario, self.now, handles)
+
+    def play(self, step: StepSpec) -> None:
+        """What happens in a step of the scenario (consents revoked, objections
+        withdrawn, blocks lifted), each by the person whose entry it is."""
+        scenario = self.scenario
+        child = scenario.population().children[scenario.cpr("child")]
+        with Session(self.db) as session:
+            for person in step.revoke_consents_of:
+                for consent_id in self.entries.consents.get(person, []):
+                    writer = _writer(scenario, person, self.handles)
+                    service.revoke_consent(session, child.record, consent_id, self.now, writer)
+            for person in step.withdraw_objections_of:
+                for objection_id in self.entries.objections.get(person, []):
+                    writer = _writer(scenario, person, self.handles)
+                    service.withdraw_objection(
+                        session, child.record, objection_id, self.now, writer
+                    )
+            for target in step.lift_blocks_on:
+                block_id, giver = self.entries.blocks[target]
+                writer = _writer(scenario, giver, self.handles)
+                service.lift_block(session, child.record, block_id, self.now, writer)
 
     def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
@@ -107,6 +225,11 @@ class World:
         question about the same child, e.g. the same world asked by another role)."""
         body = (question or self.scenario).decision_body()
         return await self._pdp(engine, citations).decide(DecisionRequest.model_validate(body))
+
+    async def document(self) -> dict[str, Any]:
+        """The engine input the service builds for the scenario's question."""
+        request = DecisionRequest.model_validate(self.scenario.decision_body())
+        return await self._pdp(NoEngine(), None).document(request, self.now)
 
     def _pdp(self, engine: PolicyEngine, citations: Citations | None) -> DecisionPoint:
         facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
@@ -129,6 +252,83 @@ class World:
             request.subject, request.resource.child_cpr
         )
         return ({access.rule_id} if access.rule_id else set()) | {r.rule_id for r in access.reasons}
+
+    async def attempt(self, engine: PolicyEngine, spec: RegistryAttemptSpec) -> int:
+        """Someone tries to read or change the child's registry, as the registry API
+        would let them: the family with their own login; a professional only when
+        the policy grants registry access, only recording what the family gave or
+        told them (with the document), never setting or lifting a block or
+        withdrawing an objection. The HTTP status the API would answer."""
+        scenario = self.scenario
+        child = scenario.population().children.get(scenario.cpr("child"))
+        if child is None:
+            return 404
+        if spec.by == "requester":
+            request = DecisionRequest.model_validate(scenario.decision_body())
+            access = await self._pdp(engine, None).registry_access(
+                request.subject, child.record.cpr
+            )
+            if not access.allowed:
+                return 403
+            if spec.action == "read":
+                return 200
+            if spec.action in ("set_block", "lift_block", "withdraw_objection"):
+                return 403
+            if spec.on_behalf_of is None:
+                return 422
+            if spec.action != "revoke_consent" and spec.document_reference is None:
+                return 422
+            writer = Writer(
+                person=scenario.cpr(spec.on_behalf_of),
+                recorded_by=RecordedBy(
+                    kind="professional",
+                    professional_id=request.subject.id,
+                    role=request.subject.role,
+                    organisation_id=request.subject.organisation.id,
+                    document_reference=spec.document_reference,
+                ),
+                names=self.handles,
+                audit=lambda _: None,
+            )
+        else:
+            if spec.on_behalf_of is not None:
+                return 422
+            writer = _writer(scenario, spec.by, self.handles)
+        try:
+            return self._write(child.record, spec, writer)
+        except HoiError as exc:
+            return exc.status
+
+    def _write(self, child: ChildRecord, spec: RegistryAttemptSpec, writer: Writer) -> int:
+        now, entries = self.now, self.entries
+        with Session(self.db) as session:
+            if spec.action == "read":
+                return 200
+            if spec.action == "record_consent":
+                assert spec.consent is not None, spec.title
+                body = ConsentCreate.model_validate(self.scenario.consent_body(spec.consent))
+                made = service.create_consent(session, child, body, now, writer)
+                entries.consents.setdefault(spec.consent.given_by, []).append(made.id)
+                return 201
+            if spec.action == "record_objection":
+                body_o = ObjectionCreate.model_validate({"categories": []})
+                service.create_objection(session, child, body_o, now, writer)
+                return 201
+            if spec.action == "set_block":
+                assert spec.block is not None, spec.title
+                body_b = BlockCreate.model_validate(self.scenario.block_body(spec.block))
+                service.create_block(session, child, body_b, now, writer)
+                return 201
+            assert spec.entries_of is not None, spec.title
+            if spec.action == "revoke_consent":
+                consent_id = entries.consents[spec.entries_of][0]
+                service.revoke_consent(session, child, consent_id, now, writer)
+            elif spec.action == "withdraw_objection":
+                objection_id = entries.objections[spec.entries_of][0]
+                service.withdraw_objection(session, child, objection_id, now, writer)
+            else:
+                service.lift_block(session, child, entries.blocks[spec.entries_of][0], now, writer)
+            return 200
 
     def close(self) -> None:
         self.db.dispose()

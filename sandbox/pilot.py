@@ -1,11 +1,19 @@
-"""The pilot's organisations: 5 municipalities, Region Nordjylland's child and
+"""The pilot's organisations, read from the directory file
+sandbox/organisations.yaml: 5 municipalities, Region Nordjylland's child and
 adolescent psychiatry (BUP) and the 15 GP clinics named in the seed.
 
-SOR codes and unit ids here are synthetic; the names are public organisations."""
+SOR codes and unit ids there are synthetic; the names are public organisations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DIRECTORY_FILE = Path(__file__).resolve().parent / "organisations.yaml"
 
 
 @dataclass(frozen=True)
@@ -21,108 +29,68 @@ class Organisation:
     units: tuple[str, ...] = field(default=())
 
 
-MUNICIPALITIES: dict[str, str] = {
-    "810": "Brønderslev Kommune",
-    "849": "Jammerbugt Kommune",
-    "787": "Thisted Kommune",
-    "851": "Aalborg Kommune",
-    "840": "Rebild Kommune",
-}
-
-GP_CLINICS: dict[str, tuple[str, ...]] = {
-    "810": ("Lægerne Torvet", "Lægerne i Hjallerup"),
-    "849": ("Lægerne i Pandrup", "Familielægerne Jetsmark", "Lægerne Søparken"),
-    "787": ("Behandlerhuset Dokken", "Lægerne Ferjani og Rasmussen", "Toldbodlægerne"),
-    "851": (
-        "Lægeklinikken Sulsted",
-        "Gistrup Lægeklinik",
-        "Lægerne i Nibe",
-        "Lægecenter Storvorde",
-        "Lægehuset i Hals",
-    ),
-    "840": ("Lægeklinikken Rebild Syd", "Lægehuset i Skørping"),
-}
-
-BUP_ID = "bup-rn"
-BUP_DEPARTMENTS: dict[str, str] = {
-    "bup-rn-aalborg-amb": "BUP Aalborg, ambulatorium",
-    "bup-rn-aalborg-sengeafsnit": "BUP Aalborg, sengeafsnit",
-    "bup-rn-hjoerring": "BUP Hjørring, ambulatorium",
-    "bup-rn-thisted": "BUP Thisted, udgående team",
-}
-
-_TRANSLATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", " ": "-"})
+def _organisation(entry: dict[str, Any]) -> Organisation:
+    return Organisation(
+        id=str(entry["id"]),
+        name=str(entry["name"]),
+        type=str(entry["type"]),
+        municipality_code=(
+            str(entry["municipality_code"]) if entry.get("municipality_code") else None
+        ),
+        part_of=tuple(str(p) for p in entry.get("part_of", ())),
+        sor_id=str(entry["sor_id"]) if entry.get("sor_id") else None,
+        phone=str(entry.get("phone", "")),
+        secure_mail=str(entry.get("secure_mail", "")),
+        units=tuple(str(u) for u in entry.get("units", ())),
+    )
 
 
-def slug(name: str) -> str:
-    return name.lower().translate(_TRANSLATE)
+def load_directory(path: Path = DIRECTORY_FILE) -> dict[str, Organisation]:
+    """Every organisation in a directory file by id, in the file's order."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = document.get("organisations") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a list under `organisations`")
+    found: dict[str, Organisation] = {}
+    for entry in entries:
+        org = _organisation(entry)
+        if org.id in found:
+            raise ValueError(f"{path}: organisation {org.id} is listed twice")
+        found[org.id] = org
+    return found
+
+
+@lru_cache(maxsize=1)
+def _directory() -> dict[str, Organisation]:
+    return load_directory()
 
 
 def organisations() -> dict[str, Organisation]:
-    """Every pilot organisation by id, units included."""
-    orgs: dict[str, Organisation] = {}
-    for code, name in MUNICIPALITIES.items():
-        units = (f"{code}-family", f"{code}-ppr")
-        orgs[code] = Organisation(
-            id=code,
-            name=name,
-            type="municipality",
-            municipality_code=code,
-            units=units,
-            phone=f"+45 99 {code[:2]} {code[2:]}0 00",
-            secure_mail=f"post@{code}.kommune.example",
-        )
-        orgs[units[0]] = Organisation(
-            id=units[0],
-            name=f"{name}, Børne- og familieafdelingen",
-            type="municipality",
-            municipality_code=code,
-            part_of=(code,),
-            phone=f"+45 99 {code[:2]} {code[2:]}1 00",
-            secure_mail=f"familie@{code}.kommune.example",
-        )
-        orgs[units[1]] = Organisation(
-            id=units[1],
-            name=f"{name}, PPR",
-            type="municipality",
-            municipality_code=code,
-            part_of=(code,),
-            phone=f"+45 99 {code[:2]} {code[2:]}2 00",
-            secure_mail=f"ppr@{code}.kommune.example",
-        )
-    orgs[BUP_ID] = Organisation(
-        id=BUP_ID,
-        name="Region Nordjylland, Børne- og Ungdomspsykiatrien",
-        type="region_psychiatry",
-        units=tuple(BUP_DEPARTMENTS),
-        sor_id="900000000000001",
-        phone="+45 97 00 00 00",
-        secure_mail="bup@rn.region.example",
+    """Every pilot organisation by id, units included (a fresh dict each call)."""
+    return dict(_directory())
+
+
+BUP_ID = "bup-rn"
+
+MUNICIPALITIES: dict[str, str] = {
+    o.id: o.name for o in _directory().values() if o.type == "municipality" and not o.part_of
+}
+
+BUP_DEPARTMENTS: dict[str, str] = {
+    o.id: o.name for o in _directory().values() if o.part_of == (BUP_ID,)
+}
+
+GP_CLINICS: dict[str, tuple[str, ...]] = {
+    code: tuple(
+        o.name
+        for o in _directory().values()
+        if o.type == "gp_clinic" and o.municipality_code == code
     )
-    for n, (dept, name) in enumerate(BUP_DEPARTMENTS.items(), start=2):
-        orgs[dept] = Organisation(
-            id=dept,
-            name=name,
-            type="region_psychiatry",
-            part_of=(BUP_ID,),
-            sor_id=f"9000000000000{n:02d}",
-            phone=f"+45 97 00 0{n} 00",
-            secure_mail=f"{dept}@rn.region.example",
-        )
-    for code, clinics in GP_CLINICS.items():
-        for n, name in enumerate(clinics, start=1):
-            cid = f"gp-{slug(name)}"
-            orgs[cid] = Organisation(
-                id=cid,
-                name=name,
-                type="gp_clinic",
-                municipality_code=code,
-                sor_id=f"8{code}000000{n:03d}",
-                phone=f"+45 98 {code[:2]} {code[2:]}{n} 00",
-                secure_mail=f"{cid}@praksis.example",
-            )
-    return orgs
+    for code in MUNICIPALITIES
+}
 
 
 def gp_clinics_in(code: str) -> list[str]:
-    return [f"gp-{slug(name)}" for name in GP_CLINICS[code]]
+    return [
+        o.id for o in _directory().values() if o.type == "gp_clinic" and o.municipality_code == code
+    ]

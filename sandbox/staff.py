@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 
 from policy.facts import Authorisation, AuthorisationStatus, StaffMember
-from sandbox.pilot import BUP_DEPARTMENTS, GP_CLINICS, slug
+from sandbox.pilot import BUP_DEPARTMENTS, GP_CLINICS, gp_clinics_in
 
 PROFESSIONS = {
     "gp": "Læge",
@@ -102,9 +102,9 @@ def pilot_staff() -> StaffRegister:
         for staff_id, role in (*_BUP_STAFF, *_BUP_EXTRA.get(department, ()))
     ]
     members += [
-        member(staff_id, role, f"gp-{slug(name)}")
-        for clinics in GP_CLINICS.values()
-        for name in clinics
+        member(staff_id, role, clinic)
+        for code in GP_CLINICS
+        for clinic in gp_clinics_in(code)
         for staff_id, role in _GP_STAFF
     ]
     return register_of(members)
