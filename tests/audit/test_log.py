@@ -78,6 +78,8 @@ def test_every_decision_is_recorded_with_what_was_decided_and_why(
         "used": False,
         "grounds": None,
         "reason": None,
+        "refused": False,
+        "refusal": None,
     }
     sources = {c["source"] for c in record["source_calls"]}
     assert {"cpr", "consent_registry", "organisations", "relations"} <= sources
