@@ -14,7 +14,7 @@ from sandbox.population import Population
 
 @dataclass
 class LocalFacts:
-    """CPR and relations from a Population; consents from the registry reader."""
+    """CPR and relation evidence from a Population; consents from the registry reader."""
 
     population: Population
     read_registry: Callable[[str], RegistryState]

@@ -1,5 +1,5 @@
 """Facts from the source systems: the child from the CPR source, relations from
-the relation-evidence source (graded here), consents and blocks from our
+the relation-evidence source (graded by the policy), consents and blocks from our
 registry. Any source failure is FactsUnavailable, which the decision point
 turns into a deny (fail closed)."""
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from broker.adapters.cpr import read_person
 from broker.adapters.relations import read_relation_evidence
 from broker.client import SourceClient, SourceError
-from facts.grading import grade_relations
+from facts.grading import evidence_of
 from facts.organisations import with_sub_units
 from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation
 from sandbox.pilot import Organisation
@@ -44,7 +44,7 @@ class SourceFacts:
         except (SourceError, TimeoutError) as exc:
             detail = exc.detail if isinstance(exc, SourceError) else "timeout"
             raise FactsUnavailable(f"the relation service did not answer ({detail})") from exc
-        return grade_relations(organisation_id, child, evidence, self.clock().date())
+        return evidence_of(organisation_id, evidence)
 
     async def registry(self, cpr: str) -> RegistryState:
         state = await asyncio.to_thread(self.read_registry, cpr)

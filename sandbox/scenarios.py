@@ -17,7 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from policy.facts import ChildRecord
+from policy.cpr import age_on
+from policy.facts import ChildRecord, Relation
 from policy.persons import PersonHandles
 from sandbox.population import Case, Child, Population
 
@@ -30,10 +31,31 @@ class _Strict(BaseModel):
 
 class ChildSpec(_Strict):
     age: int | None = Field(
-        default=None, description="None: the CPR register does not know the child"
+        default=None,
+        description="None (and no born): the CPR register does not know the child",
+    )
+    born: dt.date | None = Field(
+        default=None,
+        description="The birth date, for boundaries to the day (the 15th birthday); "
+        "give it instead of age",
     )
     custody_holders: list[str] = Field(default_factory=list)
     registered_gp: str | None = None
+    municipality: str = Field(default="851", description="the municipality the child lives in")
+    acting_municipality: str | None = Field(
+        default=None,
+        description="for a child placed outside the municipality that placed it: the "
+        "municipality acting for the child (Retssikkerhedsloven § 9)",
+    )
+
+    @model_validator(mode="after")
+    def _age_or_born(self) -> ChildSpec:
+        if self.age is not None and self.born is not None:
+            raise ValueError("give the child's age or birth date (born), not both")
+        return self
+
+    def known(self) -> bool:
+        return self.age is not None or self.born is not None
 
 
 class ActingForSpec(_Strict):
@@ -54,9 +76,63 @@ class RequesterSpec(_Strict):
 
 
 class RelationSpec(_Strict):
-    kind: Literal["consultation", "treatment_course", "open_case"]
+    """What the requester's organisation has with the child. Either the shorthand
+    `kind` (a consultation on a day, an active course, an open case), which stands
+    for the evidence it always meant, or `evidence` with its dates, graded by the
+    policy exactly as evidence from the sources is."""
+
+    kind: Literal["consultation", "treatment_course", "open_case"] | None = Field(
+        default=None,
+        description="shorthand: consultation (on today + days_from_today), treatment_course "
+        "(an active referral), open_case (an open case in the unit)",
+    )
+    evidence: Literal["referral", "episode", "appointment", "consultation", "case"] | None = Field(
+        default=None,
+        description="referral, episode (of care), appointment, consultation (at a GP "
+        "clinic) or case (in a municipal unit)",
+    )
     organisation: str
-    days_from_today: int = 0
+    days_from_today: int = Field(
+        default=0, description="the day, counted from the scenario's date, when no date is given"
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="received (referral), started (episode), held or booked (appointment, "
+        "consultation), opened (case)",
+    )
+    ended_on: dt.date | None = Field(
+        default=None, description="the last day of a referral, episode or case"
+    )
+    status: Literal["open", "closed"] | None = Field(
+        default=None,
+        description="open or closed (referral, episode, case); unset: closed when ended_on "
+        "is given, else open",
+    )
+
+    @model_validator(mode="after")
+    def _kind_or_evidence(self) -> RelationSpec:
+        if (self.kind is None) == (self.evidence is None):
+            raise ValueError("give either kind (shorthand) or evidence")
+        return self
+
+    def as_evidence(self, today: dt.date) -> Relation:
+        """The evidence this relation stands for."""
+        day = self.date or today + timedelta(days=self.days_from_today)
+        if self.kind == "treatment_course":
+            return Relation(type="referral", organisation_id=self.organisation)
+        if self.kind == "open_case":
+            return Relation(type="case", organisation_id=self.organisation)
+        if self.kind == "consultation":
+            return Relation(type="consultation", organisation_id=self.organisation, date=day)
+        assert self.evidence is not None
+        status = self.status or ("closed" if self.ended_on else "open")
+        return Relation(
+            type=self.evidence,
+            organisation_id=self.organisation,
+            date=day,
+            ended_on=self.ended_on,
+            active=status == "open",
+        )
 
 
 class ConsentSpec(_Strict):
@@ -225,27 +301,36 @@ class Scenario(_Strict):
         return next((p for p in names if handles.handle(child, self.cpr(p)) == handle), handle)
 
     def birth_date(self) -> dt.date:
+        if self.child.born is not None:
+            return self.child.born
         age = self.child.age if self.child.age is not None else 10
         return self.date - timedelta(days=int(age * 365.25) + 100)
 
+    def child_age(self) -> int | None:
+        """The child's age on the scenario's date, None when the register does not know it."""
+        if self.child.born is not None:
+            return age_on(self.child.born, self.date)
+        return self.child.age
+
     def population(self) -> Population:
         children: dict[str, Child] = {}
-        if self.child.age is not None:
+        if self.child.known():
             record = ChildRecord(
                 cpr=self.cpr("child"),
                 name="Scenario Child",
                 birth_date=self.birth_date(),
                 custody_holders=tuple(self.cpr(p) for p in self.child.custody_holders),
                 registered_gp=self.child.registered_gp,
+                municipality=self.child.municipality,
+                acting_municipality=self.child.acting_municipality,
             )
-            child = Child(record=record, municipality="851", divorced=False, school={})
+            child = Child(
+                record=record, municipality=self.child.municipality, divorced=False, school={}
+            )
             for r in self.relations:
-                day = self.date + timedelta(days=r.days_from_today)
-                if r.kind == "consultation":
-                    child.consultations.append(day)
-                elif r.kind == "treatment_course":
+                if r.kind == "treatment_course":
                     child.course_department = r.organisation
-                else:
+                elif r.kind == "open_case":
                     child.cases.append(
                         Case(
                             id="case-1",
@@ -255,6 +340,10 @@ class Scenario(_Strict):
                             open=True,
                         )
                     )
+                elif r.kind == "consultation" and r.organisation == record.registered_gp:
+                    child.consultations.append(r.as_evidence(self.date).date or self.date)
+                else:
+                    child.evidence.append(r.as_evidence(self.date))
             children[record.cpr] = child
         return Population(self.date, children, {}, {}, [], [], [])
 
@@ -273,7 +362,7 @@ class Scenario(_Strict):
 
     def decider(self) -> str:
         """Who decides for the child today: the young person from 15, else a custody holder."""
-        if (self.child.age or 0) >= 15 or not self.child.custody_holders:
+        if (self.child_age() or 0) >= 15 or not self.child.custody_holders:
             return "child"
         return self.child.custody_holders[0]
 

@@ -1,0 +1,82 @@
+# Overrides (værdispring): who may set a citizen's block aside, on which data,
+# and why an attempt is refused. Part of the decision package. The two
+# functions below carry a Regal external-reference exception: whether an
+# override is allowed depends on the request (rules read once from the input)
+# and on the category (the argument); see .regal/config.yaml.
+package hoi.decision
+
+# METADATA
+# title: A health professional may override a block on health data for a weighty reason
+# description: >-
+#   A health professional may set a block on health data aside (værdispring)
+#   when the citizen consents or cannot be reached and there is a weighty
+#   reason, which must be given. The lookup is flagged (override true,
+#   obligation flag_override_in_citizen_log) in the audit and in the citizen's
+#   log. Only the health categories (policy data override.categories: the
+#   psychiatry appointments and contact points) can be overridden: the
+#   override in Sundhedsloven § 42 a is about a health professional's lookup
+#   of health information. On municipal and school data, shared on the
+#   family's consent, a block is the family withdrawing that consent and
+#   stands for everyone. Municipal users can never override.
+# custom:
+#   rule_id: SUL-42A-OVERRIDE
+#   legal_basis: [sul-42a-2]
+_override_allowed(category) if {
+	_override_requested
+	_health_category(category)
+	not _municipal_user
+	_health_professional
+	_override_grounds_given
+}
+
+_health_category(category) if category in _config.override.categories
+
+_override := object.get(object.get(input, "context", {}), "override", null)
+
+default _override_requested := false
+
+_override_requested if is_object(_override)
+
+_municipal_user if _role.sector == "municipal"
+
+_municipal_user if input.subject.organisation.type == "municipality"
+
+_health_professional if {
+	_role.sector == "health"
+	input.subject.health_professional == true
+}
+
+_override_grounds_given if {
+	object.get(_override, "grounds", null) in {"citizen_consents", "citizen_unreachable"}
+	is_string(object.get(_override, "reason", null))
+	count(trim_space(_override.reason)) > 0
+}
+
+# METADATA
+# scope: document
+# title: Who may not override a block, and why
+# description: >-
+#   An override asked for by a municipal user, on data that is not health
+#   data, by someone without a health professional's authorisation, or without
+#   grounds and a stated reason is refused; the block's deny says which.
+# custom:
+#   rule_id: SUL-42A-OVERRIDE-REFUSED
+#   legal_basis: [sul-42a-2, sul-42a-5]
+default _override_refusal(_) := null
+
+_override_refusal(category) := "Municipal users can never override a citizen's block." if {
+	_override_requested
+	_municipal_user
+} else := concat(" ", [
+	"A block on municipal or school data stands for everyone:",
+	"an override (værdispring) applies to health data only.",
+]) if {
+	_override_requested
+	not _health_category(category)
+} else := "Only an authorised health professional may override a citizen's block." if {
+	_override_requested
+	not _health_professional
+} else := "An override needs its grounds and a stated weighty reason." if {
+	_override_requested
+	not _override_grounds_given
+}
