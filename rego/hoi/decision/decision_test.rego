@@ -296,3 +296,17 @@ test_result_without_a_nonce_echoes_null if {
 	result := decision.result with input as _input("teacher", "municipality", ["school_daycare"])
 	result.nonce == null
 }
+
+test_type_only_consent_recorded_before_is_refused_with_its_reason if {
+	typed := [object.union(c, {"recipient": {"organisation_type": "municipality", "organisation_id": null}}) |
+		some c in _caseworker_base.facts.consents
+	]
+	doc := object.union(_caseworker_base, {"facts": object.union(_caseworker_base.facts, {"consents": typed})})
+	outcome := decision.result.categories.psychiatry_appointments with input as doc
+	outcome.decision == "deny"
+	[r.code | some r in outcome.reasons] == [
+		"consent_recipient_not_named", "missing_consent",
+		"health_professional_required", "request_from_holder",
+	]
+	outcome.reasons[0].consents == ["c-father", "c-mother"]
+}
