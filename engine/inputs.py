@@ -48,6 +48,9 @@ def build_input(
     if child is not None:
         child_doc["age"] = age_on(child.birth_date, today)
         child_doc["custody_holders"] = [pseudonym(h) for h in child.custody_holders]
+        child_doc["registered_gp"] = child.registered_gp
+        child_doc["municipality"] = child.municipality
+        child_doc["acting_municipality"] = child.acting_municipality
     return {
         "subject": subject,
         "action": request.action,
@@ -56,10 +59,15 @@ def build_input(
         "child": child_doc,
         "facts": {
             **_pseudonymous(registry, pseudonym),
-            "relations": [r.model_dump(mode="json") for r in relations],
+            "relations": relation_facts(relations),
             "staff": (staff or StaffFacts()).model_dump(mode="json"),
         },
     }
+
+
+def relation_facts(relations: list[Relation]) -> list[dict[str, Any]]:
+    """The relation evidence as the policy grades it (rego/hoi/relation)."""
+    return [r.model_dump(mode="json") for r in relations]
 
 
 def _pseudonymous(registry: RegistryState, pseudonym: Callable[[str], str]) -> dict[str, Any]:

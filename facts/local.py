@@ -14,8 +14,8 @@ from sandbox.population import Population
 
 @dataclass
 class LocalFacts:
-    """CPR, relations and the staff register from a Population; consents from the
-    registry reader."""
+    """CPR and relation evidence, and the staff register, from a Population;
+    consents from the registry reader."""
 
     population: Population
     read_registry: Callable[[str], RegistryState]

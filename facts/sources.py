@@ -1,7 +1,8 @@
 """Facts from the source systems: the child from the CPR source, relations from
-the relation-evidence source (graded here), staff and their authorisations from
-the staff register, consents and blocks from our registry. Any source failure
-is FactsUnavailable, which the decision point turns into a deny (fail closed)."""
+the relation-evidence source (graded by the policy), staff and their
+authorisations from the staff register, consents and blocks from our registry.
+Any source failure is FactsUnavailable, which the decision point turns into a
+deny (fail closed)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from broker.adapters.cpr import read_person
 from broker.adapters.relations import read_relation_evidence
 from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
-from facts.grading import grade_relations
+from facts.grading import evidence_of
 from facts.organisations import with_sub_units
 from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation, StaffMember
 from sandbox.pilot import Organisation
@@ -46,7 +47,7 @@ class SourceFacts:
         except (SourceError, TimeoutError) as exc:
             detail = exc.detail if isinstance(exc, SourceError) else "timeout"
             raise FactsUnavailable(f"the relation service did not answer ({detail})") from exc
-        return grade_relations(organisation_id, child, evidence, self.clock().date())
+        return evidence_of(organisation_id, evidence)
 
     async def registry(self, cpr: str) -> RegistryState:
         state = await asyncio.to_thread(self.read_registry, cpr)

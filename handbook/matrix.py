@@ -106,7 +106,8 @@ REPRESENTATIVES: dict[str, Representative] = {
 }
 
 PARENTS = ("mother", "father")
-ORGANISATION_TYPES = ("municipality", "gp_clinic", "region_psychiatry")
+RECIPIENTS = sorted({r.organisation for r in REPRESENTATIVES.values()})
+"""Consents name each representative's organisation: a recipient is never a bare type."""
 
 
 def _consents(day: dt.date, fact_set: str, policy: Catalogue) -> list[ConsentSpec]:
@@ -118,12 +119,12 @@ def _consents(day: dt.date, fact_set: str, policy: Catalogue) -> list[ConsentSpe
             given_by=parent,
             regime=regime,
             categories=list(policy.categories),
-            recipient={"organisation_type": org_type},
+            recipient={"organisation_id": recipient},
             valid_from=start,
             valid_until=start + timedelta(days=365 if fact_set != "expired_consent" else 600),
         )
         for regime in sorted(policy.regimes)
-        for org_type in ORGANISATION_TYPES
+        for recipient in RECIPIENTS
         for parent in PARENTS
     ]
 

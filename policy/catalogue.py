@@ -57,6 +57,30 @@ class RegimeSpec(_Frozen):
 class GpWindow(_Frozen):
     days_before: int
     days_after: int
+    legal_basis: tuple[str, ...] = ()
+    review: str = ""
+
+
+class RelationRules(_Frozen):
+    """How the policy grades relation evidence (rego/hoi/relation)."""
+
+    course_days_after_last_contact: int
+    """An open episode of care counts as an active course this many days after
+    its last contact (or its start)."""
+    same_day_consultation_counts: bool
+    """A GP with the child in a consultation today at their own clinic has a
+    current treatment, registered GP or not."""
+    legal_basis: tuple[str, ...] = ()
+    review: str = ""
+
+
+class OverrideRules(_Frozen):
+    """Where a health professional may set a block aside (værdispring)."""
+
+    categories: tuple[str, ...]
+    """The health categories; on every other category a block stands for everyone."""
+    legal_basis: tuple[str, ...] = ()
+    review: str = ""
 
 
 class Catalogue(_Frozen):
@@ -66,6 +90,8 @@ class Catalogue(_Frozen):
     consent: ConsentRules
     regimes: dict[str, RegimeSpec]
     gp_window: GpWindow
+    relations: RelationRules
+    override: OverrideRules
     kle_groups: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="Per role, the KLE subject groups of municipal cases the role may learn of. "

@@ -20,6 +20,11 @@ class ChildRecord(BaseModel):
     birth_date: dt.date
     custody_holders: tuple[str, ...]
     registered_gp: str | None = None
+    municipality: str | None = None
+    """The municipality the child lives in (CPR), by municipality code."""
+    acting_municipality: str | None = None
+    """For a child placed outside the municipality that placed it: the municipality
+    that still acts for the child (Retssikkerhedsloven § 9), by code."""
     holder_relations: tuple[HolderRelation | None, ...] = ()
     """Per custody holder (same order): how the CPR register relates them to the
     child, where it says (mother, father); used only to name them in words."""
@@ -31,21 +36,27 @@ class ChildRecord(BaseModel):
         return self.holder_relations[index] if index < len(self.holder_relations) else None
 
 
-RelationKind = Literal[
-    "registered_gp", "consultation", "treatment_course", "open_case", "historical"
-]
+EvidenceType = Literal["referral", "episode", "appointment", "consultation", "case"]
 
 
 class Relation(BaseModel):
-    """A requester organisation's relation to the child, graded like BRS."""
+    """One piece of evidence of the requester organisation's relation to the
+    child, in the style of the treatment-relation service (BRS): a referral, an
+    episode of care, an appointment, a GP consultation or a municipal case, with
+    its dates and whether it is open. The policy grades it into relation kinds
+    (rego/hoi/relation), with windows that are policy data."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: RelationKind
+    type: EvidenceType
     organisation_id: str
     date: dt.date | None = None
+    """Received (referral), started (episode), held or booked (appointment,
+    consultation), opened (case)."""
+    ended_on: dt.date | None = None
+    """The last day of a referral, episode or case that has ended or will end."""
     active: bool = True
-    grade: Literal["A+", "A", "B+", "B", "C"] | None = None
+    """Whether the source says it is open (a referral not ended, an episode or case not closed)."""
 
 
 Capacity = Literal["child", "custody_holder"]

@@ -81,6 +81,23 @@ class Recipient(_Inbound):
         return self
 
 
+class ConsentRecipient(Recipient):
+    """A consent's recipient: one named organisation or unit (SOR or organisation
+    id: the municipality's family department, a PPR unit, a GP clinic, a
+    psychiatry department). The organisation type may be given beside it, never
+    alone: a consent "to the municipality" as a type would open the data to
+    every municipality's staff."""
+
+    @model_validator(mode="after")
+    def _organisation_named(self) -> ConsentRecipient:
+        if self.organisation_id is None:
+            raise ValueError(
+                "a consent names the organisation or unit that may see the data "
+                "(organisation_id); a kind of organisation alone is refused"
+            )
+        return self
+
+
 class ConsentCreate(OnBehalf):
     """A consent. The giver is the bearer token's citizen, or, for a professional
     recording what the family gave them, the person named in `on_behalf_of`."""
@@ -95,7 +112,7 @@ class ConsentCreate(OnBehalf):
         ),
     ]
     categories: Annotated[list[Category], Field(min_length=1)]
-    recipient: Recipient
+    recipient: ConsentRecipient
     purposes: list[Purpose] = Field(
         default_factory=list, description="Empty: any purpose the legal route allows."
     )

@@ -62,6 +62,7 @@ SURNAMES = (
     "Modelgaard",
     "Skitsholm",
 )
+BUP_DEPARTMENTS_FIRST = next(iter(BUP_DEPARTMENTS))
 KLE_GROUPS = ("27.24", "27.12", "27.18", "17.13")  # synthetic picks from KLE subject groups
 SCHOOL_KINDS = ("folkeskole", "friskole", "dagtilbud", "specialskole")
 
@@ -109,6 +110,8 @@ class Child:
     course_department: str | None = None
     consultations: list[date] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    evidence: list[Relation] = field(default_factory=list)
+    """Further relation evidence, any organisation (scenarios write it)."""
 
 
 @dataclass
@@ -128,26 +131,30 @@ class Population:
         return self.staff.get((organisation_id, staff_id))
 
     def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
-        """The organisation's relations to the child, graded like BRS."""
+        """The organisation's relation evidence for the child (BRS style): its
+        referral, appointments, consultations and cases. The policy grades it."""
         child = self.children.get(cpr)
         if child is None:
             return []
         found: list[Relation] = []
+        if child.course_department == organisation_id:
+            found.append(Relation(type="referral", organisation_id=organisation_id))
+        found += [
+            Relation(type="appointment", organisation_id=organisation_id, date=a.date)
+            for a in child.appointments
+            if a.department == organisation_id
+        ]
         if child.record.registered_gp == organisation_id:
-            found.append(Relation(kind="registered_gp", organisation_id=organisation_id, grade="B"))
             found += [
-                Relation(kind="consultation", organisation_id=organisation_id, date=d, grade="A")
+                Relation(type="consultation", organisation_id=organisation_id, date=d)
                 for d in child.consultations
             ]
-        if child.course_department == organisation_id:
-            found.append(
-                Relation(kind="treatment_course", organisation_id=organisation_id, grade="A+")
-            )
         found += [
-            Relation(kind="open_case", organisation_id=c.unit, grade="B+")
+            Relation(type="case", organisation_id=c.unit, active=c.open)
             for c in child.cases
-            if c.open and c.unit == organisation_id
+            if c.unit == organisation_id
         ]
+        found += [e for e in child.evidence if e.organisation_id == organisation_id]
         return found
 
 
@@ -250,6 +257,7 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
             birth_date=born,
             custody_holders=holders,
             registered_gp=gp,
+            municipality=code,
             holder_relations=tuple(registered_relation(h) for h in holders),
         )
         persons[cpr] = record
@@ -283,7 +291,7 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
         if story or rng.random() < 0.5:
             child.consultations.append(reference_date + timedelta(days=rng.randint(-10, 10)))
         if story or rng.random() < 0.45:
-            unit = f"{code}-{'ppr' if i % 3 == 0 else 'family'}"
+            unit = f"{code}-{'ppr' if i % 3 == 0 and not story else 'family'}"
             child.cases.append(
                 Case(
                     id=f"case-{i:04d}",
@@ -295,8 +303,10 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
             )
         kids[cpr] = child
         start = reference_date - timedelta(days=rng.randint(10, 200))
-        municipality = {"organisation_id": code}
-        gp_recipient = {"organisation_type": "gp_clinic"}
+        # Consents name their recipient: the municipality's family department,
+        # the child's own GP clinic, the child's psychiatry department.
+        municipality = {"organisation_id": f"{code}-family"}
+        gp_recipient = {"organisation_id": gp}
         if i == 0:  # both parents consent: the caseworker may see psychiatry data
             for h in holders:
                 consents.append(_consent(cpr, h, "sul-43-1", PSYCHIATRY, municipality, start, 300))
@@ -329,7 +339,7 @@ def generate(reference_date: date, children: int = 520, seed: int = 20261126) ->
                         h,
                         "fvl-28-2-1",
                         MUNICIPAL,
-                        {"organisation_type": "region_psychiatry"},
+                        {"organisation_id": child.course_department or BUP_DEPARTMENTS_FIRST},
                         start,
                         300,
                     )

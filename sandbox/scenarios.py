@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.cpr import age_on
-from policy.facts import AuthorisationStatus, ChildRecord, StaffMember
+from policy.facts import AuthorisationStatus, ChildRecord, Relation, StaffMember
 from policy.persons import PersonHandles
 from sandbox.population import Case, Child, Population
 from sandbox.staff import member, register_of
@@ -45,6 +45,12 @@ class ChildSpec(_Strict):
     )
     custody_holders: list[str] = Field(default_factory=list)
     registered_gp: str | None = None
+    municipality: str = Field(default="851", description="the municipality the child lives in")
+    acting_municipality: str | None = Field(
+        default=None,
+        description="for a child placed outside the municipality that placed it: the "
+        "municipality acting for the child (Retssikkerhedsloven § 9)",
+    )
 
     @model_validator(mode="after")
     def _one_birth(self) -> ChildSpec:
@@ -97,9 +103,63 @@ class StaffSpec(_Strict):
 
 
 class RelationSpec(_Strict):
-    kind: Literal["consultation", "treatment_course", "open_case"]
+    """What the requester's organisation has with the child. Either the shorthand
+    `kind` (a consultation on a day, an active course, an open case), which stands
+    for the evidence it always meant, or `evidence` with its dates, graded by the
+    policy exactly as evidence from the sources is."""
+
+    kind: Literal["consultation", "treatment_course", "open_case"] | None = Field(
+        default=None,
+        description="shorthand: consultation (on today + days_from_today), treatment_course "
+        "(an active referral), open_case (an open case in the unit)",
+    )
+    evidence: Literal["referral", "episode", "appointment", "consultation", "case"] | None = Field(
+        default=None,
+        description="referral, episode (of care), appointment, consultation (at a GP "
+        "clinic) or case (in a municipal unit)",
+    )
     organisation: str
-    days_from_today: int = 0
+    days_from_today: int = Field(
+        default=0, description="the day, counted from the scenario's date, when no date is given"
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="received (referral), started (episode), held or booked (appointment, "
+        "consultation), opened (case)",
+    )
+    ended_on: dt.date | None = Field(
+        default=None, description="the last day of a referral, episode or case"
+    )
+    status: Literal["open", "closed"] | None = Field(
+        default=None,
+        description="open or closed (referral, episode, case); unset: closed when ended_on "
+        "is given, else open",
+    )
+
+    @model_validator(mode="after")
+    def _kind_or_evidence(self) -> RelationSpec:
+        if (self.kind is None) == (self.evidence is None):
+            raise ValueError("give either kind (shorthand) or evidence")
+        return self
+
+    def as_evidence(self, today: dt.date) -> Relation:
+        """The evidence this relation stands for."""
+        day = self.date or today + timedelta(days=self.days_from_today)
+        if self.kind == "treatment_course":
+            return Relation(type="referral", organisation_id=self.organisation)
+        if self.kind == "open_case":
+            return Relation(type="case", organisation_id=self.organisation)
+        if self.kind == "consultation":
+            return Relation(type="consultation", organisation_id=self.organisation, date=day)
+        assert self.evidence is not None
+        status = self.status or ("closed" if self.ended_on else "open")
+        return Relation(
+            type=self.evidence,
+            organisation_id=self.organisation,
+            date=day,
+            ended_on=self.ended_on,
+            active=status == "open",
+        )
 
 
 class ConsentSpec(_Strict):
@@ -450,15 +510,16 @@ class Scenario(_Strict):
                 birth_date=self.birth_date(),
                 custody_holders=tuple(self.cpr(p) for p in self.child.custody_holders),
                 registered_gp=self.child.registered_gp,
+                municipality=self.child.municipality,
+                acting_municipality=self.child.acting_municipality,
             )
-            child = Child(record=record, municipality="851", divorced=False, school={})
+            child = Child(
+                record=record, municipality=self.child.municipality, divorced=False, school={}
+            )
             for r in self.relations:
-                day = self.date + timedelta(days=r.days_from_today)
-                if r.kind == "consultation":
-                    child.consultations.append(day)
-                elif r.kind == "treatment_course":
+                if r.kind == "treatment_course":
                     child.course_department = r.organisation
-                else:
+                elif r.kind == "open_case":
                     child.cases.append(
                         Case(
                             id="case-1",
@@ -468,6 +529,10 @@ class Scenario(_Strict):
                             open=True,
                         )
                     )
+                elif r.kind == "consultation" and r.organisation == record.registered_gp:
+                    child.consultations.append(r.as_evidence(self.date).date or self.date)
+                else:
+                    child.evidence.append(r.as_evidence(self.date))
             children[record.cpr] = child
         return Population(self.date, children, {}, {}, [], [], [], register_of(self.staff()))
 

@@ -135,6 +135,8 @@ def cpr_source(population: Population, orgs: dict[str, Organisation]) -> Sandbox
             "cpr": record.cpr,
             "name": record.name,
             "birth_date": record.birth_date.isoformat(),
+            "municipality": record.municipality,
+            "acting_municipality": record.acting_municipality,
             "custody_holders": holders,
             "registered_gp": (
                 {"organisation_id": gp.id, "name": gp.name, "sor_id": gp.sor_id} if gp else None
@@ -363,32 +365,15 @@ def enrolment_source(population: Population, orgs: dict[str, Organisation]) -> S
 def relation_source(population: Population, orgs: dict[str, Organisation]) -> SandboxSource:
     control = SourceControl()
     router = APIRouter()
-    find = _by_cpr(population)
 
     @router.get("/relations")
     async def relations(patient: str, organisation: str) -> dict[str, Any]:
-        """What the organisation itself has with the patient: referrals, appointments,
-        consultations, cases. Grading is the PIP's job, not the source's."""
-        child = find(patient)
-        found: list[dict[str, Any]] = []
-        if child is not None:
-            if child.course_department == organisation:
-                found.append({"type": "referral", "date": None, "active": True})
-            found += [
-                {"type": "appointment", "date": a.date.isoformat(), "active": True}
-                for a in child.appointments
-                if a.department == organisation
-            ]
-            if child.record.registered_gp == organisation:
-                found += [
-                    {"type": "consultation", "date": d.isoformat(), "active": True}
-                    for d in child.consultations
-                ]
-            found += [
-                {"type": "case", "date": None, "active": c.open}
-                for c in child.cases
-                if c.unit == organisation
-            ]
+        """What the organisation itself has with the patient: referrals, episodes,
+        appointments, consultations, cases, with dates. Grading is the policy's job."""
+        found = [
+            e.model_dump(mode="json", exclude={"organisation_id"})
+            for e in population.relations(organisation, patient)
+        ]
         return {"organisation": organisation, "relations": found}
 
     return _app("brs", "treatment relations (BRS style)", control, router)

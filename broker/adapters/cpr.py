@@ -33,6 +33,8 @@ class Person(SourceShape):
     birth_date: date
     custody_holders: tuple[_Holder, ...] = ()
     registered_gp: _Gp | None = None
+    municipality: str | None = None
+    acting_municipality: str | None = None
 
 
 async def _person(client: SourceClient, cpr: str) -> Person | None:
@@ -60,6 +62,8 @@ async def read_person(client: SourceClient, cpr: str) -> ChildRecord | None:
         custody_holders=tuple(h.cpr for h in person.custody_holders),
         holder_relations=tuple(h.relation for h in person.custody_holders),
         registered_gp=person.registered_gp.organisation_id if person.registered_gp else None,
+        municipality=person.municipality,
+        acting_municipality=person.acting_municipality,
     )
 
 

@@ -1,7 +1,7 @@
 """Relation evidence in the style of the national treatment-relation service
 (BRS): what one organisation itself has with the patient (referrals,
 appointments, consultations, cases). Read only by the policy information
-point, which grades it; never disclosed."""
+point, which passes it to the policy to grade; never disclosed."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from broker.client import SourceClient
 
 
 class Evidence(SourceShape):
-    type: Literal["referral", "appointment", "consultation", "case"]
+    type: Literal["referral", "episode", "appointment", "consultation", "case"]
     date: dt.date | None = None
+    ended_on: dt.date | None = None
     active: bool = True
 
 

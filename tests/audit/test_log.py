@@ -95,7 +95,7 @@ def test_an_override_is_recorded_with_its_reason(make_client: AppFactory) -> Non
         organisation={"type": "region_psychiatry", "id": "bup-rn-aalborg-amb"},
         health_professional=True,
     )
-    body["resource"]["categories"] = ["municipal_contacts"]
+    body["resource"]["categories"] = ["psychiatry_appointments"]
     body["context"] = {
         "purpose": "current_treatment",
         "override": {"grounds": "citizen_unreachable", "reason": "Acute admission, parents away"},
@@ -105,7 +105,7 @@ def test_an_override_is_recorded_with_its_reason(make_client: AppFactory) -> Non
     assert isinstance(record, dict)
     assert record["override"]["requested"] is True
     assert record["override"]["reason"] == "Acute admission, parents away"
-    assert decision["categories"]["municipal_contacts"]["override"] is True
+    assert decision["categories"]["psychiatry_appointments"]["override"] is True
     assert record["override"]["used"] is True
     assert record["relied_on"]["blocks"] == decision["relied_on"]["blocks"] != []
 

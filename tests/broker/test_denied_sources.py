@@ -16,12 +16,13 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     client = service()
     body = overview(client, ALMA, CASEWORKER)
 
-    assert set(body["data"]) == {"psychiatry_appointments", "psychiatry_contacts"}
+    # The caseworker has the open case the psychiatry data needs, so also the
+    # child's identity (issue 11: no case, no psychiatry data).
+    assert set(body["data"]) == {"psychiatry_appointments", "psychiatry_contacts", "child_identity"}
     assert set(body["withheld"]) == {
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
-        "child_identity",
     }
     calls = sandbox.calls()
     assert calls["fhir"] == 1 and calls["sor"] == 1
@@ -29,12 +30,13 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     assert calls["fk-sag"] == 0
     assert calls["fk-org"] == 0
     assert calls["stil"] == 0
-    # the CPR register is read once, by the policy information point, to decide;
-    # child_identity is withheld, so the broker does not read it again
-    assert calls["cpr"] == 1
+    # the CPR register is read by the policy information point to decide, and
+    # by the broker for the permitted child_identity
+    assert calls["cpr"] == 2
     assert {s["source"] for s in body["sources"]} == {
         "bup-rn-appointments",
         "bup-rn-contact-points",
+        "cpr",
     }
 
 

@@ -62,10 +62,12 @@ def test_the_decision_and_the_disclosure_are_audited_without_the_data(
     assert disclosure["released"] == {
         "psychiatry_appointments": ["date", "time", "department", "status"],
         "psychiatry_contacts": ["department", "section", "phone", "secure_mail", "sor_id"],
+        "child_identity": ["name", "age", "custody_holders"],
     }
     assert {c["source"] for c in disclosure["source_calls"]} == {
         "bup-rn-appointments",
         "bup-rn-contact-points",
+        "cpr",
     }
     recorded = json.dumps(disclosure)
     for record in body["data"]["psychiatry_contacts"]["records"]:

@@ -45,6 +45,7 @@ from policy.facts import (
     BlockTarget,
     ChildRecord,
     ConsentFact,
+    EvidenceType,
     ObjectionFact,
     RegistryState,
     Relation,
@@ -130,7 +131,13 @@ RECIPIENTS: list[dict[str, str | None]] = [
     *[dict[str, str | None](organisation_type=t) for t in _TYPES],
     *[dict[str, str | None](organisation_id=o) for _, o in REQUESTERS],
 ]
-RELATION_KINDS = ("registered_gp", "consultation", "treatment_course", "open_case", "historical")
+RELATION_KINDS: tuple[EvidenceType, ...] = (
+    "referral",
+    "episode",
+    "appointment",
+    "consultation",
+    "case",
+)
 
 
 def _day(rng: random.Random) -> date:
@@ -244,14 +251,13 @@ def _relations(rng: random.Random, requester: str) -> list[Relation]:
     if rng.random() < 0.8:
         soon = TODAY + timedelta(days=rng.randint(-40, 20))
         own = [
-            Relation(kind="registered_gp", organisation_id=requester),
-            Relation(kind="consultation", organisation_id=requester, date=soon),
-            Relation(kind="treatment_course", organisation_id=requester),
-            Relation(kind="open_case", organisation_id=requester),
+            Relation(type="consultation", organisation_id=requester, date=soon),
+            Relation(type="referral", organisation_id=requester),
+            Relation(type="case", organisation_id=requester),
         ]
     return own + [
         Relation(
-            kind=rng.choice(RELATION_KINDS),
+            type=rng.choice(RELATION_KINDS),
             organisation_id=rng.choice(REQUESTERS)[1],
             date=_day(rng),
             active=rng.random() < 0.7,

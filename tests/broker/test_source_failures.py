@@ -82,7 +82,6 @@ def test_source_answering_503_is_retried_then_marked_error(
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
-        "child_identity",
     }
 
 

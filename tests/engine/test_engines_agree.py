@@ -103,6 +103,9 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         child["custody_holders"] = draw(
             st.sampled_from([["mother", "father"], ["mother"], [], ["father", "stranger"]])
         )
+        child["registered_gp"] = draw(st.sampled_from([None, "gp-a", "gp-b"]))
+        child["municipality"] = draw(st.sampled_from([None, "851", "787"]))
+        child["acting_municipality"] = draw(st.sampled_from([None, None, "851"]))
     context: dict[str, Any] = {
         "purpose": draw(st.sampled_from(catalogue().purposes)),
         "date": TODAY.isoformat(),
@@ -187,30 +190,16 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
             ),
             "relations": draw(
                 st.lists(
-                    st.one_of(
-                        st.fixed_dictionaries(
-                            {
-                                "kind": st.just("registered_gp"),
-                                "organisation_id": st.sampled_from(ORGS),
-                            }
-                        ),
-                        st.fixed_dictionaries(
-                            {
-                                "kind": st.just("consultation"),
-                                "organisation_id": st.sampled_from(ORGS),
-                                "date": st.integers(-60, 60).map(_day),
-                            }
-                        ),
-                        st.fixed_dictionaries(
-                            {
-                                "kind": st.just("treatment_course"),
-                                "organisation_id": st.sampled_from(ORGS),
-                                "active": st.booleans(),
-                            }
-                        ),
-                        st.fixed_dictionaries(
-                            {"kind": st.just("open_case"), "organisation_id": st.sampled_from(ORGS)}
-                        ),
+                    st.fixed_dictionaries(
+                        {
+                            "type": st.sampled_from(
+                                ["referral", "episode", "appointment", "consultation", "case"]
+                            ),
+                            "organisation_id": st.sampled_from(ORGS),
+                            "date": st.one_of(st.none(), st.integers(-400, 60).map(_day)),
+                            "ended_on": st.one_of(st.none(), st.integers(-30, 30).map(_day)),
+                            "active": st.booleans(),
+                        }
                     ),
                     max_size=4,
                 )

@@ -144,6 +144,9 @@ def test_the_service_serves_the_handbook_and_the_catalogue(make_client: AppFacto
     assert provisions["sul-43-1"]["citation"] == (
         "Sundhedsloven § 43, stk. 1, LBK nr. 275 af 12/03/2025"
     )
-    assert provisions["sul-43-1"]["rules"] == ["SUL-43-1-CONSENT"]
+    assert provisions["sul-43-1"]["rules"] == [
+        "MUN-CASE-IN-CHILDS-MUNICIPALITY",
+        "SUL-43-1-CONSENT",
+    ]
     assert provisions["rsl-11c"]["review"]["status"] == "unconfirmed"
     assert body["acts"]["gdpr"]["url"].startswith("https://eur-lex.europa.eu/")

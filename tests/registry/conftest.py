@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from policy.facts import ChildRecord
 from registry.db import database_url
-from sandbox.population import Child, Population
+from sandbox.population import Case, Child, Population
 from tests.conftest import IN_CI, citizen_headers
 
 POSTGRES_ENV = "HOI_TEST_POSTGRES_URL"
@@ -132,10 +132,19 @@ def _child_cpr(born: date, serial: int) -> str:
 
 
 def _child(born: date, serial: int, holders: tuple[str, ...]) -> Child:
+    """A child of Aalborg with an open case in the family department (which
+    municipal access to psychiatry data needs)."""
     record = ChildRecord(
-        cpr=_child_cpr(born, serial), name="Test Child", birth_date=born, custody_holders=holders
+        cpr=_child_cpr(born, serial),
+        name="Test Child",
+        birth_date=born,
+        custody_holders=holders,
+        municipality="851",
     )
-    return Child(record=record, municipality="851", divorced=False, school={})
+    case = Case(
+        id=f"case-{serial}", unit="851-family", kle="27.24", caseworker_id="cw-1", open=True
+    )
+    return Child(record=record, municipality="851", divorced=False, school={}, cases=[case])
 
 
 # A 12-year-old; a 16-year-old; one who turned 15 ten days ago.

@@ -168,7 +168,7 @@ ROUND_TRIPS = {
             "regime": "sul-43-1",
             "given_by": MOTHER,
             "categories": ["psychiatry_appointments", "psychiatry_contacts"],
-            "recipient": {"organisation_type": "municipality"},
+            "recipient": {"organisation_id": "851-family"},
             "form": "written",
             "given_on": "2026-06-15",
             "valid_until": "2027-12-31",

@@ -86,6 +86,28 @@ def test_gdpr_consent_is_refused_with_an_explanation(client: Family) -> None:
     assert "sul-43-1" in detail
 
 
+def test_a_consent_naming_only_a_kind_of_organisation_is_refused(client: Family) -> None:
+    response = client.post(
+        f"/v1/children/{YOUNG.record.cpr}/consents",
+        json=consent(recipient={"organisation_type": "municipality"}),
+    )
+    assert "a kind of organisation alone is refused" in refused(
+        response, "invalid-request", "recipient"
+    )
+
+
+def test_a_consent_may_name_the_type_beside_the_organisation(client: Family) -> None:
+    recipient = {"organisation_type": "municipality", "organisation_id": "851-family"}
+    created = post(client, YOUNG.record.cpr, "consents", consent(recipient=recipient))
+    assert created["recipient"] == recipient
+
+
+def test_an_objection_may_name_a_kind_of_organisation(client: Family) -> None:
+    body = {"categories": [], "recipient": {"organisation_type": "municipality"}}
+    created = post(client, YOUNG.record.cpr, "objections", body)
+    assert created["recipient"] == {"organisation_type": "municipality", "organisation_id": None}
+
+
 def test_an_oral_health_act_consent_is_refused(client: Family) -> None:
     response = client.post(f"/v1/children/{YOUNG.record.cpr}/consents", json=consent(form="oral"))
     assert "must be written" in refused(response, "invalid-request", "form")

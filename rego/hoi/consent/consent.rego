@@ -55,14 +55,22 @@ custody_consent_outlives_self_consent_age(regime) if {
 	object.get(rules, regime, true) == false
 }
 
-_recipient_matches(recipient) if recipient.organisation_id == input.subject.organisation.id
-
-_recipient_matches(recipient) if recipient.organisation_id in object.get(input.subject.organisation, "part_of", [])
+# A consent's recipient is a named organisation: the requester's own unit, or
+# an organisation the unit is part of (a consent to Aalborg Kommune covers its
+# family department and its PPR; the route then asks for an open case in the
+# unit). A recipient named only by organisation type matches no one: a consent
+# "to the municipality" as a type would open the data to every municipality's
+# staff (legal_basis/: consent-recipient choice, review unconfirmed).
+_recipient_matches(recipient) if {
+	is_object(recipient)
+	is_string(object.get(recipient, "organisation_id", null))
+	recipient.organisation_id == input.subject.organisation.id
+}
 
 _recipient_matches(recipient) if {
 	is_object(recipient)
-	object.get(recipient, "organisation_id", null) == null
-	recipient.organisation_type == input.subject.organisation.type
+	is_string(object.get(recipient, "organisation_id", null))
+	recipient.organisation_id in object.get(input.subject.organisation, "part_of", [])
 }
 
 _purpose_matches(c) if count(object.get(c, "purposes", [])) == 0
@@ -121,6 +129,20 @@ expired(regime, category) := {c.id |
 
 _givers(regime, category) := {c.giver | some c in valid(regime, category)}
 
+# Consents that would count but name their recipient only by organisation type
+# (recorded before recipients had to be named): refused, with their own reason.
+unnamed_recipient(regime, category) := {c.id |
+	some c in input.facts.consents
+	c.regime == regime
+	category in c.categories
+	is_object(c.recipient)
+	object.get(c.recipient, "organisation_id", null) == null
+	object.get(c.recipient, "organisation_type", null) == input.subject.organisation.type
+	_purpose_matches(c)
+	_usable(c)
+	_in_period(c)
+}
+
 _rule_met(required, givers) if {
 	_config.joint_custody_rule == "all"
 	count(required) > 0
@@ -147,6 +169,7 @@ status(regime, category) := {
 	"satisfied": true,
 	"missing": [],
 	"expired": [],
+	"unnamed_recipient": [],
 	"relied_on": sort(ids),
 } if {
 	_satisfied(regime, category)
@@ -155,10 +178,12 @@ status(regime, category) := {
 	"satisfied": false,
 	"missing": sort(missing),
 	"expired": sort(lapsed),
+	"unnamed_recipient": sort(unnamed),
 	"relied_on": [],
 } if {
 	missing := entitled - _givers(regime, category)
 	lapsed := expired(regime, category)
+	unnamed := unnamed_recipient(regime, category)
 }
 
 _objection_covers(o, _) if count(object.get(o, "categories", [])) == 0
@@ -167,7 +192,17 @@ _objection_covers(o, category) if category in o.categories
 
 _objection_recipient(o) if object.get(o, "recipient", null) == null
 
-_objection_recipient(o) if _recipient_matches(o.recipient)
+_objection_recipient(o) if {
+	is_object(object.get(o, "recipient", null))
+	_recipient_matches(o.recipient)
+}
+
+# An objection may name a kind of organisation: it only ever narrows access.
+_objection_recipient(o) if {
+	is_object(object.get(o, "recipient", null))
+	object.get(o.recipient, "organisation_id", null) == null
+	o.recipient.organisation_type == input.subject.organisation.type
+}
 
 # METADATA
 # title: An entitled person's objection denies

@@ -9,7 +9,7 @@ _consent(id, giver, from, until) := {
 	"regime": "sul-43-1",
 	"giver": giver,
 	"categories": ["psychiatry_appointments"],
-	"recipient": {"organisation_type": "municipality", "organisation_id": null},
+	"recipient": {"organisation_type": null, "organisation_id": "851-family"},
 	"purposes": [],
 	"form": "written",
 	"capacity": "custody_holder",
@@ -44,7 +44,13 @@ test_all_custody_holders_must_consent_by_default if {
 		[_consent("c1", "mother", "2026-06-01", "2027-05-31")],
 		[],
 	)
-	result == {"satisfied": false, "missing": ["father"], "expired": [], "relied_on": []}
+	result == {
+		"satisfied": false,
+		"missing": ["father"],
+		"expired": [],
+		"unnamed_recipient": [],
+		"relied_on": [],
+	}
 }
 
 test_any_rule_needs_one_custody_holder if {
@@ -54,7 +60,7 @@ test_any_rule_needs_one_custody_holder if {
 		[],
 	)
 		with data.hoi.config.consent.joint_custody_rule as "any"
-	result == {"satisfied": true, "missing": [], "expired": [], "relied_on": ["c1"]}
+	result == {"satisfied": true, "missing": [], "expired": [], "unnamed_recipient": [], "relied_on": ["c1"]}
 }
 
 test_deny_when_consent_older_than_one_year if {
@@ -63,7 +69,13 @@ test_deny_when_consent_older_than_one_year if {
 		_consent("c2", "father", "2025-06-01", "2026-12-31"),
 	]
 	result := consent.status("sul-43-1", "psychiatry_appointments") with input as _input(11, old, [])
-	result == {"satisfied": false, "missing": ["father", "mother"], "expired": ["c1", "c2"], "relied_on": []}
+	result == {
+		"satisfied": false,
+		"missing": ["father", "mother"],
+		"expired": ["c1", "c2"],
+		"unnamed_recipient": [],
+		"relied_on": [],
+	}
 }
 
 test_revoked_consent_does_not_count if {
@@ -98,7 +110,7 @@ _recorded_consent(id, giver, capacity) := {
 	"giver": giver,
 	"capacity": capacity,
 	"categories": ["psychiatry_appointments"],
-	"recipient": {"organisation_type": "municipality", "organisation_id": null},
+	"recipient": {"organisation_type": null, "organisation_id": "851-family"},
 	"purposes": [],
 	"form": "written",
 	"given_on": "2026-04-01",
@@ -132,7 +144,13 @@ _lapse_setting(per_regime) := object.union(
 test_custody_holders_consents_stop_counting_at_15_by_default if {
 	doc := _registry_input(_fifteen, _parents_consents)
 	status := consent.status("sul-43-1", "psychiatry_appointments") with input as doc
-	status == {"satisfied": false, "missing": ["child"], "expired": [], "relied_on": []}
+	status == {
+		"satisfied": false,
+		"missing": ["child"],
+		"expired": [],
+		"unnamed_recipient": [],
+		"relied_on": [],
+	}
 }
 
 test_custody_holders_consents_outlive_15_where_the_regime_says_so if {
@@ -140,7 +158,13 @@ test_custody_holders_consents_outlive_15_where_the_regime_says_so if {
 	doc := _registry_input(_fifteen, _parents_consents)
 	status := consent.status("sul-43-1", "psychiatry_appointments") with input as doc
 		with data.hoi.config.consent as config
-	status == {"satisfied": true, "missing": [], "expired": [], "relied_on": ["c-father", "c-mother"]}
+	status == {
+		"satisfied": true,
+		"missing": [],
+		"expired": [],
+		"unnamed_recipient": [],
+		"relied_on": ["c-father", "c-mother"],
+	}
 }
 
 test_a_regime_the_setting_does_not_name_lapses if {
@@ -153,7 +177,13 @@ test_a_replaced_consent_does_not_count if {
 	replaced := object.union(_recorded_consent("c-mother-old", "mother", "custody_holder"), {"superseded_by": "c-mother"})
 	consents := [replaced, _recorded_consent("c-father", "father", "custody_holder")]
 	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
-	status == {"satisfied": false, "missing": ["mother"], "expired": [], "relied_on": []}
+	status == {
+		"satisfied": false,
+		"missing": ["mother"],
+		"expired": [],
+		"unnamed_recipient": [],
+		"relied_on": [],
+	}
 }
 
 test_a_consent_lapses_a_year_after_it_was_given_whatever_end_it_names if {
@@ -164,7 +194,13 @@ test_a_consent_lapses_a_year_after_it_was_given_whatever_end_it_names if {
 		object.union(_recorded_consent("c-father", "father", "custody_holder"), old),
 	]
 	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
-	status == {"satisfied": false, "missing": ["father", "mother"], "expired": ["c-father", "c-mother"], "relied_on": []}
+	status == {
+		"satisfied": false,
+		"missing": ["father", "mother"],
+		"expired": ["c-father", "c-mother"],
+		"unnamed_recipient": [],
+		"relied_on": [],
+	}
 }
 
 test_a_consent_counts_on_the_last_day_of_its_year if {
@@ -175,5 +211,47 @@ test_a_consent_counts_on_the_last_day_of_its_year if {
 		object.union(_recorded_consent("c-father", "father", "custody_holder"), old),
 	]
 	status := consent.status("sul-43-1", "psychiatry_appointments") with input as _registry_input(young, consents)
-	status == {"satisfied": true, "missing": [], "expired": [], "relied_on": ["c-father", "c-mother"]}
+	status == {
+		"satisfied": true,
+		"missing": [],
+		"expired": [],
+		"unnamed_recipient": [],
+		"relied_on": ["c-father", "c-mother"],
+	}
+}
+
+_to(recipient) := [object.union(_consent(id, giver, "2026-06-01", "2027-05-31"), {"recipient": recipient}) |
+	some [id, giver] in [["c1", "mother"], ["c2", "father"]]
+]
+
+test_consent_to_the_municipality_covers_its_department if {
+	consents := _to({"organisation_type": null, "organisation_id": "851"})
+	result := consent.status("sul-43-1", "psychiatry_appointments") with input as _input(9, consents, [])
+	result.satisfied
+}
+
+test_consent_to_another_unit_does_not_count if {
+	consents := _to({"organisation_type": null, "organisation_id": "851-ppr"})
+	result := consent.status("sul-43-1", "psychiatry_appointments") with input as _input(9, consents, [])
+	not result.satisfied
+}
+
+test_consent_to_a_kind_of_organisation_is_refused_with_its_reason if {
+	consents := _to({"organisation_type": "municipality", "organisation_id": null})
+	result := consent.status("sul-43-1", "psychiatry_appointments") with input as _input(9, consents, [])
+	result == {
+		"satisfied": false,
+		"missing": ["father", "mother"],
+		"expired": [],
+		"unnamed_recipient": ["c1", "c2"],
+		"relied_on": [],
+	}
+}
+
+test_objection_to_a_kind_of_organisation_still_counts if {
+	objection := {
+		"id": "o1", "person": "father", "categories": [], "withdrawn_at": null,
+		"recipient": {"organisation_type": "municipality", "organisation_id": null},
+	}
+	consent.objections("psychiatry_appointments") == {"o1"} with input as _input(9, [], [objection])
 }

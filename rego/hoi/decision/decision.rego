@@ -11,7 +11,6 @@ package hoi.decision
 
 import data.hoi.consent
 import data.hoi.routes
-import data.hoi.staff
 
 _config := data.hoi.config
 
@@ -189,68 +188,6 @@ withheld_organisations(category) := {org |
 	some org in _block_organisations(block)
 }
 
-# METADATA
-# title: A health professional may override a block for a weighty reason
-# description: >-
-#   A health professional may set a block aside (værdispring) when the citizen
-#   consents or cannot be reached and there is a weighty reason, which must be
-#   given. The lookup is flagged (override true, obligation
-#   flag_override_in_citizen_log) in the audit and in the citizen's log.
-#   Municipal users can never override.
-# custom:
-#   rule_id: SUL-42A-OVERRIDE
-#   legal_basis: [sul-42a-2]
-override_allowed if {
-	_override_requested
-	_override_eligible
-	_override_grounds_given
-}
-
-_override := object.get(object.get(input, "context", {}), "override", null)
-
-default _override_requested := false
-
-_override_requested if is_object(_override)
-
-_municipal_user if _role.sector == "municipal"
-
-_municipal_user if input.subject.organisation.type == "municipality"
-
-# The login's health-professional claim, confirmed by the staff register.
-_health_professional if {
-	_role.sector == "health"
-	staff.health_professional
-}
-
-_override_grounds_given if {
-	object.get(_override, "grounds", null) in {"citizen_consents", "citizen_unreachable"}
-	is_string(object.get(_override, "reason", null))
-	count(trim_space(_override.reason)) > 0
-}
-
-# METADATA
-# scope: document
-# title: Who may not override a block, and why
-# description: >-
-#   An override asked for by a municipal user, by someone without a health
-#   professional's authorisation, or without grounds and a stated reason is
-#   refused; the block's deny says which.
-# custom:
-#   rule_id: SUL-42A-OVERRIDE-REFUSED
-#   legal_basis: [sul-42a-2, sul-42a-5]
-default override_refusal := null
-
-override_refusal := "Municipal users can never override a citizen's block." if {
-	_override_requested
-	_municipal_user
-} else := "Only an authorised health professional may override a citizen's block." if {
-	_override_requested
-	not _health_professional
-} else := "An override needs its grounds and a stated weighty reason." if {
-	_override_requested
-	not _override_grounds_given
-}
-
 _blocked_reason(category) := {
 	"code": "blocked",
 	"rule_id": "BLOCK-MIN-SPAERRING",
@@ -258,7 +195,7 @@ _blocked_reason(category) := {
 	"message": "The citizen has blocked this requester from this information.",
 	"blocks": sort(blocks(category)),
 	"override_refused": _override_requested,
-	"override_refusal": override_refusal,
+	"override_refusal": _override_refusal(category),
 }
 
 _objection_reason(category) := {
@@ -309,6 +246,7 @@ _consent_failures(r) := [] if {
 	} |
 		count(s.expired) > 0
 	]
+	unnamed := _unnamed_failures(r, s.unnamed_recipient)
 	missing := [{
 		"code": "missing_consent",
 		"rule_id": r.rule_id,
@@ -318,8 +256,23 @@ _consent_failures(r) := [] if {
 		"missing": [{"person": p, "capacity": _capacity(p)} | some p in s.missing],
 		"rule": _config.consent.joint_custody_rule,
 	}]
-	reasons := array.concat(expired, missing)
+	reasons := [reason | some part in [expired, unnamed, missing]; some reason in part]
 }
+
+# Consents that would count but name their recipient only by organisation type.
+_unnamed_failures(r, ids) := [{
+	"code": "consent_recipient_not_named",
+	"rule_id": r.rule_id,
+	"legal_basis": r.legal_basis,
+	"message": concat(" ", [
+		"A consent names its recipient only as a kind of organisation; it does not count.",
+		"A consent must name the unit or organisation that may see the data.",
+	]),
+	"consents": ids,
+	"regime": r.consent_regime,
+} |
+	count(ids) > 0
+]
 
 _missing_message(regime) := sprintf("A valid %s consent from the young person is needed.", [regime]) if {
 	consent.child_decides
@@ -447,12 +400,12 @@ _alternatives(category) := [object.remove(a, ["category"]) | some a in routes.al
 
 _is_blocked(category) if {
 	count(blocks(category)) > 0
-	not override_allowed
+	not _override_allowed(category)
 }
 
 _overridden(category) if {
 	count(blocks(category) | source_blocks(category)) > 0
-	override_allowed
+	_override_allowed(category)
 }
 
 default _override_flag(_) := false

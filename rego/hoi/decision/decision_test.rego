@@ -10,9 +10,11 @@ _input(role, org_type, categories) := {
 	"action": "view",
 	"resource": {"categories": categories},
 	"context": {"purpose": "social_case_work", "date": "2026-11-26"},
-	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"]},
-	"facts": {"consents": [], "objections": [], "blocks": [], "relations": []},
+	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"], "municipality": "851"},
+	"facts": {"consents": [], "objections": [], "blocks": [], "relations": [_case]},
 }
+
+_case := {"type": "case", "organisation_id": "851-family", "date": "2026-09-01", "ended_on": null, "active": true}
 
 test_unknown_role_denies_every_category if {
 	result := decision.result with input as _input("teacher", "municipality", ["psychiatry_appointments"])
@@ -74,13 +76,13 @@ test_no_route_is_no_legal_basis if {
 
 # --- blocks on data sources, overrides, what a deny relied on ---
 
-_consent(giver, regime, category, recipient_type) := {
+_consent(giver, regime, category, recipient) := {
 	"id": sprintf("c-%s", [giver]),
 	"regime": regime,
 	"giver": giver,
 	"capacity": "custody_holder",
 	"categories": [category],
-	"recipient": {"organisation_type": recipient_type, "organisation_id": null},
+	"recipient": {"organisation_type": null, "organisation_id": recipient},
 	"purposes": [],
 	"form": "written",
 	"given_on": "2026-09-01",
@@ -98,7 +100,10 @@ _block(id, kind, target, sub_units) := {
 	"lifted_at": null,
 }
 
-_child := {"cpr": "child", "age": 12, "custody_holders": ["mother", "father"]}
+_child := {
+	"cpr": "child", "age": 12, "custody_holders": ["mother", "father"],
+	"municipality": "851", "registered_gp": "gp-x",
+}
 
 _caseworker := {
 	"id": "cw-1",
@@ -115,10 +120,10 @@ _caseworker_base := {
 	"context": {"purpose": "social_case_work", "date": "2026-11-26", "case_reference": null, "override": null},
 	"child": _child,
 	"facts": {
-		"consents": [_consent(p, "sul-43-1", "psychiatry_appointments", "municipality") | some p in ["mother", "father"]],
+		"consents": [_consent(p, "sul-43-1", "psychiatry_appointments", "851-family") | some p in ["mother", "father"]],
 		"objections": [],
 		"blocks": [],
-		"relations": [],
+		"relations": [_case],
 	},
 }
 
@@ -135,10 +140,13 @@ _gp := {
 	"health_professional": true,
 }
 
-_gp_relations := [
-	{"kind": "registered_gp", "organisation_id": "gp-x", "date": null, "active": true, "grade": "B"},
-	{"kind": "consultation", "organisation_id": "gp-x", "date": "2026-11-26", "active": true, "grade": "A"},
-]
+_gp_relations := [{
+	"type": "consultation",
+	"organisation_id": "gp-x",
+	"date": "2026-11-26",
+	"ended_on": null,
+	"active": true,
+}]
 
 # The child's GP, with a consultation today, asks for municipal contacts; both
 # parents gave a Forvaltningslov § 28 consent.
@@ -149,7 +157,7 @@ _gp_base := {
 	"context": {"purpose": "current_treatment", "date": "2026-11-26", "case_reference": null, "override": null},
 	"child": _child,
 	"facts": {
-		"consents": [_consent(p, "fvl-28-2-1", "municipal_contacts", "gp_clinic") | some p in ["mother", "father"]],
+		"consents": [_consent(p, "fvl-28-2-1", "municipal_contacts", "gp-x") | some p in ["mother", "father"]],
 		"objections": [],
 		"blocks": [],
 		"relations": _gp_relations,
@@ -182,6 +190,15 @@ test_source_block_withholds_that_department_and_lists_the_block if {
 				"rule_id": "SUL-43-1-CONSENT",
 				"legal_basis": ["sul-43-1", "sul-44"],
 				"message": "Permitted: every requirement of this legal route is met.",
+			},
+			{
+				"code": "relation",
+				"rule_id": "MUN-CASE-IN-CHILDS-MUNICIPALITY",
+				"legal_basis": ["sul-43-1", "rsl-9"],
+				"message": concat(" ", [
+					"The requester's unit has an open case on the child",
+					"in the municipality responsible for the child.",
+				]),
 			},
 			{
 				"code": "consent_given",
@@ -233,18 +250,19 @@ test_municipal_user_can_never_override if {
 
 test_municipal_user_claiming_health_authorisation_still_cannot_override if {
 	subject := object.union(_caseworker, {"health_professional": true})
-	not decision.override_allowed with input as _with(object.union(_caseworker_base, {"subject": subject}), [], _weighty)
+	doc := _with(object.union(_caseworker_base, {"subject": subject}), [], _weighty)
+	not decision._override_allowed("psychiatry_appointments") with input as doc
 }
 
 test_blank_override_reason_is_refused if {
 	blank := {"grounds": "citizen_unreachable", "reason": "   "}
-	not decision.override_allowed with input as _with(_gp_base, [], blank)
-	refusal := decision.override_refusal with input as _with(_gp_base, [], blank)
+	not decision._override_allowed("psychiatry_appointments") with input as _with(_gp_base, [], blank)
+	refusal := decision._override_refusal("psychiatry_appointments") with input as _with(_gp_base, [], blank)
 	refusal == "An override needs its grounds and a stated weighty reason."
 }
 
 test_health_professional_with_reason_may_override if {
-	decision.override_allowed with input as _with(_gp_base, [], _weighty)
+	decision._override_allowed("psychiatry_appointments") with input as _with(_gp_base, [], _weighty)
 }
 
 test_a_gp_whose_authorisation_the_register_does_not_confirm_cannot_override if {
@@ -252,20 +270,25 @@ test_a_gp_whose_authorisation_the_register_does_not_confirm_cannot_override if {
 		"op": "replace", "path": "/facts/staff/subject/authorisation/status",
 		"value": "suspended",
 	}])
-	not decision.override_allowed with input as _with(suspended, [], _weighty)
-	refusal := decision.override_refusal with input as _with(suspended, [], _weighty)
+	not decision._override_allowed("psychiatry_appointments") with input as _with(suspended, [], _weighty)
+	refusal := decision._override_refusal("psychiatry_appointments") with input as _with(suspended, [], _weighty)
 	refusal == "Only an authorised health professional may override a citizen's block."
 }
 
-test_override_of_a_source_block_is_flagged_and_withholds_nothing if {
+test_no_one_overrides_a_block_on_municipal_data if {
+	not decision._override_allowed("municipal_contacts") with input as _with(_gp_base, [], _weighty)
+	refusal := decision._override_refusal("municipal_contacts") with input as _with(_gp_base, [], _weighty)
+	startswith(refusal, "A block on municipal or school data stands for everyone")
+}
+
+test_override_does_not_lift_a_source_block_on_municipal_data if {
 	blocks := [_block("b-unit", "source_organisation", "851-family", [])]
 	outcome := decision.result.categories.municipal_contacts with input as _with(_gp_base, blocks, _weighty)
 	outcome.decision == "permit"
-	outcome.override == true
-	outcome.exclude_organisations == []
-	outcome.obligations == ["log_to_citizen", "flag_override_in_citizen_log"]
-	outcome.relied_on.blocks == ["b-unit"]
-	[r.code | some r in outcome.reasons] == ["permitted", "relation", "consent_given", "override"]
+	outcome.override == false
+	outcome.exclude_organisations == ["851-family"]
+	outcome.obligations == ["log_to_citizen"]
+	[r.code | some r in outcome.reasons] == ["permitted", "relation", "consent_given", "withheld_by_block"]
 }
 
 test_without_override_the_same_source_block_withholds_the_unit if {
@@ -360,4 +383,18 @@ test_result_echoes_the_request_nonce if {
 test_result_without_a_nonce_echoes_null if {
 	result := decision.result with input as _input("teacher", "municipality", ["school_daycare"])
 	result.nonce == null
+}
+
+test_type_only_consent_recorded_before_is_refused_with_its_reason if {
+	typed := [object.union(c, {"recipient": {"organisation_type": "municipality", "organisation_id": null}}) |
+		some c in _caseworker_base.facts.consents
+	]
+	doc := object.union(_caseworker_base, {"facts": object.union(_caseworker_base.facts, {"consents": typed})})
+	outcome := decision.result.categories.psychiatry_appointments with input as doc
+	outcome.decision == "deny"
+	[r.code | some r in outcome.reasons] == [
+		"consent_recipient_not_named", "missing_consent",
+		"health_professional_required", "request_from_holder",
+	]
+	outcome.reasons[0].consents == ["c-father", "c-mother"]
 }

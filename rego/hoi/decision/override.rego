@@ -1,11 +1,93 @@
-# Whether a requester could set a citizen's block aside (værdispring), and the
-# policy's answer to an override request: the part of package hoi.decision the
-# overview and the audit read. The rules that allow or refuse an override
-# (override_allowed, override_refusal) are in decision.rego.
+# Overrides (værdispring): who may set a citizen's block aside, on which data,
+# why an attempt is refused, whether an override is possible (the overview
+# shows it) and the policy's answer to an override request (the audit and the
+# citizen's log read it). Part of the decision package. The functions carry a
+# Regal external-reference exception: whether an override is allowed depends on
+# the request (rules read once from the input) and on the category (the
+# argument); see .regal/config.yaml.
 package hoi.decision
 
-# The requester is one who may set a block aside, whether or not they ask to.
-_override_eligible if {
+import data.hoi.staff
+
+# METADATA
+# title: A health professional may override a block on health data for a weighty reason
+# description: >-
+#   A health professional may set a block on health data aside (værdispring)
+#   when the citizen consents or cannot be reached and there is a weighty
+#   reason, which must be given. The lookup is flagged (override true,
+#   obligation flag_override_in_citizen_log) in the audit and in the citizen's
+#   log. Only the health categories (policy data override.categories: the
+#   psychiatry appointments and contact points) can be overridden: the
+#   override in Sundhedsloven § 42 a is about a health professional's lookup
+#   of health information. On municipal and school data, shared on the
+#   family's consent, a block is the family withdrawing that consent and
+#   stands for everyone. Municipal users can never override.
+# custom:
+#   rule_id: SUL-42A-OVERRIDE
+#   legal_basis: [sul-42a-2]
+_override_allowed(category) if {
+	_override_requested
+	_override_eligible(category)
+	_override_grounds_given
+}
+
+_health_category(category) if category in _config.override.categories
+
+_override := object.get(object.get(input, "context", {}), "override", null)
+
+default _override_requested := false
+
+_override_requested if is_object(_override)
+
+_municipal_user if _role.sector == "municipal"
+
+_municipal_user if input.subject.organisation.type == "municipality"
+
+# The login's health-professional claim, confirmed by the staff register.
+_health_professional if {
+	_role.sector == "health"
+	staff.health_professional
+}
+
+_override_grounds_given if {
+	object.get(_override, "grounds", null) in {"citizen_consents", "citizen_unreachable"}
+	is_string(object.get(_override, "reason", null))
+	count(trim_space(_override.reason)) > 0
+}
+
+# METADATA
+# scope: document
+# title: Who may not override a block, and why
+# description: >-
+#   An override asked for by a municipal user, on data that is not health
+#   data, by someone without a health professional's authorisation, or without
+#   grounds and a stated reason is refused; the block's deny says which.
+# custom:
+#   rule_id: SUL-42A-OVERRIDE-REFUSED
+#   legal_basis: [sul-42a-2, sul-42a-5]
+default _override_refusal(_) := null
+
+_override_refusal(category) := "Municipal users can never override a citizen's block." if {
+	_override_requested
+	_municipal_user
+} else := concat(" ", [
+	"A block on municipal or school data stands for everyone:",
+	"an override (værdispring) applies to health data only.",
+]) if {
+	_override_requested
+	not _health_category(category)
+} else := "Only an authorised health professional may override a citizen's block." if {
+	_override_requested
+	not _health_professional
+} else := "An override needs its grounds and a stated weighty reason." if {
+	_override_requested
+	not _override_grounds_given
+}
+
+# The requester is one who may set a block on this category aside, whether or
+# not they ask to: a health professional (not a municipal user), on health data.
+_override_eligible(category) if {
+	_health_category(category)
 	not _municipal_user
 	_health_professional
 }
@@ -18,7 +100,7 @@ _override_eligible if {
 default _override_possible(_) := false
 
 _override_possible(category) if {
-	_override_eligible
+	_override_eligible(category)
 	count(blocks(category) | source_blocks(category)) > 0
 	_permit_route(category)
 	count(data.hoi.consent.objections(category)) == 0
@@ -35,13 +117,28 @@ _blocked_outcome(category) := object.union(
 )
 
 # The policy's answer to an override request, for the audit and the citizen's
-# log: asked or not, allowed or not, and if refused, why (override_refusal).
+# log: asked or not, allowed for any asked category or not, and if refused, why
+# (the refusal of the first asked category that refuses it).
 _override_answer := {
 	"requested": _override_requested,
-	"allowed": _override_allowed_value,
-	"refusal": override_refusal,
+	"allowed": count(_overridable) > 0,
+	"refusal": _first_refusal,
 }
 
-default _override_allowed_value := false
+_overridable contains category if {
+	some category in input.resource.categories
+	_override_allowed(category)
+}
 
-_override_allowed_value if override_allowed
+_refusals := [r |
+	some c in sort(input.resource.categories)
+	r := _override_refusal(c)
+	r != null
+]
+
+default _first_refusal := null
+
+_first_refusal := _refusals[0] if {
+	count(_overridable) == 0
+	count(_refusals) > 0
+}

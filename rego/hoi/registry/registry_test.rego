@@ -12,7 +12,7 @@ _caseworker(relations) := {
 	"facts": {"relations": relations},
 }
 
-_open_case := {"kind": "open_case", "organisation_id": "851-family"}
+_open_case := {"type": "case", "organisation_id": "851-family", "date": null, "ended_on": null, "active": true}
 
 test_caseworker_with_open_case_may_read if {
 	answer := registry.access with input as _caseworker([_open_case])

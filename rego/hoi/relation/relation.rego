@@ -1,17 +1,60 @@
 # METADATA
 # title: Relation between the requester and the child
 # description: >-
-#   Graded in the style of the national treatment-relation service: a
-#   requester may look up only while they have an active relation to the child.
+#   Graded here, in the policy, in the style of the national treatment-relation
+#   service, from the evidence the requester's own organisation has with the
+#   child (referrals, episodes of care, appointments, consultations, cases, each
+#   with its dates and whether it is open). A requester may look up only while
+#   they have an active relation to the child. The windows are policy data.
 package hoi.relation
 
-_today_ns := time.parse_ns("2006-01-02", input.context.date)
+_today := input.context.date
+
+_today_ns := time.parse_ns("2006-01-02", _today)
 
 _day_ns := ((24 * 60) * 60) * 1000000000
 
 _window := data.hoi.config.gp_window
 
-_own(r) if r.organisation_id == input.subject.organisation.id
+_rules := data.hoi.config.relations
+
+_evidence := [e | some e in object.get(object.get(input, "facts", {}), "relations", [])]
+
+# Evidence of one type held by the requester's own organisation.
+_own(type) := [e |
+	some e in _evidence
+	e.type == type
+	e.organisation_id == input.subject.organisation.id
+]
+
+_dated(e) if is_string(object.get(e, "date", null))
+
+_started(e) if not _dated(e)
+
+_started(e) if e.date <= _today
+
+# Open: active and not ended, or ended no earlier than today (the end date is
+# the last day of the referral, episode or case).
+_open(e) if {
+	object.get(e, "active", false) == true
+	object.get(e, "ended_on", null) == null
+	_started(e)
+}
+
+_open(e) if {
+	is_string(object.get(e, "ended_on", null))
+	_today <= e.ended_on
+	_started(e)
+}
+
+# Today is no earlier than `before` days before `day` and no later than `after` days after it.
+_within(day, before, after) if {
+	day_ns := time.parse_ns("2006-01-02", day)
+	_today_ns >= day_ns - (before * _day_ns)
+	_today_ns <= day_ns + (after * _day_ns)
+}
+
+_registered_gp if input.child.registered_gp == input.subject.organisation.id
 
 # METADATA
 # title: The GP's relation is a consultation within the lookup window
@@ -22,43 +65,163 @@ _own(r) if r.organisation_id == input.subject.organisation.id
 # custom:
 #   rule_id: GP-CONSULTATION-WINDOW
 #   legal_basis: [sul-42a-1]
-active("gp_consultation") if {
-	some reg in input.facts.relations
-	reg.kind == "registered_gp"
-	_own(reg)
-	some visit in input.facts.relations
-	visit.kind == "consultation"
-	_own(visit)
-	visit_ns := time.parse_ns("2006-01-02", visit.date)
-	_today_ns >= visit_ns - (_window.days_before * _day_ns)
-	_today_ns <= visit_ns + (_window.days_after * _day_ns)
+gp_window_met if {
+	_registered_gp
+	some visit in _own("consultation")
+	_dated(visit)
+	_within(visit.date, _window.days_before, _window.days_after)
+}
+
+# METADATA
+# title: Any GP with the child in a consultation today at their own clinic
+# description: >-
+#   A GP who is not the child's registered GP (a colleague at another clinic
+#   standing in, an emergency consultation) has a current treatment on the day
+#   the child is in a consultation at their own clinic, and only that day: the
+#   preparation and follow-up window is the registered GP's. Our reading of
+#   the current-treatment condition (the national service grades it A, same
+#   place same day); a lawyer must confirm it.
+# custom:
+#   rule_id: GP-SAME-DAY-CONSULTATION
+#   legal_basis: [sul-42a-1]
+gp_same_day if {
+	_rules.same_day_consultation_counts == true
+	some visit in _own("consultation")
+	visit.date == _today
+}
+
+_last_contact_recent(episode) if {
+	_dated(episode)
+	_within(episode.date, 0, _rules.course_days_after_last_contact)
+}
+
+_last_contact_recent(_) if {
+	some visit in _own("appointment")
+	_dated(visit)
+	_within(visit.date, 36500, _rules.course_days_after_last_contact)
 }
 
 # METADATA
 # title: A psychiatry clinician's relation is an active course of treatment
 # description: >-
-#   Staff in child and adolescent psychiatry have a relation to a child with an
-#   active referral or course of treatment at their own organisation.
+#   Staff in child and adolescent psychiatry have a relation to a child while
+#   their own unit has an active referral for the child, or an episode of care
+#   that is not closed and whose last contact is at most
+#   course_days_after_last_contact days ago (or still booked). A single
+#   appointment without a referral or episode is historical, however recent.
 # custom:
 #   rule_id: BUP-ACTIVE-COURSE
 #   legal_basis: [sul-42a-1]
-active("treatment_course") if {
-	some course in input.facts.relations
-	course.kind == "treatment_course"
-	_own(course)
-	course.active == true
+course if {
+	some e in array.concat(_own("referral"), _own("episode"))
+	_course_evidence(e)
+}
+
+_course_evidence(e) if {
+	e.type == "referral"
+	_open(e)
+}
+
+_course_evidence(e) if {
+	e.type == "episode"
+	_open(e)
+	_last_contact_recent(e)
 }
 
 # METADATA
 # title: A caseworker's relation is an open case in their unit
 # description: >-
-#   A municipal caseworker has a relation to a child with an open case on the
-#   child in the caseworker's own unit.
+#   A municipal caseworker or PPR psychologist has a relation to a child with
+#   a case on the child that is open in the requester's own unit.
 # custom:
 #   rule_id: MUN-OPEN-CASE
 #   legal_basis: [rsl-11a-1]
-active("open_case") if {
-	some case in input.facts.relations
-	case.kind == "open_case"
-	_own(case)
+open_case if {
+	some case in _own("case")
+	_open(case)
+}
+
+# The municipality responsible for the child: the acting municipality under
+# Retssikkerhedsloven § 9 where one is recorded (a child placed outside the
+# municipality that placed it), else the municipality the child lives in.
+_responsible := m if {
+	m := object.get(input.child, "acting_municipality", null)
+	is_string(m)
+} else := m if {
+	m := object.get(input.child, "municipality", null)
+	is_string(m)
+}
+
+# METADATA
+# title: Municipal staff see health data only with a case in the child's own municipality
+# description: >-
+#   Psychiatry data reaches the municipality only for a case: the requester's
+#   own unit (the family department, or PPR with a referral) must have an open
+#   case on the child, and the unit must belong to the municipality responsible
+#   for the child: the municipality the child lives in, or, for a child placed
+#   elsewhere, the acting municipality under Retssikkerhedsloven § 9. A consent
+#   alone opens nothing to a unit without a case, nor to another municipality.
+# custom:
+#   rule_id: MUN-CASE-IN-CHILDS-MUNICIPALITY
+#   legal_basis: [sul-43-1, rsl-9]
+municipal_case if {
+	open_case
+	_responsible in object.get(input.subject.organisation, "part_of", [])
+}
+
+# The relation kinds the routes name (rego/hoi/routes), each from the rule above
+# that grades it.
+active("gp_consultation") if gp_window_met
+
+active("gp_consultation") if gp_same_day
+
+active("treatment_course") if course
+
+active("open_case") if open_case
+
+active("municipal_case") if municipal_case
+
+# The reason a permit gives for the relation it relied on, with the rule that graded it.
+_gp_window_reason := {
+	"code": "relation",
+	"rule_id": "GP-CONSULTATION-WINDOW",
+	"legal_basis": ["sul-42a-1"],
+	"message": "The requester is the child's GP with a consultation inside the lookup window.",
+}
+
+_gp_same_day_reason := {
+	"code": "relation",
+	"rule_id": "GP-SAME-DAY-CONSULTATION",
+	"legal_basis": ["sul-42a-1"],
+	"message": "The child is in a consultation at the requester's clinic today.",
+}
+
+# The registered GP's window first; else the same-day consultation.
+_gp_reason := _gp_window_reason if {
+	gp_window_met
+} else := _gp_same_day_reason
+
+reasons := {
+	"gp_consultation": _gp_reason,
+	"municipal_case": {
+		"code": "relation",
+		"rule_id": "MUN-CASE-IN-CHILDS-MUNICIPALITY",
+		"legal_basis": ["sul-43-1", "rsl-9"],
+		"message": concat(" ", [
+			"The requester's unit has an open case on the child",
+			"in the municipality responsible for the child.",
+		]),
+	},
+	"treatment_course": {
+		"code": "relation",
+		"rule_id": "BUP-ACTIVE-COURSE",
+		"legal_basis": ["sul-42a-1"],
+		"message": "The child is in an active course of treatment at the requester's unit.",
+	},
+	"open_case": {
+		"code": "relation",
+		"rule_id": "MUN-OPEN-CASE",
+		"legal_basis": ["rsl-11a-1"],
+		"message": "The requester's unit has an open case on the child.",
+	},
 }

@@ -72,7 +72,9 @@ _health_professional if {
 #   family department for social case work, PPR for special-education advice,
 #   both for coordination) needs the patient's consent, in writing and for at
 #   most one year. PPR works under the Folkeskolelov and has no rule that lets
-#   it obtain health data without consent.
+#   it obtain health data without consent. The consent names the unit (or its
+#   municipality), and the unit must have an open case on the child in the
+#   municipality responsible for the child.
 # custom:
 #   rule_id: SUL-43-1-CONSENT
 #   legal_basis: [sul-43-1, sul-44]
@@ -81,7 +83,7 @@ route contains {
 	"legal_basis": ["sul-43-1", "sul-44"],
 	"category": category,
 	"consent_regime": "sul-43-1",
-	"relation": null,
+	"relation": "municipal_case",
 	"fields": _fields(category),
 } if {
 	_effective_role in _municipal
@@ -485,30 +487,9 @@ alternative contains {
 
 # Reasons added to a permit: what else the route relied on, each with its rule.
 
-_relation_reasons := {
-	"gp_consultation": {
-		"code": "relation",
-		"rule_id": "GP-CONSULTATION-WINDOW",
-		"legal_basis": ["sul-42a-1"],
-		"message": "The requester is the child's GP with a consultation inside the lookup window.",
-	},
-	"treatment_course": {
-		"code": "relation",
-		"rule_id": "BUP-ACTIVE-COURSE",
-		"legal_basis": ["sul-42a-1"],
-		"message": "The child is in an active course of treatment at the requester's unit.",
-	},
-	"open_case": {
-		"code": "relation",
-		"rule_id": "MUN-OPEN-CASE",
-		"legal_basis": ["rsl-11a-1"],
-		"message": "The requester's unit has an open case on the child.",
-	},
-}
-
 default _relation_support(_) := []
 
-_relation_support(r) := [_relation_reasons[r.relation]] if is_string(r.relation)
+_relation_support(r) := [data.hoi.relation.reasons[r.relation]] if is_string(r.relation)
 
 _self_consent_reason := {
 	"code": "consent_given",

@@ -7,17 +7,18 @@ import data.hoi.routes
 _input(role, org_type, org, purpose, hp) := {
 	"subject": {
 		"id": "u1", "role": role, "health_professional": hp,
-		"organisation": {"type": org_type, "id": org, "part_of": []},
+		"organisation": {"type": org_type, "id": org, "part_of": ["851"]},
 	},
 	"action": "view",
 	"resource": {"categories": ["psychiatry_appointments"]},
 	"context": {"purpose": purpose, "date": "2026-11-26"},
-	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"]},
+	"child": {"cpr": "child", "age": 12, "custody_holders": ["mother"], "municipality": "851", "registered_gp": "gp-a"},
 	"facts": {
 		"consents": [], "objections": [], "blocks": [], "relations": [
-			{"kind": "treatment_course", "organisation_id": "bup-a", "active": true},
-			{"kind": "registered_gp", "organisation_id": "gp-a"},
-			{"kind": "consultation", "organisation_id": "gp-a", "date": "2026-11-26"},
+			{"type": "referral", "organisation_id": "bup-a", "date": "2026-10-01", "ended_on": null, "active": true},
+			{"type": "consultation", "organisation_id": "gp-a", "date": "2026-11-26", "ended_on": null, "active": true},
+			{"type": "case", "organisation_id": "851-family", "date": "2026-09-01", "ended_on": null, "active": true},
+			{"type": "case", "organisation_id": "851-ppr", "date": "2026-09-01", "ended_on": null, "active": true},
 		],
 		"staff": {"subject": _registered("u1", role, org, hp), "acting_for": null},
 	},
