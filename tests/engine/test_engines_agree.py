@@ -229,7 +229,7 @@ _ROUTES = [
         "social_case_work",
         "sul-43-1",
         ["psychiatry_appointments", "psychiatry_contacts"],
-        None,
+        "case",
     ),
     (
         "gp",
@@ -269,7 +269,13 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
         },
     )
     document["context"]["purpose"] = purpose
-    document["child"] = {"cpr": "child", "age": age, "custody_holders": holders}
+    document["child"] = {
+        "cpr": "child",
+        "age": age,
+        "custody_holders": holders,
+        "municipality": "851",
+        "registered_gp": org if relation == "gp" else None,
+    }
     if draw(st.booleans()):
         subject = document["subject"]
         document["facts"]["staff"]["subject"] = {
@@ -285,7 +291,7 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
             "regime": regime,
             "giver": giver,
             "categories": categories,
-            "recipient": {"organisation_type": org_type, "organisation_id": None},
+            "recipient": {"organisation_type": None, "organisation_id": org},
             "purposes": [],
             "form": "written",
             "capacity": "child" if giver == "child" else "custody_holder",
@@ -301,15 +307,16 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
     if not keep_random:
         document["facts"]["objections"] = []
         document["facts"]["blocks"] = []
-    if relation == "gp":
-        document["facts"]["relations"] += [
-            {"kind": "registered_gp", "organisation_id": org},
-            {"kind": "consultation", "organisation_id": org, "date": _day(3)},
-        ]
-    elif relation == "course":
-        document["facts"]["relations"].append(
-            {"kind": "treatment_course", "organisation_id": org, "active": True}
-        )
+    evidence = {"gp": "consultation", "course": "referral", "case": "case"}[relation]
+    document["facts"]["relations"].append(
+        {
+            "type": evidence,
+            "organisation_id": org,
+            "date": _day(3) if relation == "gp" else _day(-60),
+            "ended_on": None,
+            "active": True,
+        }
+    )
     return document
 
 
