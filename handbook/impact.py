@@ -402,12 +402,69 @@ def _reduce(result: dict[str, Any], asked: list[str]) -> dict[str, Outcome]:
     return reduced
 
 
+HISTORICAL_AFTER_DAYS = 365
+"""The former Python grading's horizon: any appointment within a year was a course."""
+
+
+def _reads_graded_kinds(policy: Path) -> bool:
+    """Does this policy predate relation evidence (it reads graded `kind`s)?"""
+    relation = policy / "hoi" / "relation" / "relation.rego"
+    return relation.exists() and ".kind ==" in relation.read_text(encoding="utf-8")
+
+
+def _graded_kind(item: dict[str, Any], child: dict[str, Any], today: date) -> dict[str, Any] | None:
+    """One piece of evidence as the former Python grading (before the policy graded
+    evidence itself) handed it to the policy."""
+    org, kind, day = item["organisation_id"], item["type"], item.get("date")
+    on = date.fromisoformat(day) if day else None
+    historical = {"kind": "historical", "organisation_id": org, "date": day, "active": False}
+    if kind == "referral":
+        course = {"kind": "treatment_course", "organisation_id": org, "active": True}
+        return course if item.get("active") else historical
+    if kind == "appointment" and on is not None:
+        recent = on >= today - timedelta(days=HISTORICAL_AFTER_DAYS)
+        return (
+            {"kind": "treatment_course", "organisation_id": org, "date": day, "active": True}
+            if recent
+            else historical
+        )
+    if kind == "consultation" and on is not None and child.get("registered_gp") == org:
+        return {"kind": "consultation", "organisation_id": org, "date": day, "active": True}
+    if kind == "case":
+        return (
+            {"kind": "open_case", "organisation_id": org, "active": True}
+            if item.get("active")
+            else historical
+        )
+    return None
+
+
+def with_graded_kinds(document: dict[str, Any]) -> dict[str, Any]:
+    """The document for a base policy that predates relation evidence: the
+    evidence graded the way the service graded it then, so that a comparison
+    across that change shows the policy's difference, not the input's."""
+    child = document.get("child", {})
+    today = date.fromisoformat(document["context"]["date"])
+    organisation = document["subject"]["organisation"]["id"]
+    graded = [
+        g
+        for item in document["facts"].get("relations", [])
+        if "type" in item and (g := _graded_kind(item, child, today)) is not None
+    ]
+    if child.get("registered_gp") == organisation:
+        graded.append({"kind": "registered_gp", "organisation_id": organisation, "active": True})
+    facts = {**document["facts"], "relations": graded}
+    return {**document, "facts": facts}
+
+
 def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str, Outcome]]:
     """Every document's outcomes under the policy in `policy` (a rego/ tree)."""
     engine = EmbeddedEngine(PolicySources(policy))
+    legacy = _reads_graded_kinds(policy)
     try:
         found = []
-        for document in documents:
+        for given in documents:
+            document = with_graded_kinds(given) if legacy else given
             asked = list(document["resource"]["categories"])
             try:
                 result = engine.evaluate_sync(document)

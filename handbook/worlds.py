@@ -15,6 +15,7 @@ from datetime import UTC, datetime, time
 from functools import partial
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
@@ -23,7 +24,7 @@ from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
 from policy.decision import Decision, DecisionRequest
-from policy.errors import HoiError
+from policy.errors import HoiError, InvalidRequest
 from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
@@ -111,16 +112,15 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
 
     for spec in scenario.consents:
         if spec.refused is not None:
-            body = ConsentCreate.model_validate(scenario.consent_body(spec))
             entries.refusals.append(
                 _refused(
                     db,
                     f"the {spec.regime} consent given by {spec.given_by}",
                     spec.refused,
                     partial(
-                        service.create_consent,
+                        _create_consent,
                         child=child.record,
-                        body=body,
+                        body=scenario.consent_body(spec),
                         now=now,
                         writer=by(spec.given_by),
                     ),
@@ -162,6 +162,20 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
             set_block = service.create_block(session, child.record, body_b, now, by(giver))
             entries.blocks[block.target_id or "period"] = (set_block.id, giver)
     return entries
+
+
+def _create_consent(
+    session: Session, *, child: ChildRecord, body: dict[str, Any], now: datetime, writer: Writer
+) -> object:
+    """Record a consent as the API would: a body the API's model refuses is an
+    invalid request, as the API answers it."""
+    try:
+        consent = ConsentCreate.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidRequest(str(first["msg"]), field=where) from exc
+    return service.create_consent(session, child, consent, now, writer)
 
 
 def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], object]) -> Refusal:

@@ -95,3 +95,24 @@ def test_the_command_writes_both_reports(
     assert (out / "README.md").is_file() and (out / "index.html").is_file()
     assert main(["policy", "impact", "--base", "no-such-ref-anywhere", "--out", str(out)]) == 2
     assert "git archive no-such-ref-anywhere" in capsys.readouterr().err
+
+
+def test_a_base_policy_before_relation_evidence_reads_the_evidence_graded_as_then() -> None:
+    """Comparing across the change to evidence, the base policy gets the graded
+    kinds the service gave it then, so the report shows the policy's change."""
+    from handbook.impact import with_graded_kinds
+
+    document = {
+        "subject": {"organisation": {"id": "bup-a"}},
+        "context": {"date": "2026-11-26"},
+        "child": {"registered_gp": None},
+        "facts": {
+            "relations": [
+                {"type": "appointment", "organisation_id": "bup-a", "date": "2026-01-30"},
+                {"type": "appointment", "organisation_id": "bup-a", "date": "2025-01-30"},
+                {"type": "case", "organisation_id": "851-family", "active": True},
+            ]
+        },
+    }
+    kinds = [r["kind"] for r in with_graded_kinds(document)["facts"]["relations"]]
+    assert kinds == ["treatment_course", "historical", "open_case"]
