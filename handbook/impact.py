@@ -51,6 +51,7 @@ from policy.facts import (
 from sandbox.pilot import Organisation, organisations
 from sandbox.population import Case, Child, Population
 from sandbox.scenarios import Scenario
+from sandbox.staff import StaffRegister, member, register_of
 
 DEFAULT_SEED = 11
 DEFAULT_SIZE = 4200
@@ -301,6 +302,19 @@ def _words(cat: Catalogue, orgs: dict[str, Organisation], role: str, dims: Seque
     )
 
 
+def corpus_staff(cat: Catalogue, orgs: dict[str, Organisation]) -> StaffRegister:
+    """The staff register of the corpus: every requester on their organisation's
+    staff list (the health professionals authorised), and the psychiatrist a
+    secretary may act for, so that the policy's verified facts hold what the
+    corpus means."""
+    members = [
+        member(f"requester-{role}", role, orgs[ORGANISATION_OF_ROLE.get(role, PSYCHIATRY_UNIT)].id)
+        for role in sorted(cat.roles)
+    ]
+    members.append(member("dr-corpus", "bup_psychiatrist", PSYCHIATRY_UNIT))
+    return register_of(members)
+
+
 def corpus(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Corpus:
     """A seeded sample of the situation space: same seed and size, same corpus."""
     cat = catalogue()
@@ -336,7 +350,7 @@ def corpus(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Corpus:
             key += "/acting-for-clinician"
             words += " The secretary acts for a named psychiatrist."
         requests.append((key, words, role, request))
-    population = Population(DAY, builder.children, {}, {}, [], [], [])
+    population = Population(DAY, builder.children, {}, {}, [], [], [], corpus_staff(cat, orgs))
     facts = LocalFacts(population, lambda cpr: builder.registries[cpr], orgs)
     point = DecisionPoint(engine=NoEngine(), facts=facts, handles=DEV_HANDLES)
     now = _now()
