@@ -15,6 +15,7 @@ from api.authn import RequireBearer
 from api.deps import get_caller
 from api.limits import BodySizeLimit, JsonBodiesOnly
 from api.links import add_links
+from api.queries import reject_unknown_query
 from api.routes import audit, authzen, decisions, health, overview, policy, registry
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
@@ -47,6 +48,7 @@ def create_app(
         version="0.1.0",
         description="Who may see which fields about which child, under which law and consent.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     errors.install(app)
     # The last added runs first: the token is checked before the body is looked at.

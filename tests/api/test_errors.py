@@ -185,3 +185,14 @@ def test_an_audit_time_outside_the_calendar_in_utc_is_a_422(
 def test_a_handbook_page_name_outside_ascii_is_a_404(make_client: AppFactory, page: str) -> None:
     body = assert_problem(make_client(anonymous=True).get(f"/policy/{page}"), 404)
     assert body["field"] == "page"
+
+
+def test_an_unknown_query_parameter_is_refused_naming_it(make_client: AppFactory) -> None:
+    """A misspelt filter must not silently widen an auditor's search."""
+    client = make_client()
+    response = client.get("/v1/audit", params={"child": "6809144615"}, headers=auditor_headers())
+    body = assert_problem(response, 422)
+    assert body["field"] == "child"
+    assert (
+        client.get("/v1/audit", params={"limit": 5}, headers=auditor_headers()).status_code == 200
+    )
