@@ -33,7 +33,7 @@ from audit.models import (
     SourceCall,
 )
 from audit.store import Prepared, append, find_decision, prepare
-from policy.decision import Decision, DecisionRequest
+from policy.decision import Decision, DecisionRequest, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
 
 log = logging.getLogger("hoi.audit")
@@ -54,6 +54,18 @@ def overall_outcome(decision: Decision) -> Outcome:
     if "permit" in outcomes:
         return "partial"
     return "deny"
+
+
+def requester_of(subject: Subject, acting_system: str | None) -> Requester:
+    """The professional who asked, and the system that called for them, if any."""
+    return Requester(
+        id=subject.id,
+        role=subject.role,
+        organisation_type=subject.organisation.type,
+        organisation_id=subject.organisation.id,
+        health_professional=subject.health_professional,
+        acting_system=acting_system,
+    )
 
 
 def decision_record(
@@ -102,14 +114,7 @@ def decision_record(
         recorded_at=recorded_at,
         decided_at=decision.decided_at,
         trace_id=trace_id,
-        requester=Requester(
-            id=subject.id,
-            role=subject.role,
-            organisation_type=subject.organisation.type,
-            organisation_id=subject.organisation.id,
-            health_professional=subject.health_professional,
-            acting_system=acting_system,
-        ),
+        requester=requester_of(subject, acting_system),
         client_address=client_address,
         child_cpr=request.resource.child_cpr,
         purpose=request.context.purpose,
@@ -158,14 +163,7 @@ def override_attempt_record(
         recorded_at=recorded_at,
         decided_at=recorded_at,
         trace_id=trace_id,
-        requester=Requester(
-            id=subject.id,
-            role=subject.role,
-            organisation_type=subject.organisation.type,
-            organisation_id=subject.organisation.id,
-            health_professional=subject.health_professional,
-            acting_system=acting_system,
-        ),
+        requester=requester_of(subject, acting_system),
         client_address=client_address,
         child_cpr=request.resource.child_cpr,
         purpose=request.context.purpose,
