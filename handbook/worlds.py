@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from db.schema import create_schema
 from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
@@ -28,7 +29,6 @@ from policy.errors import HoiError, InvalidRequest
 from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
-from registry.db import create_schema
 from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, RecordedBy
 from registry.service import registry_state
 from registry.writer import Writer

@@ -2,8 +2,8 @@
 in substance: revocation, withdrawal, lifting and supersession are recorded as
 times on the row and as rows of the append-only event table.
 
-Schema changes go through the Alembic migrations in registry/migrations/;
-`tests/registry/test_migrations.py` checks that these models and the migrations
+Schema changes go through the Alembic migrations in db/migrations/;
+`tests/db/test_migrations.py` checks that these models and the migrations
 at head agree on SQLite and PostgreSQL."""
 
 from __future__ import annotations
