@@ -44,7 +44,7 @@ from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
-from registry.service import registry_state
+from registry.state import registry_state
 from sandbox.pilot import Organisation, organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry

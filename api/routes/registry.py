@@ -142,6 +142,12 @@ class RegistryCall:
         )
         await self.services.audit.submit(record)
 
+    @property
+    def judge(self) -> service.Judge:
+        """The service's policy engine, asked where the child's consents and
+        objections stand (the registry never judges that itself)."""
+        return service.policy_judge(self.services.pdp.engine)
+
     async def professional_allowed(self, action: str) -> None:
         """The policy's answer for a professional; a refusal is audited, then a 403."""
         subject = self.caller.subject()
@@ -318,7 +324,9 @@ async def create_consent(body: ConsentCreate, call: Call, session: SessionDep) -
     validity (`expiry_capped`)."""
     writer = await call.writer("consent.record", body)
     now = call.services.clock()
-    return await run_in_threadpool(service.create_consent, session, call.child, body, now, writer)
+    return await run_in_threadpool(
+        service.create_consent, session, call.child, body, now, writer, judge=call.judge
+    )
 
 
 @router.get("/consents", operation_id="listConsents")
@@ -327,7 +335,8 @@ async def list_consents(
 ) -> list[ConsentPublic]:
     now, names = call.services.clock(), call.services.handles
     return await _reading(
-        call, lambda: service.list_consents(session, call.child, now, names, status)
+        call,
+        lambda: service.list_consents(session, call.child, now, names, status, judge=call.judge),
     )
 
 
@@ -368,7 +377,14 @@ async def import_fhir_consent(
     now = call.services.clock()
     consent = await run_in_threadpool(
         lambda: service.create_consent(
-            session, call.child, body, now, writer, source="fhir", source_identifiers=identifiers
+            session,
+            call.child,
+            body,
+            now,
+            writer,
+            judge=call.judge,
+            source="fhir",
+            source_identifiers=identifiers,
         )
     )
     return ConsentImport(consent=consent, notes=notes)
@@ -378,7 +394,8 @@ async def import_fhir_consent(
 async def get_consent(consent_id: str, call: Call, session: SessionDep) -> ConsentPublic:
     now, names = call.services.clock(), call.services.handles
     return await _reading(
-        call, lambda: service.get_consent(session, call.child, consent_id, now, names)
+        call,
+        lambda: service.get_consent(session, call.child, consent_id, now, names, judge=call.judge),
     )
 
 
@@ -391,7 +408,8 @@ async def get_consent(consent_id: str, call: Call, session: SessionDep) -> Conse
 async def export_fhir_consent(consent_id: str, call: Call, session: SessionDep) -> JSONResponse:
     now, names = call.services.clock(), call.services.handles
     consent = await _reading(
-        call, lambda: service.get_consent(session, call.child, consent_id, now, names)
+        call,
+        lambda: service.get_consent(session, call.child, consent_id, now, names, judge=call.judge),
     )
     return JSONResponse(fhir.consent_to_fhir(consent), media_type=fhir.FHIR_JSON)
 
@@ -412,7 +430,7 @@ async def revoke_consent(
         writer = replace(writer, recorded_by=recorded_by)
     now = call.services.clock()
     return await run_in_threadpool(
-        service.revoke_consent, session, call.child, consent_id, now, writer
+        service.revoke_consent, session, call.child, consent_id, now, writer, judge=call.judge
     )
 
 
@@ -424,13 +442,17 @@ async def create_objection(
     with their own login, or one they told a professional (`on_behalf_of`)."""
     writer = await call.writer("objection.record", body)
     now = call.services.clock()
-    return await run_in_threadpool(service.create_objection, session, call.child, body, now, writer)
+    return await run_in_threadpool(
+        service.create_objection, session, call.child, body, now, writer, judge=call.judge
+    )
 
 
 @router.get("/objections", operation_id="listObjections")
 async def list_objections(call: Call, session: SessionDep) -> list[ObjectionPublic]:
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.list_objections(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.list_objections(session, call.child, now, names, judge=call.judge)
+    )
 
 
 @router.post("/objections/{objection_id}/withdraw", operation_id="withdrawObjection")
@@ -442,7 +464,7 @@ async def withdraw_objection(
     writer = await call.citizen_writer("withdraws someone's objection")
     now = call.services.clock()
     return await run_in_threadpool(
-        service.withdraw_objection, session, call.child, objection_id, now, writer
+        service.withdraw_objection, session, call.child, objection_id, now, writer, judge=call.judge
     )
 
 
@@ -479,4 +501,6 @@ async def lift_block(
 async def list_events(call: Call, session: SessionDep) -> list[EventPublic]:
     """The registry's history for the child, oldest first; expiry is derived from dates."""
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.history(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.history(session, call.child, now, names, judge=call.judge)
+    )

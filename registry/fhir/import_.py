@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from policy.catalogue import catalogue
 from policy.errors import Unmappable
+from registry.entitlement import GDPR_REGIMES
 from registry.fhir.codes import (
     ACTION_SYSTEM,
     CATEGORY_SYSTEM,
@@ -29,7 +30,6 @@ from registry.fhir.codes import (
     validated,
 )
 from registry.models import ConsentCreate
-from registry.service import GDPR_REGIMES
 
 _UNSUPPORTED = {
     "implicitRules": "rules this service does not know could change the meaning",
