@@ -159,7 +159,7 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
         for block in scenario.blocks:
             body_b = BlockCreate.model_validate(scenario.block_body(block))
             giver = scenario.block_giver(block)
-            set_block = service.create_block(session, child.record, body_b, now, by(giver))
+            set_block = service.record_block(session, child.record, body_b, now, by(giver))
             entries.blocks[block.target_id or "period"] = (set_block.id, giver)
     return entries
 
@@ -221,7 +221,7 @@ class World:
             for target in step.lift_blocks_on:
                 block_id, giver = self.entries.blocks[target]
                 writer = _writer(scenario, giver, self.handles)
-                service.lift_block(session, child.record, block_id, self.now, writer)
+                service.record_lift(session, child.record, block_id, self.now, writer)
 
     def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
@@ -329,7 +329,7 @@ class World:
             if spec.action == "set_block":
                 assert spec.block is not None, spec.title
                 body_b = BlockCreate.model_validate(self.scenario.block_body(spec.block))
-                service.create_block(session, child, body_b, now, writer)
+                service.record_block(session, child, body_b, now, writer)
                 return 201
             assert spec.entries_of is not None, spec.title
             if spec.action == "revoke_consent":
@@ -339,7 +339,7 @@ class World:
                 objection_id = entries.objections[spec.entries_of][0]
                 service.record_withdrawal(session, child, objection_id, now, writer)
             else:
-                service.lift_block(session, child, entries.blocks[spec.entries_of][0], now, writer)
+                service.record_lift(session, child, entries.blocks[spec.entries_of][0], now, writer)
             return 200
 
     def close(self) -> None:

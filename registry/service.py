@@ -4,8 +4,8 @@ the seeding): recording and reading consents, objections and blocks.
 Each concern has its own module: who may record and end entries
 (entitlement.py), consents.py, objections.py, blocks.py, the history
 (history.py), the facts the policy reads (state.py) and the policy's word on
-where each entry stands (standing.py). Reads and writes that answer with a
-consent or objection take a `judge`: the policy, which alone says whether it
+where each entry stands (standing.py). Reads and writes that answer with an
+entry take a `judge`: the policy, which alone says whether it
 still counts.
 
 `record_*` functions store and return the row (for callers that need no
@@ -14,7 +14,7 @@ answer); the others answer as the API does.
 
 from __future__ import annotations
 
-from registry.blocks import create_block, lift_block, list_blocks
+from registry.blocks import create_block, lift_block, list_blocks, record_block, record_lift
 from registry.consents import (
     consent_row,
     create_consent,
@@ -52,7 +52,9 @@ __all__ = [
     "list_consents",
     "list_objections",
     "policy_judge",
+    "record_block",
     "record_consent",
+    "record_lift",
     "record_objection",
     "record_revocation",
     "record_withdrawal",

@@ -1,9 +1,10 @@
-"""Where each recorded consent and objection stands: the policy's judgement.
+"""Where each recorded consent, objection and block stands: the policy's judgement.
 
 Whether a consent is still in force (its period, the regime's cap, the child
-turning 15, the giver still a custody holder) and whether an objection still
-counts are rules of the policy (rego/hoi/consent: `standing`,
-`objection_standing`), the same rules decisions use. The registry does not
+turning 15, the giver still a custody holder), whether an objection still
+counts and whether a block is in force are rules of the policy
+(rego/hoi/consent/standing.rego, rego/hoi/decision/standing.rego), the same
+rules decisions use. The registry does not
 judge them again: it hands the stored entries to the policy, as facts, and
 shows what the policy says. The policy is reached through a `Judge`, passed in
 by whoever calls the registry (the API gives it the service's own engine), so
@@ -25,8 +26,9 @@ from policy.cpr import age_on
 from policy.errors import Unavailable
 from policy.facts import ChildRecord
 from policy.persons import PersonHandles
-from registry.state import consent_fact, objection_fact
-from registry.tables import ConsentRow, ObjectionRow
+from registry.models import BlockStatus
+from registry.state import block_fact, consent_fact, objection_fact
+from registry.tables import BlockRow, ConsentRow, ObjectionRow
 
 ACTION = "registry.standing"
 """The input's action when the registry asks; a decision never computes standing."""
@@ -85,12 +87,14 @@ class ObjectionStanding(BaseModel):
 class _Answer(BaseModel):
     consents: dict[str, ConsentStanding]
     objections: dict[str, ObjectionStanding]
+    blocks: dict[str, BlockStatus]
 
 
 @dataclass(frozen=True)
 class Standing:
     consents: dict[str, ConsentStanding]
     objections: dict[str, ObjectionStanding]
+    blocks: dict[str, BlockStatus]
 
 
 def standing_of(
@@ -101,12 +105,13 @@ def standing_of(
     *,
     consents: Sequence[ConsentRow] = (),
     objections: Sequence[ObjectionRow] = (),
+    blocks: Sequence[BlockRow] = (),
 ) -> Standing:
     """Ask the policy where these entries of the child's registry stand today.
     People other than the child are named by handle, as in a decision's input.
     A policy that cannot answer is a 503, never a guess."""
-    if not consents and not objections:
-        return Standing(consents={}, objections={})
+    if not consents and not objections and not blocks:
+        return Standing(consents={}, objections={}, blocks={})
     pseudonym = names.pseudonym(child)
     consent_facts = []
     for row in consents:
@@ -135,7 +140,7 @@ def standing_of(
         "facts": {
             "consents": consent_facts,
             "objections": objection_facts,
-            "blocks": [],
+            "blocks": [block_fact(b).model_dump(mode="json") for b in blocks],
             "relations": [],
             "staff": {"subject": None, "acting_for": None},
         },
@@ -146,8 +151,10 @@ def standing_of(
         raise Unavailable(f"the policy could not say where the consents stand: {exc}") from exc
     except ValidationError as exc:
         raise Unavailable("the policy's answer on where the consents stand was malformed") from exc
-    if set(answer.consents) != {c.id for c in consents} or set(answer.objections) != {
-        o.id for o in objections
-    }:
-        raise Unavailable("the policy did not judge every consent and objection")
-    return Standing(consents=answer.consents, objections=answer.objections)
+    if (
+        set(answer.consents) != {c.id for c in consents}
+        or set(answer.objections) != {o.id for o in objections}
+        or set(answer.blocks) != {b.id for b in blocks}
+    ):
+        raise Unavailable("the policy did not judge every entry it was asked about")
+    return Standing(consents=answer.consents, objections=answer.objections, blocks=answer.blocks)

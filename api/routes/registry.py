@@ -145,7 +145,8 @@ class RegistryCall:
     @property
     def judge(self) -> service.Judge:
         """The service's policy engine, asked where the child's consents and
-        objections stand (the registry never judges that itself)."""
+        objections stand and whether its blocks are in force (the registry
+        never judges that itself)."""
         return service.policy_judge(self.services.pdp.engine)
 
     async def professional_allowed(self, action: str) -> None:
@@ -476,14 +477,16 @@ async def create_block(body: BlockCreate, call: Call, session: SessionDep) -> Bl
     writer = await call.citizen_writer("sets a block in the family's name")
     now, orgs = call.services.clock(), call.services.organisations
     return await run_in_threadpool(
-        service.create_block, session, call.child, body, now, writer, orgs
+        service.create_block, session, call.child, body, now, writer, orgs, judge=call.judge
     )
 
 
 @router.get("/blocks", operation_id="listBlocks")
 async def list_blocks(call: Call, session: SessionDep) -> list[BlockPublic]:
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.list_blocks(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.list_blocks(session, call.child, now, names, judge=call.judge)
+    )
 
 
 @router.post("/blocks/{block_id}/lift", operation_id="liftBlock")
@@ -494,7 +497,9 @@ async def lift_block(
     with their own login."""
     writer = await call.citizen_writer("lifts or narrows a family's block")
     now = call.services.clock()
-    return await run_in_threadpool(service.lift_block, session, call.child, block_id, now, writer)
+    return await run_in_threadpool(
+        service.lift_block, session, call.child, block_id, now, writer, judge=call.judge
+    )
 
 
 @router.get("/events", operation_id="listRegistryEvents")

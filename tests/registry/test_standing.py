@@ -1,6 +1,7 @@
-"""Where a recorded consent or objection stands is the policy's word
-(rego/hoi/consent/standing.rego), not the registry's: the registry hands the
-rows to the engine and shows its answer, the same on both engines."""
+"""Where a recorded consent, objection or block stands is the policy's word
+(rego/hoi/consent/standing.rego, rego/hoi/decision/standing.rego), not the
+registry's: the registry hands the rows to the engine and shows its answer, the
+same on both engines."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from engine.sources import PolicySources
 from policy.errors import Unavailable
 from policy.paths import REGO_DIR
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
+from registry.blocks import blocks_public
 from registry.consents import consents_public
 from registry.objections import objections_public
 from registry.standing import Judge, policy_judge, standing_of
-from registry.tables import ConsentRow, ObjectionRow
+from registry.tables import BlockRow, ConsentRow, ObjectionRow
 from tests.registry.conftest import FATHER, JUST_FIFTEEN, MOTHER, STRANGER, YOUNG
 
 HANDLES = PersonHandles.from_secret(DEV_HANDLE_KEY)
@@ -77,6 +79,31 @@ ROWS = [
 OBJECTIONS = [_objection("mother", MOTHER), _objection("stranger", STRANGER)]
 
 
+def _block(id: str, valid_from: date, valid_until: date | None, **changes: Any) -> BlockRow:
+    return BlockRow(
+        id=id,
+        child_cpr=YOUNG.record.cpr,
+        given_by_cpr=MOTHER,
+        given_by_capacity="custody_holder",
+        target_kind="period",
+        categories=[],
+        valid_from=valid_from,
+        valid_until=valid_until,
+        recorded_at=AT,
+        recorded_by={"kind": "citizen"},
+        **changes,
+    )
+
+
+BLOCKS = [
+    _block("open", date(2026, 1, 1), None),
+    _block("last-day", date(2026, 1, 1), TODAY),
+    _block("later", date(2026, 12, 1), None),
+    _block("over", date(2026, 1, 1), date(2026, 11, 25)),
+    _block("lifted", date(2026, 1, 1), None, lifted_at=AT, lifted_by_cpr=MOTHER),
+]
+
+
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[EmbeddedEngine]:
     engine = EmbeddedEngine(PolicySources(REGO_DIR))
@@ -87,9 +114,12 @@ def embedded() -> Iterator[EmbeddedEngine]:
 def _views(judge: Judge, child: Any = YOUNG) -> list[tuple[str, str, str | None]]:
     consents = consents_public(ROWS, child.record, TODAY, HANDLES, judge)
     objections = objections_public(OBJECTIONS, child.record, TODAY, HANDLES, judge)
-    return [(c.id, c.status, c.status_note) for c in consents] + [
-        (o.id, o.status, o.status_note) for o in objections
-    ]
+    blocks = blocks_public(BLOCKS, child.record, TODAY, HANDLES, judge)
+    return (
+        [(c.id, c.status, c.status_note) for c in consents]
+        + [(o.id, o.status, o.status_note) for o in objections]
+        + [(b.id, b.status, None) for b in blocks]
+    )
 
 
 def test_the_registry_shows_the_policys_judgement(embedded: EmbeddedEngine) -> None:
@@ -110,6 +140,11 @@ def test_the_registry_shows_the_policys_judgement(embedded: EmbeddedEngine) -> N
             "active",
             "the objector is no longer a custody holder; the objection no longer counts",
         ),
+        ("open", "active", None),
+        ("last-day", "active", None),
+        ("later", "scheduled", None),
+        ("over", "expired", None),
+        ("lifted", "lifted", None),
     ]
     fifteen = {c: (s, n) for c, s, n in _views(policy_judge(embedded), JUST_FIFTEEN)}
     assert fifteen["active"] == (
@@ -130,6 +165,7 @@ def test_whatever_the_policy_says_is_what_the_registry_shows() -> None:
             "standing": {
                 "consents": {c["id"]: {"status": "active"} for c in facts["consents"]},
                 "objections": {o["id"]: {"counts": True} for o in facts["objections"]},
+                "blocks": {b["id"]: "active" for b in facts["blocks"]},
             }
         }
 
@@ -146,8 +182,8 @@ def test_whatever_the_policy_says_is_what_the_registry_shows() -> None:
     "answer",
     [
         {},
-        {"standing": {"consents": {}, "objections": {}}},
-        {"standing": {"consents": {"x": {"status": "maybe"}}, "objections": {}}},
+        {"standing": {"consents": {}, "objections": {}, "blocks": {}}},
+        {"standing": {"consents": {"x": {"status": "maybe"}}, "objections": {}, "blocks": {}}},
     ],
 )
 def test_a_policy_that_cannot_say_is_a_503_never_a_guess(answer: dict[str, Any]) -> None:

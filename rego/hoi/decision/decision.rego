@@ -25,7 +25,7 @@ _role := _config.roles[input.subject.role]
 result := {
 	"categories": {category: outcome(category) | some category in input.resource.categories},
 	"registry": data.hoi.registry.access,
-	"standing": {"consents": data.hoi.consent.standing, "objections": data.hoi.consent.objection_standing},
+	"standing": registry_standing,
 	"override": _override_answer,
 	"nonce": object.get(input, ["request", "nonce"], null),
 }
