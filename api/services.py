@@ -22,6 +22,8 @@ from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
 from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
+from db.engine import make_engine
+from db.schema import create_schema
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
@@ -42,8 +44,7 @@ from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
-from registry.db import create_schema, make_engine
-from registry.service import registry_state
+from registry.state import registry_state
 from sandbox.pilot import Organisation, organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry

@@ -35,6 +35,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from audit.models import AuditRecord, StoredRecord
 from policy.catalogue import catalogue
+from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 AUTHZ_SUBTYPE = "https://profiles.ihe.net/ITI/BALP/CodeSystem/AuthZsubType"
@@ -46,7 +47,6 @@ OUTCOME = "http://terminology.hl7.org/CodeSystem/audit-event-outcome"
 ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"  # the Danish CPR number
 BASE = "https://hoi-policy.example/fhir"
 EXT = f"{BASE}/StructureDefinition/audit-"
 SERVICE = {

@@ -12,7 +12,7 @@ refuses instead:
   token when the service is configured with `HOI_AUTH_TOKEN_SINGLE_USE=true`, is
   accepted once.
 
-One row per (issuer, jti) in the `token_use` table; the primary key is the unique
+One row per (issuer, jti) in the `token_use` table (auth/tables.py); the primary key is the unique
 constraint, so two replicas racing to record the same id cannot both win. The
 first use of a token costs one insert; later uses of a reusable token at the same
 replica are answered from memory. Expired rows are purged, at most once a minute
@@ -30,28 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Engine, Index, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Field, SQLModel
 
+from auth.tables import TOKEN_USES
 from policy.errors import Unauthenticated, Unavailable
 
 REPLAYED = "the token's id (jti) was already used"
-
-
-class TokenUseRow(SQLModel, table=True):
-    """A token id seen, the token it belongs to, and until when it matters."""
-
-    __tablename__ = "token_use"
-    __table_args__ = (Index("ix_token_use_expires_at", "expires_at"),)
-
-    issuer: str = Field(primary_key=True)
-    jti: str = Field(primary_key=True)
-    token_sha256: str
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-TOKEN_USES = TokenUseRow.__table__  # type: ignore[attr-defined]
 
 
 def _utc_now() -> datetime:

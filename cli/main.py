@@ -286,7 +286,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _audit_db(settings: Settings) -> Any:
-    from registry.db import create_schema, make_engine
+    from db.engine import make_engine
+    from db.schema import create_schema
 
     db = make_engine(settings.resolved_database_url)
     create_schema(db)
@@ -346,7 +347,8 @@ def _audit_purge(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from registry.db import current_revision, make_engine, upgrade
+    from db.engine import make_engine
+    from db.schema import current_revision, upgrade
 
     engine = make_engine(get_settings().resolved_database_url)
     try:
@@ -358,7 +360,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_current(_: argparse.Namespace) -> int:
-    from registry.db import current_revision, head_revision, make_engine
+    from db.engine import make_engine
+    from db.schema import current_revision, head_revision
 
     engine = make_engine(get_settings().resolved_database_url)
     try:

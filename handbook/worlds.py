@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from db.schema import create_schema
 from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
@@ -28,9 +29,8 @@ from policy.errors import HoiError, InvalidRequest
 from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
-from registry.db import create_schema
 from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, RecordedBy
-from registry.service import registry_state
+from registry.state import registry_state
 from registry.writer import Writer
 from sandbox.pilot import organisations
 from sandbox.scenarios import RegistryAttemptSpec, Scenario, StepSpec
@@ -135,7 +135,7 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
                     f"the objection of {objection.given_by}",
                     objection.refused,
                     partial(
-                        service.create_objection,
+                        service.record_objection,
                         child=child.record,
                         body=body_o,
                         now=now,
@@ -146,20 +146,20 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
     with Session(db) as session:
         for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
-            created = service.create_consent(session, child.record, body, now, by(spec.given_by))
+            created = service.record_consent(session, child.record, body, now, by(spec.given_by))
             entries.consents.setdefault(spec.given_by, []).append(created.id)
             if spec.revoked:
-                service.revoke_consent(session, child.record, created.id, now, by(spec.given_by))
+                service.record_revocation(session, child.record, created.id, now, by(spec.given_by))
         for objection in (o for o in scenario.objections if o.refused is None):
             body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
-            made = service.create_objection(
+            made = service.record_objection(
                 session, child.record, body_o, now, by(objection.given_by)
             )
             entries.objections.setdefault(objection.given_by, []).append(made.id)
         for block in scenario.blocks:
             body_b = BlockCreate.model_validate(scenario.block_body(block))
             giver = scenario.block_giver(block)
-            set_block = service.create_block(session, child.record, body_b, now, by(giver))
+            set_block = service.record_block(session, child.record, body_b, now, by(giver))
             entries.blocks[block.target_id or "period"] = (set_block.id, giver)
     return entries
 
@@ -175,7 +175,7 @@ def _create_consent(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise InvalidRequest(str(first["msg"]), field=where) from exc
-    return service.create_consent(session, child, consent, now, writer)
+    return service.record_consent(session, child, consent, now, writer)
 
 
 def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], object]) -> Refusal:
@@ -213,17 +213,15 @@ class World:
             for person in step.revoke_consents_of:
                 for consent_id in self.entries.consents.get(person, []):
                     writer = _writer(scenario, person, self.handles)
-                    service.revoke_consent(session, child.record, consent_id, self.now, writer)
+                    service.record_revocation(session, child.record, consent_id, self.now, writer)
             for person in step.withdraw_objections_of:
                 for objection_id in self.entries.objections.get(person, []):
                     writer = _writer(scenario, person, self.handles)
-                    service.withdraw_objection(
-                        session, child.record, objection_id, self.now, writer
-                    )
+                    service.record_withdrawal(session, child.record, objection_id, self.now, writer)
             for target in step.lift_blocks_on:
                 block_id, giver = self.entries.blocks[target]
                 writer = _writer(scenario, giver, self.handles)
-                service.lift_block(session, child.record, block_id, self.now, writer)
+                service.record_lift(session, child.record, block_id, self.now, writer)
 
     def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
@@ -321,27 +319,27 @@ class World:
             if spec.action == "record_consent":
                 assert spec.consent is not None, spec.title
                 body = ConsentCreate.model_validate(self.scenario.consent_body(spec.consent))
-                made = service.create_consent(session, child, body, now, writer)
+                made = service.record_consent(session, child, body, now, writer)
                 entries.consents.setdefault(spec.consent.given_by, []).append(made.id)
                 return 201
             if spec.action == "record_objection":
                 body_o = ObjectionCreate.model_validate({"categories": []})
-                service.create_objection(session, child, body_o, now, writer)
+                service.record_objection(session, child, body_o, now, writer)
                 return 201
             if spec.action == "set_block":
                 assert spec.block is not None, spec.title
                 body_b = BlockCreate.model_validate(self.scenario.block_body(spec.block))
-                service.create_block(session, child, body_b, now, writer)
+                service.record_block(session, child, body_b, now, writer)
                 return 201
             assert spec.entries_of is not None, spec.title
             if spec.action == "revoke_consent":
                 consent_id = entries.consents[spec.entries_of][0]
-                service.revoke_consent(session, child, consent_id, now, writer)
+                service.record_revocation(session, child, consent_id, now, writer)
             elif spec.action == "withdraw_objection":
                 objection_id = entries.objections[spec.entries_of][0]
-                service.withdraw_objection(session, child, objection_id, now, writer)
+                service.record_withdrawal(session, child, objection_id, now, writer)
             else:
-                service.lift_block(session, child, entries.blocks[spec.entries_of][0], now, writer)
+                service.record_lift(session, child, entries.blocks[spec.entries_of][0], now, writer)
             return 200
 
     def close(self) -> None:

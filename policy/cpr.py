@@ -67,3 +67,8 @@ Cpr = Annotated[
 def age_on(born: date, on: date) -> int:
     """Whole years between born and on."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+IDENTIFIER_SYSTEM = "urn:oid:1.2.208.176.1.2"
+"""The identifier system of the Danish CPR number (the OID of the CPR register),
+as FHIR `Identifier.system` and search tokens (`system|value`) name it."""

@@ -2,17 +2,30 @@
 in substance: revocation, withdrawal, lifting and supersession are recorded as
 times on the row and as rows of the append-only event table.
 
-Schema changes go through the Alembic migrations in registry/migrations/;
-`tests/registry/test_migrations.py` checks that these models and the migrations
+Schema changes go through the Alembic migrations in db/migrations/;
+`tests/db/test_migrations.py` checks that these models and the migrations
 at head agree on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without offset; they were written in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def required_utc(moment: datetime) -> datetime:
+    result = utc(moment)
+    assert result is not None
+    return result
 
 
 def _moment(nullable: bool) -> Any:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from policy.cpr import age_on
 from policy.facts import ChildRecord
-from registry.service import expiry_cap
+from registry.entitlement import expiry_cap
 from registry.tables import BlockRow, ConsentRow, EventRow, ObjectionRow
 from sandbox.population import Population
 

@@ -32,10 +32,10 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 from sandbox.pilot import Organisation, organisations
 from sandbox.population import Child, Population
 
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 """The identifier system FHIR profiles in Denmark use for CPR numbers."""
 SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
 """The identifier system for SOR codes."""

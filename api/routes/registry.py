@@ -142,6 +142,13 @@ class RegistryCall:
         )
         await self.services.audit.submit(record)
 
+    @property
+    def judge(self) -> service.Judge:
+        """The service's policy engine, asked where the child's consents and
+        objections stand and whether its blocks are in force (the registry
+        never judges that itself)."""
+        return service.policy_judge(self.services.pdp.engine)
+
     async def professional_allowed(self, action: str) -> None:
         """The policy's answer for a professional; a refusal is audited, then a 403."""
         subject = self.caller.subject()
@@ -318,7 +325,9 @@ async def create_consent(body: ConsentCreate, call: Call, session: SessionDep) -
     validity (`expiry_capped`)."""
     writer = await call.writer("consent.record", body)
     now = call.services.clock()
-    return await run_in_threadpool(service.create_consent, session, call.child, body, now, writer)
+    return await run_in_threadpool(
+        service.create_consent, session, call.child, body, now, writer, judge=call.judge
+    )
 
 
 @router.get("/consents", operation_id="listConsents")
@@ -327,7 +336,8 @@ async def list_consents(
 ) -> list[ConsentPublic]:
     now, names = call.services.clock(), call.services.handles
     return await _reading(
-        call, lambda: service.list_consents(session, call.child, now, names, status)
+        call,
+        lambda: service.list_consents(session, call.child, now, names, status, judge=call.judge),
     )
 
 
@@ -368,7 +378,14 @@ async def import_fhir_consent(
     now = call.services.clock()
     consent = await run_in_threadpool(
         lambda: service.create_consent(
-            session, call.child, body, now, writer, source="fhir", source_identifiers=identifiers
+            session,
+            call.child,
+            body,
+            now,
+            writer,
+            judge=call.judge,
+            source="fhir",
+            source_identifiers=identifiers,
         )
     )
     return ConsentImport(consent=consent, notes=notes)
@@ -378,7 +395,8 @@ async def import_fhir_consent(
 async def get_consent(consent_id: str, call: Call, session: SessionDep) -> ConsentPublic:
     now, names = call.services.clock(), call.services.handles
     return await _reading(
-        call, lambda: service.get_consent(session, call.child, consent_id, now, names)
+        call,
+        lambda: service.get_consent(session, call.child, consent_id, now, names, judge=call.judge),
     )
 
 
@@ -391,7 +409,8 @@ async def get_consent(consent_id: str, call: Call, session: SessionDep) -> Conse
 async def export_fhir_consent(consent_id: str, call: Call, session: SessionDep) -> JSONResponse:
     now, names = call.services.clock(), call.services.handles
     consent = await _reading(
-        call, lambda: service.get_consent(session, call.child, consent_id, now, names)
+        call,
+        lambda: service.get_consent(session, call.child, consent_id, now, names, judge=call.judge),
     )
     return JSONResponse(fhir.consent_to_fhir(consent), media_type=fhir.FHIR_JSON)
 
@@ -412,7 +431,7 @@ async def revoke_consent(
         writer = replace(writer, recorded_by=recorded_by)
     now = call.services.clock()
     return await run_in_threadpool(
-        service.revoke_consent, session, call.child, consent_id, now, writer
+        service.revoke_consent, session, call.child, consent_id, now, writer, judge=call.judge
     )
 
 
@@ -424,13 +443,17 @@ async def create_objection(
     with their own login, or one they told a professional (`on_behalf_of`)."""
     writer = await call.writer("objection.record", body)
     now = call.services.clock()
-    return await run_in_threadpool(service.create_objection, session, call.child, body, now, writer)
+    return await run_in_threadpool(
+        service.create_objection, session, call.child, body, now, writer, judge=call.judge
+    )
 
 
 @router.get("/objections", operation_id="listObjections")
 async def list_objections(call: Call, session: SessionDep) -> list[ObjectionPublic]:
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.list_objections(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.list_objections(session, call.child, now, names, judge=call.judge)
+    )
 
 
 @router.post("/objections/{objection_id}/withdraw", operation_id="withdrawObjection")
@@ -442,7 +465,7 @@ async def withdraw_objection(
     writer = await call.citizen_writer("withdraws someone's objection")
     now = call.services.clock()
     return await run_in_threadpool(
-        service.withdraw_objection, session, call.child, objection_id, now, writer
+        service.withdraw_objection, session, call.child, objection_id, now, writer, judge=call.judge
     )
 
 
@@ -454,14 +477,16 @@ async def create_block(body: BlockCreate, call: Call, session: SessionDep) -> Bl
     writer = await call.citizen_writer("sets a block in the family's name")
     now, orgs = call.services.clock(), call.services.organisations
     return await run_in_threadpool(
-        service.create_block, session, call.child, body, now, writer, orgs
+        service.create_block, session, call.child, body, now, writer, orgs, judge=call.judge
     )
 
 
 @router.get("/blocks", operation_id="listBlocks")
 async def list_blocks(call: Call, session: SessionDep) -> list[BlockPublic]:
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.list_blocks(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.list_blocks(session, call.child, now, names, judge=call.judge)
+    )
 
 
 @router.post("/blocks/{block_id}/lift", operation_id="liftBlock")
@@ -472,11 +497,15 @@ async def lift_block(
     with their own login."""
     writer = await call.citizen_writer("lifts or narrows a family's block")
     now = call.services.clock()
-    return await run_in_threadpool(service.lift_block, session, call.child, block_id, now, writer)
+    return await run_in_threadpool(
+        service.lift_block, session, call.child, block_id, now, writer, judge=call.judge
+    )
 
 
 @router.get("/events", operation_id="listRegistryEvents")
 async def list_events(call: Call, session: SessionDep) -> list[EventPublic]:
     """The registry's history for the child, oldest first; expiry is derived from dates."""
     now, names = call.services.clock(), call.services.handles
-    return await _reading(call, lambda: service.history(session, call.child, now, names))
+    return await _reading(
+        call, lambda: service.history(session, call.child, now, names, judge=call.judge)
+    )

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from broker.adapters.base import FetchQuery, SourceRecord
 from broker.client import SourceClient, SourceError
+from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 _PLACE_TYPES = ("HealthcareService/", "Location/")
 
 

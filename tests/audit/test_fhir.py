@@ -12,7 +12,7 @@ from fhir.resources.R4B.auditevent import AuditEvent
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from audit.fhir import CPR_SYSTEM
+from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 from tests.audit.helpers import AUDITOR, DAY, decide, request_body, story
 from tests.conftest import AppFactory, auth_headers
 

@@ -48,7 +48,7 @@ def _fill(var_dir: Path) -> Engine:
             await services.aclose()
 
     asyncio.run(run())
-    from registry.db import make_engine
+    from db.engine import make_engine
 
     return make_engine(f"sqlite:///{var_dir / 'hoi.db'}")
 

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from api.logs import CPR_LIKE
 from audit.chain import DEV_AUDIT_KEY, Signer
 from audit.verify import verify
-from registry.db import make_engine
+from db.engine import make_engine
 from sandbox.population import SURNAMES, population
 from tests.audit.helpers import request_body
 from tests.conftest import auth_headers, citizen_headers, signing_key_file

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from auth.replay import TOKEN_USES, TokenUses
+from auth.replay import TokenUses
+from auth.tables import TOKEN_USES
+from db.engine import make_engine
+from db.schema import create_schema
 from policy.errors import Unauthenticated, Unavailable
-from registry.db import create_schema, make_engine
 
 ISSUER = "https://idp.region.example"
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)

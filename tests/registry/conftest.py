@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from db.engine import database_url
 from policy.facts import ChildRecord
-from registry.db import database_url
 from sandbox.population import Case, Child, Population
 from tests.conftest import IN_CI, citizen_headers
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from registry.db import create_schema, make_engine
+from db.engine import make_engine
+from db.schema import create_schema
 from registry.tables import BlockRow, ConsentRow, EventRow, ObjectionRow
 from sandbox.population import population
 from sandbox.seed import seed_registry

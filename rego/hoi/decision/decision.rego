@@ -25,6 +25,7 @@ _role := _config.roles[input.subject.role]
 result := {
 	"categories": {category: outcome(category) | some category in input.resource.categories},
 	"registry": data.hoi.registry.access,
+	"standing": registry_standing,
 	"override": _override_answer,
 	"nonce": object.get(input, ["request", "nonce"], null),
 }

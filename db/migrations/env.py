@@ -1,7 +1,10 @@
-"""Alembic environment: runs on the connection registry.db hands it.
+"""Alembic environment: runs on the connection db.schema hands it.
 
 Run migrations with `hoi db upgrade` (or start the service, which upgrades to
-head); a connection is always passed in `config.attributes["connection"]`."""
+head); a connection is always passed in `config.attributes["connection"]`.
+
+The only place in db/ that imports the tables' owners: the target metadata is
+every table the migrations build (autogenerate compares against it)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from audit import tables as audit_tables  # noqa: F401 - the audit trail's tables
-from auth import replay  # noqa: F401 - the token replay store's table
-from registry import tables  # noqa: F401 - registers the tables on SQLModel.metadata
+from auth import tables as auth_tables  # noqa: F401 - the token replay store's table
+from registry import tables as registry_tables  # noqa: F401 - consents, objections, blocks
 
 config = context.config
 
@@ -30,5 +33,5 @@ def _run(connection: Connection) -> None:
 
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("registry migrations run through registry.db.upgrade(engine)")
+    raise RuntimeError("migrations run through db.schema.upgrade(engine)")
 _run(connection)

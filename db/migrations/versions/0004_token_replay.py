@@ -1,5 +1,5 @@
 """The token replay store: each bearer token id (jti) and the token it belongs to
-(auth/replay.py).
+(auth/tables.py).
 
 Revision ID: 0004
 Revises: 0003

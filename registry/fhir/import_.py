@@ -1,66 +1,35 @@
-"""FHIR R4 `Consent` import and export.
-
-Validation uses the `fhir.resources` models (R4B, 4.3.0, whose Consent resource
-is element for element R4's, 4.0.1; see README "FHIR"). Mapping:
-
-| FHIR Consent                  | registry                                           |
-|-------------------------------|----------------------------------------------------|
-| status                        | only `active` is imported; export: active/inactive |
-| scope                         | consentscope#patient-privacy (disclosure/lookup)   |
-| category                      | LOINC 59284-0 "Patient consent"                    |
-| patient.identifier            | the child's CPR number (urn:oid:1.2.208.176.1.2)    |
-| dateTime                      | given_on                                           |
-| performer[0].identifier       | given_by (Patient: the child; RelatedPerson: a custody holder) |
-| organization[0].identifier    | custodian (the organisation that took the consent) |
-| policyRule                    | regime (our consent-regime code system)            |
-| extension consent-form        | form: written or oral                              |
-| provision.type                | permit (a deny is an objection or a block)         |
-| provision.period              | start = given_on, end = valid_until                |
-| provision.actor (PRCP/IRCP)   | recipient: organisation id or organisation type    |
-| provision.action              | access or disclose                                 |
-| provision.purpose             | purposes                                           |
-| provision.class               | data categories                                    |
-| identifier                    | source_identifiers (kept and exported again)       |
-
-Anything else is refused with a reason per element; the sender's bookkeeping
-(id, meta.versionId/lastUpdated/source, a generated narrative, display texts)
-is not kept and the import says so in its notes.
-"""
+"""FHIR R4 `Consent` import: a resource in, a consent to record (or every
+problem that stops it) out. The mapping is in registry/fhir/__init__.py."""
 
 from __future__ import annotations
 
-import html
-import json
 from datetime import date, datetime
 from typing import Any
 
-from fhir.resources.R4B.consent import Consent
 from pydantic import ValidationError
 
 from policy.catalogue import catalogue
 from policy.errors import Unmappable
-from registry.models import ConsentCreate, ConsentPublic
-from registry.service import GDPR_REGIMES
-
-FHIR_JSON = "application/fhir+json"
-BASE = "https://hoi-policy.example/fhir"
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
-PERSON_HANDLE_SYSTEM = "urn:hoi-policy:person-handle"
-"""Exported consents name the giver by the per-child handle, never by CPR number."""
-REGIME_SYSTEM = f"{BASE}/CodeSystem/consent-regime"
-CATEGORY_SYSTEM = f"{BASE}/CodeSystem/data-category"
-PURPOSE_SYSTEM = f"{BASE}/CodeSystem/purpose"
-ORGANISATION_SYSTEM = f"{BASE}/NamingSystem/organisation"
-ORGANISATION_TYPE_SYSTEM = f"{BASE}/CodeSystem/organisation-type"
-CONSENT_ID_SYSTEM = f"{BASE}/NamingSystem/consent"
-FORM_EXTENSION = f"{BASE}/StructureDefinition/consent-form"
-SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
-LOINC = "http://loinc.org"
-PATIENT_CONSENT = "59284-0"
-PARTICIPATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-RECIPIENT_ROLES = ("PRCP", "IRCP")
-ACTION_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentaction"
-V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+from registry.entitlement import GDPR_REGIMES
+from registry.fhir.codes import (
+    ACTION_SYSTEM,
+    CATEGORY_SYSTEM,
+    CPR_SYSTEM,
+    FORM_EXTENSION,
+    LOINC,
+    ORGANISATION_SYSTEM,
+    ORGANISATION_TYPE_SYSTEM,
+    PARTICIPATION_SYSTEM,
+    PATIENT_CONSENT,
+    PERSON_HANDLE_SYSTEM,
+    PURPOSE_SYSTEM,
+    RECIPIENT_ROLES,
+    REGIME_SYSTEM,
+    SCOPE_SYSTEM,
+    V3_ACT_CODE,
+    validated,
+)
+from registry.models import ConsentCreate
 
 _UNSUPPORTED = {
     "implicitRules": "rules this service does not know could change the meaning",
@@ -164,28 +133,6 @@ def _organisation_of(
         + f"); it names {shown or 'nothing this service knows'}",
     )
     return None
-
-
-def _validated(resource: Any) -> dict[str, Any]:
-    """The resource checked against the FHIR model, as normalised FHIR JSON."""
-    if not isinstance(resource, dict) or resource.get("resourceType") != "Consent":
-        raise Unmappable(
-            "this is not a FHIR Consent resource",
-            [{"field": "resourceType", "message": "must be Consent"}],
-        )
-    try:
-        model = Consent.model_validate(resource)
-    except ValidationError as exc:
-        errors = [
-            {
-                "field": ".".join(str(p) for p in e["loc"]) or "resource",
-                "message": f"not valid FHIR: {e['msg']}",
-            }
-            for e in exc.errors()
-        ]
-        raise Unmappable("the resource is not a valid FHIR R4 Consent", errors) from exc
-    document: dict[str, Any] = json.loads(model.model_dump_json())
-    return document
 
 
 def _bookkeeping(doc: dict[str, Any], problems: _Problems, notes: list[str]) -> None:
@@ -412,7 +359,7 @@ def consent_from_fhir(
     Returns the consent to record, who gave it (the performer: a CPR number, or
     the person's handle for this child as our own exports name them), the source
     identifiers to keep and the notes."""
-    doc = _validated(resource)
+    doc = validated(resource)
     problems = _Problems()
     notes: list[str] = []
     _bookkeeping(doc, problems, notes)
@@ -520,77 +467,3 @@ def _summary(errors: list[dict[str, str]]) -> str:
         f"the Consent cannot be recorded without losing meaning; {len(errors)} problem(s) in: "
         f"{', '.join(fields)}"
     )
-
-
-def _reference(system: str, value: str, kind: str | None = None) -> dict[str, Any]:
-    ref: dict[str, Any] = {"identifier": {"system": system, "value": value}}
-    if kind:
-        ref["type"] = kind
-    return ref
-
-
-def consent_to_fhir(consent: ConsentPublic) -> dict[str, Any]:
-    """Our consent as a FHIR R4 Consent resource (validated before it is returned)."""
-    regime = catalogue().regimes[consent.regime]
-    recipient = (
-        _reference(ORGANISATION_SYSTEM, consent.recipient.organisation_id, "Organization")
-        if consent.recipient.organisation_id
-        else _reference(ORGANISATION_TYPE_SYSTEM, str(consent.recipient.organisation_type))
-    )
-    summary = (
-        f"{regime.label}: {consent.form} consent given {consent.given_on.isoformat()} "
-        f"by the {consent.capacity.replace('_', ' ')} for "
-        f"{', '.join(consent.categories)}; valid until {consent.valid_until.isoformat()}; "
-        f"status {consent.status}."
-    )
-    provision: dict[str, Any] = {
-        "type": "permit",
-        "period": {"start": consent.given_on.isoformat(), "end": consent.valid_until.isoformat()},
-        "actor": [
-            {
-                "role": {"coding": [{"system": PARTICIPATION_SYSTEM, "code": "PRCP"}]},
-                "reference": recipient,
-            }
-        ],
-        "action": [{"coding": [{"system": ACTION_SYSTEM, "code": "access"}]}],
-        "class": [{"system": CATEGORY_SYSTEM, "code": c} for c in consent.categories],
-    }
-    if consent.purposes:
-        provision["purpose"] = [{"system": PURPOSE_SYSTEM, "code": p} for p in consent.purposes]
-    resource: dict[str, Any] = {
-        "resourceType": "Consent",
-        "id": consent.id,
-        "text": {
-            "status": "generated",
-            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(summary)}</div>',
-        },
-        "extension": [{"url": FORM_EXTENSION, "valueCode": consent.form}],
-        "identifier": [
-            {"system": CONSENT_ID_SYSTEM, "value": consent.id},
-            *(
-                {"system": i.system, "value": i.value} if i.system else {"value": i.value}
-                for i in consent.source_identifiers
-            ),
-        ],
-        "status": "active" if consent.status == "active" else "inactive",
-        "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": "patient-privacy"}]},
-        "category": [{"coding": [{"system": LOINC, "code": PATIENT_CONSENT}]}],
-        "patient": _reference(CPR_SYSTEM, consent.child_cpr, "Patient"),
-        "dateTime": consent.given_on.isoformat(),
-        "performer": [
-            _reference(
-                PERSON_HANDLE_SYSTEM,
-                consent.given_by.handle,
-                "Patient" if consent.capacity == "child" else "RelatedPerson",
-            )
-        ],
-        "policyRule": {
-            "coding": [{"system": REGIME_SYSTEM, "code": consent.regime, "display": regime.label}]
-        },
-        "provision": provision,
-    }
-    if consent.custodian:
-        resource["organization"] = [
-            _reference(ORGANISATION_SYSTEM, consent.custodian, "Organization")
-        ]
-    return _validated(resource)

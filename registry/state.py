@@ -1,0 +1,80 @@
+"""The registry as the policy reads it: each stored row as a fact, unjudged.
+
+Decisions read the child's whole registry afresh (so a revocation counts from
+the next one), and the registry's own listings hand the same facts to the
+policy to learn where each entry stands (registry/standing.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from policy.facts import BlockFact, BlockTarget, ConsentFact, ObjectionFact, RegistryState
+from registry.tables import BlockRow, ConsentRow, ObjectionRow, utc
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    moment = utc(moment)
+    return moment.isoformat() if moment else None
+
+
+def consent_fact(c: ConsentRow) -> ConsentFact:
+    return ConsentFact(
+        id=c.id,
+        regime=c.regime,
+        giver=c.giver_cpr,
+        capacity="child" if c.giver_capacity == "child" else "custody_holder",
+        categories=list(c.categories),
+        recipient={
+            "organisation_type": c.recipient_organisation_type,
+            "organisation_id": c.recipient_organisation_id,
+        },
+        purposes=list(c.purposes),
+        form=c.form,
+        given_on=c.given_on,
+        valid_until=c.valid_until,
+        revoked_at=isoformat(c.revoked_at),
+        superseded_by=c.superseded_by,
+    )
+
+
+def objection_fact(o: ObjectionRow) -> ObjectionFact:
+    return ObjectionFact(
+        id=o.id,
+        person=o.person_cpr,
+        categories=list(o.categories),
+        recipient=None
+        if o.recipient_organisation_type is None and o.recipient_organisation_id is None
+        else {
+            "organisation_type": o.recipient_organisation_type,
+            "organisation_id": o.recipient_organisation_id,
+        },
+        withdrawn_at=isoformat(o.withdrawn_at),
+    )
+
+
+def block_fact(b: BlockRow) -> BlockFact:
+    return BlockFact(
+        id=b.id,
+        target=BlockTarget(
+            kind=b.target_kind, id=b.target_id, include_sub_units=b.include_sub_units
+        ),
+        categories=list(b.categories),
+        valid_from=b.valid_from,
+        valid_until=b.valid_until,
+        lifted_at=isoformat(b.lifted_at),
+    )
+
+
+def registry_state(session: Session, cpr: str) -> RegistryState:
+    """Everything recorded for the child, as the policy reads it at decision time.
+    Read afresh for every decision, so a revocation counts from the next one."""
+    consents = session.exec(select(ConsentRow).where(ConsentRow.child_cpr == cpr)).all()
+    objections = session.exec(select(ObjectionRow).where(ObjectionRow.child_cpr == cpr)).all()
+    blocks = session.exec(select(BlockRow).where(BlockRow.child_cpr == cpr)).all()
+    return RegistryState(
+        consents=[consent_fact(c) for c in consents],
+        objections=[objection_fact(o) for o in objections],
+        blocks=[block_fact(b) for b in blocks],
+    )
