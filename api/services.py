@@ -22,6 +22,7 @@ from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
 from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
+from decisions import AuditedDecisions
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
@@ -70,6 +71,8 @@ class Services:
     organisations: dict[str, Organisation]
     broker: DataBroker
     handles: PersonHandles
+    decisions: AuditedDecisions
+    """The one audited decision path every route asks."""
     sandbox: SandboxServer | None = field(default=None, repr=False)
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
@@ -215,6 +218,12 @@ def build_services(
         single_use=settings.auth_token_single_use,
         uses=TokenUses(db, clock=utc_now),
     )
+    audit = AuditLog(
+        db,
+        Signer(settings.audit_key.get_secret_value()),
+        clock=clock,
+        max_batch=settings.audit_max_batch,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -226,15 +235,11 @@ def build_services(
         verifier=verifier,
         legal=legal,
         handbook=HandbookCache(engine, legal, lambda: clock().date()),
-        audit=AuditLog(
-            db,
-            Signer(settings.audit_key.get_secret_value()),
-            clock=clock,
-            max_batch=settings.audit_max_batch,
-        ),
+        audit=audit,
         organisations=orgs,
         broker=broker,
         handles=handles,
+        decisions=AuditedDecisions(pdp, audit),
         sandbox=sandbox,
         fact_sources=fact_sources,
         _opa_server=server,
