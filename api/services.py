@@ -21,7 +21,7 @@ from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
-from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
+from broker.sources import DEFAULT_SOURCES, SANDBOX, load_sources
 from decisions import AuditedDecisions
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
@@ -38,7 +38,7 @@ from engine.sources import PolicySources
 from facts.local import LocalFacts
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
-from policy.errors import InvalidRequest, Unavailable
+from policy.errors import ConfigError, Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
@@ -180,14 +180,14 @@ def build_services(
         facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     else:
         fact_sources = [
-            broker.client(broker.registry.facts.person),
-            broker.client(broker.registry.facts.relations),
+            broker.client(broker.source_list.facts.person),
+            broker.client(broker.source_list.facts.relations),
         ]
         facts = RecordingFacts(
             SourceFacts(
                 person=fact_sources[0],
                 relation_evidence=fact_sources[1],
-                staff=broker.client(broker.registry.facts.staff),
+                staff=broker.client(broker.source_list.facts.staff),
                 read_registry=read_registry,
                 organisations=orgs,
                 clock=clock,
@@ -253,21 +253,21 @@ def make_broker(
     clock: Callable[[], datetime],
     disclosures: DisclosureRecorder | None,
 ) -> tuple[SandboxServer | None, DataBroker]:
-    """The source registry and its clients; with sources=sandbox, the sandbox too."""
+    """The source list and its clients; with sources=sandbox, the sandbox too."""
     sandbox: SandboxServer | None = None
     sandbox_url = settings.sandbox_url
     if settings.resolved_sources == "sandbox" and sandbox_url is None:
         sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
         sandbox_url = sandbox.url
     try:
-        registry = load_registry(
-            settings.source_registry or DEFAULT_REGISTRY,
+        source_list = load_sources(
+            settings.source_registry or DEFAULT_SOURCES,
             sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
         )
         if settings.environment == "production":
-            placeholders = [s.id for s in registry.sources if SANDBOX in s.base_url]
+            placeholders = [s.id for s in source_list.sources if SANDBOX in s.base_url]
             if placeholders:
-                raise InvalidRequest(
+                raise ConfigError(
                     "production names real source systems; these still point at the "
                     f"sandbox: {', '.join(placeholders)} (set HOI_SOURCE_REGISTRY)",
                     field="base_url",
@@ -282,5 +282,5 @@ def make_broker(
         org = orgs.get(organisation_id)
         return org.part_of if org else ()
 
-    broker = DataBroker.build(registry, recorder=disclosures, part_of=part_of, clock=clock)
+    broker = DataBroker.build(source_list, recorder=disclosures, part_of=part_of, clock=clock)
     return sandbox, broker

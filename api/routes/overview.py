@@ -146,7 +146,7 @@ async def _overview(
         subject=caller.subject(),
         action="view",
         resource=Resource(
-            child_cpr=cpr, categories=asked.categories or broker.registry.categories()
+            child_cpr=cpr, categories=asked.categories or broker.source_list.categories()
         ),
         context=Context(
             purpose=asked.purpose, case_reference=asked.case_reference, override=asked.override
