@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class Services:
         return org.name if org else None
 
     async def aclose(self) -> None:
+        await self.handbook.aclose()
         await self.audit.aclose()
         await self.engine.aclose()
         if self._http is not None:
@@ -92,7 +94,7 @@ class Services:
         if self.sandbox is not None:
             self.sandbox.stop()
         if self._opa_server is not None:
-            self._opa_server.stop()
+            await asyncio.to_thread(self._opa_server.stop)
         self.db.dispose()
 
 
@@ -108,6 +110,22 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
         url, token = server.url, server.token
     engine = OpaEngine(url, sources.revision(), token=token, timeout=settings.decision_timeout_s)
     return engine, server
+
+
+def handbook_engine(
+    settings: Settings, engine: PolicyEngine, server: OpaServer | None
+) -> Callable[[], PolicyEngine]:
+    """A factory of engines like `engine`, for the handbook's build in its own
+    thread: the service's engine and loop stay free for decisions meanwhile."""
+    if isinstance(engine, OpaEngine):
+        url = server.url if server is not None else settings.opa_url
+        token = server.token if server is not None else None
+        if token is None and settings.opa_token is not None:
+            token = settings.opa_token.get_secret_value()
+        assert url is not None
+        revision, timeout = engine.revision, settings.decision_timeout_s
+        return lambda: OpaEngine(url, revision, token=token, timeout=timeout)
+    return lambda: EmbeddedEngine(PolicySources(REGO_DIR))
 
 
 def start_local_opa(settings: Settings, sources: PolicySources, token: str) -> OpaServer:
@@ -194,8 +212,10 @@ def build_services(
             )
         )
     server: OpaServer | None = None
+    build_engine: Callable[[], PolicyEngine] | None = None  # an engine given: build with it
     if engine is None:
         engine, server = make_policy_engine(settings)
+        build_engine = handbook_engine(settings, engine, server)
     legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
     handles = PersonHandles.from_secret(settings.person_handle_key.get_secret_value())
     pdp = DecisionPoint(
@@ -234,7 +254,7 @@ def build_services(
         population=pop,
         verifier=verifier,
         legal=legal,
-        handbook=HandbookCache(engine, legal, lambda: clock().date()),
+        handbook=HandbookCache(engine, legal, lambda: clock().date(), build_engine=build_engine),
         audit=audit,
         organisations=orgs,
         broker=broker,
