@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -34,10 +35,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services: Services = build_services(
-            settings, population_override=population, clock=clock, engine=engine
+        # Migrations, seeding, `opa build` and OPA's start block: run them in a
+        # worker thread so the event loop stays free.
+        services: Services = await asyncio.to_thread(
+            build_services, settings, population_override=population, clock=clock, engine=engine
         )
         app.state.services = services
+        if settings.resolved_handbook_at_start:
+            services.handbook.start()
         try:
             yield
         finally:

@@ -3,6 +3,10 @@
 The check is ASGI middleware, so it runs before the body is read or parsed, and a
 route added later is protected without having to remember to be: the default is
 deny. Only the paths in `PUBLIC_PATHS` answer without a token.
+
+Where the caller lives: `policy.caller.Caller` is the model; `auth.tokens`
+alone turns a verified token into one; this module only reads the Authorization
+header at the edge; `api.deps` holds the FastAPI dependencies routes declare.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api.errors import status_of
 from policy.caller import SUBJECT_FIELDS, Caller
 from policy.decision import (
     Context,
@@ -298,7 +299,9 @@ def error_response(index: int, exc: HoiError) -> EvaluationResponse:
         context=EvaluationContext(
             id=f"error-{index}",
             reason_admin=ErrorDetail(
-                error=EvaluationErrorDetail(status=exc.status, message=exc.detail, field=exc.field)
+                error=EvaluationErrorDetail(
+                    status=status_of(exc), message=exc.detail, field=exc.field
+                )
             ),
             reason_user={"en": f"Not decided, so denied: {exc.detail}"},
         ),

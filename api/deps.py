@@ -1,10 +1,18 @@
-"""FastAPI dependencies, declared once so route signatures read like the domain."""
+"""FastAPI dependencies, declared once so route signatures read like the domain.
+
+The one home of the caller at the HTTP boundary: `CurrentCaller` is the verified
+caller (the edge middleware, `api.authn`, verified the token with `auth.tokens`,
+which alone turns a token into a `policy.caller.Caller`); `ProfessionalCaller`,
+`CitizenDep` and `AuditorDep` narrow it to what a route serves, refusing (403)
+any other kind of caller.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -15,6 +23,7 @@ from api import examples
 from api.authn import CALLER_KEY, authenticate
 from api.services import Services
 from audit.log import AuditLog
+from decisions import AuditedDecisions, Origin
 from engine.pdp import DecisionPoint
 from policy.caller import Caller
 from policy.cpr import Cpr
@@ -98,6 +107,38 @@ def get_professional(caller: CurrentCaller) -> Caller:
 ProfessionalCaller = Annotated[Caller, Depends(get_professional)]
 
 
+@dataclass(frozen=True)
+class Citizen:
+    """A citizen caller: the CPR number says whose access log may be read (the young
+    person's own from 15, or a child's under 15 for a custody holder;
+    `audit.access.may_read_access_log` decides)."""
+
+    cpr: str
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """A caller who reads the audit trail."""
+
+    id: str
+
+
+def citizen_caller(caller: CurrentCaller) -> Citizen:
+    if caller.kind != "citizen" or caller.cpr is None:
+        raise Forbidden("only a citizen (the young person or a custody holder) reads this log")
+    return Citizen(cpr=caller.cpr)
+
+
+def auditor_caller(caller: CurrentCaller) -> Auditor:
+    if caller.kind != "auditor":
+        raise Forbidden("only an auditor may read the audit trail")
+    return Auditor(id=caller.id)
+
+
+CitizenDep = Annotated[Citizen, Depends(citizen_caller)]
+AuditorDep = Annotated[Auditor, Depends(auditor_caller)]
+
+
 def get_audit(services: ServicesDep) -> AuditLog:
     return services.audit
 
@@ -117,3 +158,23 @@ def trace_id(traceparent: Annotated[str | None, Header()] = None) -> str:
 
 
 TraceIdDep = Annotated[str, Depends(trace_id)]
+
+
+def get_decisions(services: ServicesDep) -> AuditedDecisions:
+    return services.decisions
+
+
+DecisionsDep = Annotated[AuditedDecisions, Depends(get_decisions)]
+"""The one audited decision path (decide, check override, audit, return)."""
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_origin(caller: CurrentCaller, trace: TraceIdDep, request: Request) -> Origin:
+    """Where the question comes from, as plain values for the audit record."""
+    return Origin.of(caller, trace_id=trace, client_address=client_address(request))
+
+
+OriginDep = Annotated[Origin, Depends(get_origin)]

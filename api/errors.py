@@ -1,8 +1,15 @@
-"""RFC 9457 problem+json for every error; no stack trace ever reaches a caller."""
+"""RFC 9457 problem+json for every error; no stack trace ever reaches a caller.
+
+The one place where the domain's errors (`policy.errors`, rooted in `HoiError`)
+become HTTP: `PROBLEMS` maps each error class to its status and problem type.
+An error class not in the table (an engine, facts or source failure that escaped,
+a configuration error) is answered as an internal error, without its detail.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +19,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from policy.errors import HoiError, Unmappable
+from auth.keys import KeyConfigError
+from policy.errors import (
+    Conflict,
+    Forbidden,
+    HoiError,
+    InvalidRequest,
+    NotEntitled,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+    Unmappable,
+)
+from policy.legal import LegalBasisError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "https://hoi-policy.example/problems/"
@@ -96,13 +115,72 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+@dataclass(frozen=True)
+class ProblemType:
+    """How the API answers one kind of error."""
+
+    status: int
+    title: str
+    slug: str
+    """The problem type, after `https://hoi-policy.example/problems/`."""
+
+
+INTERNAL = ProblemType(500, "Internal error", "internal")
+_INTERNAL_DETAIL = "The service failed; nothing was changed."
+
+PROBLEMS: dict[type[HoiError], ProblemType] = {
+    InvalidRequest: ProblemType(422, "Invalid request", "invalid-request"),
+    Unmappable: ProblemType(422, "Cannot be mapped", "unmappable"),
+    NotEntitled: ProblemType(422, "Not entitled", "not-entitled"),
+    Unauthenticated: ProblemType(401, "Unauthenticated", "unauthenticated"),
+    Forbidden: ProblemType(403, "Forbidden", "forbidden"),
+    NotFound: ProblemType(404, "Not found", "not-found"),
+    Conflict: ProblemType(409, "Conflict", "conflict"),
+    Unavailable: ProblemType(503, "Service unavailable", "unavailable"),
+    KeyConfigError: ProblemType(503, "Service unavailable", "unavailable"),
+    LegalBasisError: ProblemType(500, "Invalid legal-basis catalogue", "legal-basis"),
+}
+"""Error class to HTTP answer; a subclass answers as its nearest listed ancestor."""
+
+
+def problem_type(exc: HoiError) -> ProblemType | None:
+    """The answer for `exc`'s class, or None: answered as an internal error."""
+    for cls in type(exc).__mro__:
+        found = PROBLEMS.get(cls)
+        if found is not None:
+            return found
+    return None
+
+
+def status_of(exc: HoiError) -> int:
+    """The HTTP status the API answers `exc` with."""
+    kind = problem_type(exc)
+    return kind.status if kind is not None else INTERNAL.status
+
+
+def _challenge(exc: Unauthenticated) -> dict[str, str]:
+    """RFC 6750 section 3: the Bearer challenge; no error code when the request had
+    no token at all."""
+    if exc.missing:
+        return {"WWW-Authenticate": 'Bearer realm="hoi-policy"'}
+    description = exc.detail.replace('"', "'").replace("\\", "/")
+    return {
+        "WWW-Authenticate": (
+            f'Bearer realm="hoi-policy", error="invalid_token", error_description="{description}"'
+        )
+    }
+
+
 def problem_for(exc: HoiError) -> JSONResponse:
+    kind = problem_type(exc)
+    if kind is None:
+        log.error("unhandled error", extra={"error_type": type(exc).__name__})
+        return problem(INTERNAL.status, INTERNAL.title, _INTERNAL_DETAIL, INTERNAL.slug)
     extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
     if isinstance(exc, Unmappable):
         extra["errors"] = exc.errors
-    return problem(
-        exc.status, exc.title, exc.detail, exc.type_slug, headers=exc.headers() or None, **extra
-    )
+    headers = _challenge(exc) if isinstance(exc, Unauthenticated) else None
+    return problem(kind.status, kind.title, exc.detail, kind.slug, headers=headers, **extra)
 
 
 async def _hoi_error(_: Request, exc: Exception) -> JSONResponse:
@@ -139,7 +217,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", extra={"error_type": type(exc).__name__})
-    return problem(500, "Internal error", "The service failed; nothing was changed.", "internal")
+    return problem(INTERNAL.status, INTERNAL.title, _INTERNAL_DETAIL, INTERNAL.slug)
 
 
 def install(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from auth.tokens import TokenVerifier
 from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
-from broker.registry import DEFAULT_REGISTRY, SANDBOX, load_registry
+from broker.sources import DEFAULT_SOURCES, SANDBOX, load_sources
 from db.engine import make_engine
 from db.schema import create_schema
+from decisions import AuditedDecisions
 from engine.base import PolicyEngine
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
@@ -39,7 +41,7 @@ from engine.sources import PolicySources
 from facts.local import LocalFacts
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
-from policy.errors import InvalidRequest, Unavailable
+from policy.errors import ConfigError, Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
@@ -71,6 +73,8 @@ class Services:
     organisations: dict[str, Organisation]
     broker: DataBroker
     handles: PersonHandles
+    decisions: AuditedDecisions
+    """The one audited decision path every route asks."""
     sandbox: SandboxServer | None = field(default=None, repr=False)
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
@@ -82,6 +86,7 @@ class Services:
         return org.name if org else None
 
     async def aclose(self) -> None:
+        await self.handbook.aclose()
         await self.audit.aclose()
         await self.engine.aclose()
         if self._http is not None:
@@ -90,7 +95,7 @@ class Services:
         if self.sandbox is not None:
             self.sandbox.stop()
         if self._opa_server is not None:
-            self._opa_server.stop()
+            await asyncio.to_thread(self._opa_server.stop)
         self.db.dispose()
 
 
@@ -106,6 +111,22 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
         url, token = server.url, server.token
     engine = OpaEngine(url, sources.revision(), token=token, timeout=settings.decision_timeout_s)
     return engine, server
+
+
+def handbook_engine(
+    settings: Settings, engine: PolicyEngine, server: OpaServer | None
+) -> Callable[[], PolicyEngine]:
+    """A factory of engines like `engine`, for the handbook's build in its own
+    thread: the service's engine and loop stay free for decisions meanwhile."""
+    if isinstance(engine, OpaEngine):
+        url = server.url if server is not None else settings.opa_url
+        token = server.token if server is not None else None
+        if token is None and settings.opa_token is not None:
+            token = settings.opa_token.get_secret_value()
+        assert url is not None
+        revision, timeout = engine.revision, settings.decision_timeout_s
+        return lambda: OpaEngine(url, revision, token=token, timeout=timeout)
+    return lambda: EmbeddedEngine(PolicySources(REGO_DIR))
 
 
 def start_local_opa(settings: Settings, sources: PolicySources, token: str) -> OpaServer:
@@ -178,22 +199,24 @@ def build_services(
         facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
     else:
         fact_sources = [
-            broker.client(broker.registry.facts.person),
-            broker.client(broker.registry.facts.relations),
+            broker.client(broker.source_list.facts.person),
+            broker.client(broker.source_list.facts.relations),
         ]
         facts = RecordingFacts(
             SourceFacts(
                 person=fact_sources[0],
                 relation_evidence=fact_sources[1],
-                staff=broker.client(broker.registry.facts.staff),
+                staff=broker.client(broker.source_list.facts.staff),
                 read_registry=read_registry,
                 organisations=orgs,
                 clock=clock,
             )
         )
     server: OpaServer | None = None
+    build_engine: Callable[[], PolicyEngine] | None = None  # an engine given: build with it
     if engine is None:
         engine, server = make_policy_engine(settings)
+        build_engine = handbook_engine(settings, engine, server)
     legal = legal_catalogue()  # a broken act file stops start-up, naming file and line
     handles = PersonHandles.from_secret(settings.person_handle_key.get_secret_value())
     pdp = DecisionPoint(
@@ -216,6 +239,12 @@ def build_services(
         single_use=settings.auth_token_single_use,
         uses=TokenUses(db, clock=utc_now),
     )
+    audit = AuditLog(
+        db,
+        Signer(settings.audit_key.get_secret_value()),
+        clock=clock,
+        max_batch=settings.audit_max_batch,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -226,16 +255,12 @@ def build_services(
         population=pop,
         verifier=verifier,
         legal=legal,
-        handbook=HandbookCache(engine, legal, lambda: clock().date()),
-        audit=AuditLog(
-            db,
-            Signer(settings.audit_key.get_secret_value()),
-            clock=clock,
-            max_batch=settings.audit_max_batch,
-        ),
+        handbook=HandbookCache(engine, legal, lambda: clock().date(), build_engine=build_engine),
+        audit=audit,
         organisations=orgs,
         broker=broker,
         handles=handles,
+        decisions=AuditedDecisions(pdp, audit),
         sandbox=sandbox,
         fact_sources=fact_sources,
         _opa_server=server,
@@ -249,21 +274,21 @@ def make_broker(
     clock: Callable[[], datetime],
     disclosures: DisclosureRecorder | None,
 ) -> tuple[SandboxServer | None, DataBroker]:
-    """The source registry and its clients; with sources=sandbox, the sandbox too."""
+    """The source list and its clients; with sources=sandbox, the sandbox too."""
     sandbox: SandboxServer | None = None
     sandbox_url = settings.sandbox_url
     if settings.resolved_sources == "sandbox" and sandbox_url is None:
         sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
         sandbox_url = sandbox.url
     try:
-        registry = load_registry(
-            settings.source_registry or DEFAULT_REGISTRY,
+        source_list = load_sources(
+            settings.source_registry or DEFAULT_SOURCES,
             sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
         )
         if settings.environment == "production":
-            placeholders = [s.id for s in registry.sources if SANDBOX in s.base_url]
+            placeholders = [s.id for s in source_list.sources if SANDBOX in s.base_url]
             if placeholders:
-                raise InvalidRequest(
+                raise ConfigError(
                     "production names real source systems; these still point at the "
                     f"sandbox: {', '.join(placeholders)} (set HOI_SOURCE_REGISTRY)",
                     field="base_url",
@@ -278,5 +303,5 @@ def make_broker(
         org = orgs.get(organisation_id)
         return org.part_of if org else ()
 
-    broker = DataBroker.build(registry, recorder=disclosures, part_of=part_of, clock=clock)
+    broker = DataBroker.build(source_list, recorder=disclosures, part_of=part_of, clock=clock)
     return sandbox, broker

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """The service's external base URL, for the AuthZEN metadata; unset: from the request."""
     authzen_max_evaluations: int = Field(default=500, ge=1, le=10_000)
+    handbook_at_start: bool | None = None
+    """Build the lawyers' handbook in the background at start-up (off the event
+    loop); unset: yes, except in tests. Off, it is built on its first request."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -112,6 +115,12 @@ class Settings(BaseSettings):
     @property
     def resolved_opa_signing_key(self) -> Path:
         return self.opa_signing_key or self.var_dir / "opa-bundle-signing-key.pem"
+
+    @property
+    def resolved_handbook_at_start(self) -> bool:
+        if self.handbook_at_start is not None:
+            return self.handbook_at_start
+        return self.environment != "test"
 
     @property
     def resolved_require_jti(self) -> bool:

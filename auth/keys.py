@@ -25,18 +25,16 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from policy.errors import HoiError, Unavailable
+from policy.errors import ConfigError, Unavailable
 
 DEV_KID_PREFIX = "hoi-dev-"
 DEV_ALGORITHM = "ES256"
 
 
-class KeyConfigError(HoiError):
-    """The configured keys are unusable or unsafe; the service does not start."""
-
-    status = 503
-    title = "Service unavailable"
-    type_slug = "unavailable"
+class KeyConfigError(ConfigError):
+    """The configured keys are unusable or unsafe; the service does not start.
+    Met while running (a fetched key set that is unsafe), it is answered as a
+    dependency that is unavailable (api/errors.py)."""
 
 
 class KeySource(Protocol):

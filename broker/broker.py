@@ -37,10 +37,10 @@ from broker.models import (
     WithheldCategory,
     to_make_visible,
 )
-from broker.registry import SourceRegistry, SourceSpec
+from broker.sources import SourceList, SourceSpec
 from policy.catalogue import catalogue
 from policy.decision import CategoryDecision, Decision, DecisionRequest, Reason
-from policy.errors import InvalidRequest
+from policy.errors import ConfigError
 
 log = logging.getLogger("hoi.broker")
 
@@ -61,7 +61,7 @@ class _Fetched:
 
 @dataclass
 class DataBroker:
-    registry: SourceRegistry
+    source_list: SourceList
     clients: dict[str, SourceClient]
     adapters: dict[str, Adapter] = field(default_factory=lambda: dict(ADAPTERS))
     recorder: DisclosureRecorder = field(default_factory=NoDisclosureRecorder)
@@ -71,15 +71,15 @@ class DataBroker:
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for spec in self.registry.sources:
+        for spec in self.source_list.sources:
             if spec.category is not None and spec.adapter not in self.adapters:
-                raise InvalidRequest(
+                raise ConfigError(
                     f"source {spec.id} names the adapter {spec.adapter!r}, which does not "
                     f"exist; known: {', '.join(sorted(self.adapters))}",
                     field="adapter",
                 )
             if spec.id not in self.clients:
-                raise InvalidRequest(f"source {spec.id} has no client", field="sources")
+                raise ConfigError(f"source {spec.id} has no client", field="sources")
             self.breakers.setdefault(
                 spec.id,
                 CircuitBreaker(
@@ -92,7 +92,7 @@ class DataBroker:
     @classmethod
     def build(
         cls,
-        registry: SourceRegistry,
+        source_list: SourceList,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         recorder: DisclosureRecorder | None = None,
@@ -102,9 +102,9 @@ class DataBroker:
     ) -> DataBroker:
         """One HTTP client per source; call in the app's lifespan."""
         quiet_http_logs()
-        clients = {s.id: SourceClient(s, transport=transport) for s in registry.sources}
+        clients = {s.id: SourceClient(s, transport=transport) for s in source_list.sources}
         return cls(
-            registry=registry,
+            source_list=source_list,
             clients=clients,
             recorder=recorder or NoDisclosureRecorder(),
             part_of=part_of,
@@ -177,7 +177,7 @@ class DataBroker:
             kle_groups=cat.kle_groups_for(role),
         )
         permitted = {c: d for c, d in decision.categories.items() if d.decision == "permit"}
-        jobs = [s for c in permitted for s in self.registry.for_category(c)]
+        jobs = [s for c in permitted for s in self.source_list.for_category(c)]
         fetched = await asyncio.gather(*(self._fetch(s, query) for s in jobs))
         by_category: dict[str, list[_Fetched]] = {c: [] for c in permitted}
         for spec, result in zip(jobs, fetched, strict=True):

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import stamina
 
-from broker.registry import SANDBOX, BearerFromEnv, MutualTls, SourceSpec
+from broker.sources import SANDBOX, BearerFromEnv, MutualTls, SourceSpec
+from policy.errors import HoiError
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -27,12 +28,11 @@ def quiet_http_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-class SourceError(Exception):
+class SourceError(HoiError):
     """A source could not give an answer. `detail` is a short code safe to show and log."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
-        self.detail = detail
 
 
 class SourceNotConfigured(SourceError):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from policy.errors import HoiError
+
 DECISION_RULE = "data.hoi.decision.result"
 NONCE_KEY = "nonce"
 """The decision echoes `input.request.nonce` under this key; `evaluate` removes it
 after checking it (OPA), so both engines return the same decision document."""
 
 
-class EngineError(Exception):
+class EngineError(HoiError):
     """The engine could not produce a decision (load, evaluation, timeout, transport)."""
 
 

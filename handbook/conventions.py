@@ -16,13 +16,14 @@ from handbook.worlds import decide_all, registry_rules_all, rule_ids
 from policy.catalogue import load_catalogue
 from policy.conventions import Coverage, Violation, check
 from policy.decision import Decision
+from policy.errors import HoiError
 from policy.legal import LegalCatalogue, load_legal_catalogue
 from policy.paths import LEGAL_BASIS_DIR, REGO_DIR
 from policy.rules import RuleDefinition, definitions_from_opa_ast, rego_modules
 from sandbox.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 
 
-class OpaParseError(Exception):
+class OpaParseError(HoiError):
     """opa could not parse a module."""
 
 

@@ -25,7 +25,16 @@ from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
 from policy.decision import Decision, DecisionRequest
-from policy.errors import HoiError, InvalidRequest
+from policy.errors import (
+    Conflict,
+    Forbidden,
+    HoiError,
+    InvalidRequest,
+    NotEntitled,
+    NotFound,
+    Unavailable,
+    Unmappable,
+)
 from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
@@ -178,6 +187,28 @@ def _create_consent(
     return service.record_consent(session, child, consent, now, writer)
 
 
+AS_THE_API_ANSWERS: tuple[tuple[type[HoiError], int, str], ...] = (
+    (Unmappable, 422, "unmappable"),
+    (InvalidRequest, 422, "invalid-request"),
+    (NotEntitled, 422, "not-entitled"),
+    (Forbidden, 403, "forbidden"),
+    (NotFound, 404, "not-found"),
+    (Conflict, 409, "conflict"),
+    (Unavailable, 503, "unavailable"),
+)
+"""The status and problem type the API answers a registry refusal with. The HTTP
+mapping lives at the API boundary (`api.errors.PROBLEMS`), which the handbook may
+not import; a test keeps the two the same."""
+
+
+def as_the_api_answers(exc: HoiError) -> tuple[int, str]:
+    """The status and problem type the API would answer `exc` with."""
+    for kind, status, slug in AS_THE_API_ANSWERS:
+        if isinstance(exc, kind):
+            return status, slug
+    return 500, "internal"
+
+
 def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], object]) -> Refusal:
     """Try an entry the registry should refuse; note the problem type it gave."""
     with Session(db) as session:
@@ -185,7 +216,7 @@ def _refused(db: Engine, what: str, expected: str, write: Callable[[Session], ob
             write(session)
         except HoiError as exc:
             session.rollback()
-            return Refusal(what, expected, exc.type_slug)
+            return Refusal(what, expected, as_the_api_answers(exc)[1])
     return Refusal(what, expected, None)
 
 
@@ -309,7 +340,7 @@ class World:
         try:
             return self._write(child.record, spec, writer)
         except HoiError as exc:
-            return exc.status
+            return as_the_api_answers(exc)[0]
 
     def _write(self, child: ChildRecord, spec: RegistryAttemptSpec, writer: Writer) -> int:
         now, entries = self.now, self.entries

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from policy.errors import HoiError
+
 HolderRelation = Literal["mother", "father"]
 
 
@@ -127,7 +129,7 @@ class RegistryState(BaseModel):
     blocks: list[BlockFact] = Field(default_factory=list)
 
 
-class FactsUnavailable(Exception):
+class FactsUnavailable(HoiError):
     """A policy information source could not answer; the decision must deny."""
 
 

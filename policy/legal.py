@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from policy.decision import Citation, Reason
-from policy.errors import HoiError
+from policy.errors import ConfigError
 from policy.paths import LEGAL_BASIS_DIR
 
 ReviewStatus = Literal["draft", "unconfirmed", "approved"]
@@ -32,11 +32,8 @@ ActKey = Annotated[str, Field(pattern=r"^[a-z]+$", max_length=12)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class LegalBasisError(HoiError):
+class LegalBasisError(ConfigError):
     """A legal-basis file that cannot be read or does not match the schema."""
-
-    title = "Invalid legal-basis catalogue"
-    type_slug = "legal-basis"
 
     def __init__(self, file: str, line: int | None, field: str | None, problem: str) -> None:
         where = f"{file}:{line}" if line else file

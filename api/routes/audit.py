@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.caller import AuditorDep, CitizenDep, Forbidden
-from api.deps import ServicesDep
+from api.deps import AuditorDep, CitizenDep, ServicesDep
 from api.errors import problem_responses
 from audit.access import access_log, may_read_access_log
 from audit.chain import Signer
@@ -27,7 +26,7 @@ from audit.query import Cursor, records_of_decision, search
 from audit.verify import verify
 from policy.cpr import Cpr
 from policy.decision import Identifier
-from policy.errors import InvalidRequest, NotFound
+from policy.errors import Forbidden, InvalidRequest, NotFound
 
 # Every route takes a path or query parameter: an invalid one is a 422 problem.
 citizen_router = APIRouter(

@@ -22,10 +22,9 @@ from api.authzen import (
     stops_after,
     to_decision_request,
 )
-from api.deps import AuditLogDep, DecisionPointDep, ProfessionalCaller, ServicesDep, TraceIdDep
+from api.deps import DecisionsDep, OriginDep, ProfessionalCaller, ServicesDep
 from api.errors import WITH_BODY, problem_responses
-from api.routes.decisions import check_time, client_address, decide_audited
-from engine.pdp import DecisionPoint
+from decisions import AuditedDecisions
 from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest
 from policy.errors import Forbidden, HoiError, InvalidRequest
@@ -62,10 +61,8 @@ def _echo(response: Response, request_id: str | None) -> None:
 async def evaluation(
     body: Annotated[EvaluationRequest, Body(openapi_examples=examples.EVALUATION)],
     caller: ProfessionalCaller,
-    pdp: DecisionPointDep,
-    audit: AuditLogDep,
-    trace_id: TraceIdDep,
-    http: Request,
+    decisions: DecisionsDep,
+    origin: OriginDep,
     response: Response,
     request_id: RequestId = None,
 ) -> EvaluationResponse:
@@ -74,14 +71,14 @@ async def evaluation(
     Audited like a native decision, before the answer leaves."""
     _echo(response, request_id)
     question = to_decision_request(caller, body.subject, body.resource, body.action, body.context)
-    check_time(question, pdp)
-    decision = await decide_audited(
-        pdp, audit, question, caller, trace_id=trace_id, client_address=client_address(http)
-    )
+    decisions.check_time(question)
+    decision = await decisions.decide(question, origin)
     return evaluation_response(decision)
 
 
-def _question(caller: Caller, pdp: DecisionPoint, body: EvaluationsRequest, index: int) -> Asked:
+def _question(
+    caller: Caller, decisions: AuditedDecisions, body: EvaluationsRequest, index: int
+) -> Asked:
     """Our question for evaluation `index`, or why it cannot be asked. A subject
     other than the token's raises Forbidden: it refuses the whole call."""
     item = body.evaluations[index]
@@ -102,7 +99,7 @@ def _question(caller: Caller, pdp: DecisionPoint, body: EvaluationsRequest, inde
                 field=f"{prefix}{missing}",
             )
         question = to_decision_request(caller, subject, resource, action, context, prefix=prefix)
-        check_time(question, pdp)
+        decisions.check_time(question)
     except Forbidden:
         raise
     except HoiError as exc:
@@ -137,9 +134,8 @@ async def evaluations(
     body: Annotated[EvaluationsRequest, Body(openapi_examples=examples.EVALUATIONS)],
     caller: ProfessionalCaller,
     services: ServicesDep,
-    audit: AuditLogDep,
-    trace_id: TraceIdDep,
-    http: Request,
+    decisions: DecisionsDep,
+    origin: OriginDep,
     response: Response,
     request_id: RequestId = None,
 ) -> EvaluationsResponse:
@@ -159,19 +155,13 @@ async def evaluations(
         # AuthZEN: an empty list asks one evaluation made of the defaults.
         body = body.model_copy(update={"evaluations": [EvaluationItem()]})
     semantic = body.options.evaluations_semantic if body.options else "execute_all"
-    pdp = services.pdp
-    asked = [_question(caller, pdp, body, i) for i in range(len(body.evaluations))]
-    address = client_address(http)
+    asked = [_question(caller, decisions, body, i) for i in range(len(body.evaluations))]
 
     async def decide(index: int, question: DecisionRequest) -> Decision:
-        return await decide_audited(
-            pdp,
-            audit,
+        return await decisions.decide(
             question,
-            caller,
-            trace_id=trace_id,
-            client_address=address,
-            override_field=lambda name: f"evaluations.{index}.context.override.{name}",
+            origin,
+            field_of=lambda name: f"evaluations.{index}.context.override.{name}",
         )
 
     if semantic == "execute_all":

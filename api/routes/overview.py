@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import examples
-from api.deps import ProfessionalCaller, ServicesDep, TraceIdDep
+from api.deps import OriginDep, ProfessionalCaller, ServicesDep
 from api.errors import AUTHENTICATED, problem_responses
-from api.routes.decisions import client_address, decide_audited
 from api.services import Services
 from audit.log import AuditLog
 from audit.models import SourceCall
 from broker.disclosure import Disclosure
 from broker.models import Overview
+from decisions import Origin
 from policy.caller import Caller
 from policy.cpr import Cpr
 from policy.decision import (
@@ -90,8 +90,7 @@ async def child_overview(
     purpose: Annotated[Purpose, Query()],
     caller: ProfessionalCaller,
     services: ServicesDep,
-    trace_id: TraceIdDep,
-    http: Request,
+    origin: OriginDep,
     case_reference: Annotated[str | None, Query(max_length=128)] = None,
     categories: Annotated[
         list[Category] | None,
@@ -111,7 +110,7 @@ async def child_overview(
     asked = OverviewRequest.model_construct(  # the query is validated already
         purpose=purpose, case_reference=case_reference, categories=categories, override=None
     )
-    return await _overview(cpr, asked, caller, services, trace_id, http)
+    return await _overview(cpr, asked, caller, services, origin)
 
 
 @router.post(
@@ -126,14 +125,13 @@ async def child_overview_with_body(
     body: Annotated[OverviewRequest, Body()],
     caller: ProfessionalCaller,
     services: ServicesDep,
-    trace_id: TraceIdDep,
-    http: Request,
+    origin: OriginDep,
 ) -> Overview:
     """As GET, with the question in the body so that an override's reason never
     travels in a URL. An override with invalid grounds or a reason under 10
     characters is refused (422 naming `override.reason`) after its audit record is
     committed; an override the policy refuses is audited with the decision."""
-    return await _overview(cpr, body, caller, services, trace_id, http)
+    return await _overview(cpr, body, caller, services, origin)
 
 
 async def _overview(
@@ -141,29 +139,20 @@ async def _overview(
     asked: OverviewRequest,
     caller: Caller,
     services: Services,
-    trace_id: str,
-    http: Request,
+    origin: Origin,
 ) -> Overview:
     broker = services.broker
     request = DecisionRequest(
         subject=caller.subject(),
         action="view",
         resource=Resource(
-            child_cpr=cpr, categories=asked.categories or broker.registry.categories()
+            child_cpr=cpr, categories=asked.categories or broker.source_list.categories()
         ),
         context=Context(
             purpose=asked.purpose, case_reference=asked.case_reference, override=asked.override
         ),
     )
-    decision = await decide_audited(
-        services.pdp,
-        services.audit,
-        request,
-        caller,
-        trace_id=trace_id,
-        client_address=client_address(http),
-        override_field=_override_field,
-    )
+    decision = await services.decisions.decide(request, origin, field_of=_override_field)
     return await broker.overview(
-        request, decision, recorder=AuditedDisclosures(services.audit, trace_id)
+        request, decision, recorder=AuditedDisclosures(services.audit, origin.trace_id)
     )

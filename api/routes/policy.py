@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import lru_cache
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
@@ -38,11 +41,9 @@ class CatalogueDocument(BaseModel):
 async def catalogue(services: ServicesDep) -> CatalogueDocument:
     """Every provision of the legal-basis catalogue, with its citation, review status
     and the rules that rest on it."""
-    rules: dict[str, list[str]] = {}
-    for annotation in annotations_from_source(REGO_DIR):
-        for pid in annotation.legal_basis or ():
-            if annotation.rule_id:
-                rules.setdefault(pid, []).append(annotation.rule_id)
+    revision = services.engine.revision
+    # The policy files are parsed once per revision, in a worker thread.
+    rules = await asyncio.to_thread(rules_by_provision, revision)
     return CatalogueDocument(
         policy_revision=services.engine.revision,
         acts=services.legal.acts,
@@ -51,6 +52,20 @@ async def catalogue(services: ServicesDep) -> CatalogueDocument:
             for entry in services.legal.entries.values()
         ],
     )
+
+
+@lru_cache(maxsize=4)
+def rules_by_provision(revision: str) -> dict[str, tuple[str, ...]]:
+    """The rule ids resting on each provision, read from the policy's annotations.
+    Keyed by the policy revision the engine runs: the same revision is the same
+    files, so they are parsed once, not on every request."""
+    del revision  # the cache key: the files of this revision
+    rules: dict[str, list[str]] = {}
+    for annotation in annotations_from_source(REGO_DIR):
+        for pid in annotation.legal_basis or ():
+            if annotation.rule_id:
+                rules.setdefault(pid, []).append(annotation.rule_id)
+    return {pid: tuple(ids) for pid, ids in rules.items()}
 
 
 @router.get("/policy", operation_id="getPolicyHandbook", response_class=HTMLResponse)

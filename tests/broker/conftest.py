@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
-from broker.registry import DEFAULT_REGISTRY
+from broker.sources import DEFAULT_SOURCES
 from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
 from sandbox.population import population
 from sandbox.server import SandboxServer
@@ -56,7 +56,7 @@ PSYCHIATRIST = {
 
 
 def default_registry_text() -> str:
-    return DEFAULT_REGISTRY.read_text(encoding="utf-8")
+    return DEFAULT_SOURCES.read_text(encoding="utf-8")
 
 
 @pytest.fixture

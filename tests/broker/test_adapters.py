@@ -15,7 +15,7 @@ from broker.adapters.fhir_appointment import appointments_from_bundle, fhir_r4_a
 from broker.adapters.municipal import fk_case_index, fk_organisation_contacts, kle_allowed
 from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
-from broker.registry import SourceSpec
+from broker.sources import SourceSpec
 from policy.catalogue import catalogue
 from policy.paths import PROJECT_ROOT
 from sandbox.server import SandboxServer

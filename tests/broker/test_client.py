@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from broker.client import SourceClient, SourceError, SourceNotConfigured
-from broker.registry import BearerFromEnv, MutualTls, RetryPolicy, SourceSpec
+from broker.sources import BearerFromEnv, MutualTls, RetryPolicy, SourceSpec
 from sandbox.server import SandboxServer
 from sandbox.sources import SourceControl
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from audit.log import AuditUnavailable
 from broker.broker import DataBroker
 from broker.disclosure import Disclosure
-from broker.registry import load_registry
+from broker.sources import load_sources
 from sandbox.pilot import organisations
 from sandbox.population import population
 from sandbox.server import SandboxServer
@@ -103,7 +103,7 @@ def test_no_disclosure_is_recorded_when_nothing_is_permitted(service: OverviewAp
 @pytest.mark.anyio
 async def test_the_broker_hands_its_recorder_what_leaves(sandbox: SandboxServer) -> None:
     recorder = Recorder()
-    broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=recorder)
+    broker = DataBroker.build(load_sources(sandbox_url=sandbox.url), recorder=recorder)
     try:
         result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
     finally:
@@ -117,7 +117,7 @@ async def test_the_broker_hands_its_recorder_what_leaves(sandbox: SandboxServer)
 
 @pytest.mark.anyio
 async def test_a_failing_recorder_withholds_everything(sandbox: SandboxServer) -> None:
-    broker = DataBroker.build(load_registry(sandbox_url=sandbox.url), recorder=Recorder(fail=True))
+    broker = DataBroker.build(load_sources(sandbox_url=sandbox.url), recorder=Recorder(fail=True))
     try:
         result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
     finally:
@@ -141,7 +141,7 @@ async def test_records_of_excluded_organisations_and_their_units_are_dropped(
 ) -> None:
     orgs = organisations()
     broker = DataBroker.build(
-        load_registry(sandbox_url=sandbox.url),
+        load_sources(sandbox_url=sandbox.url),
         part_of=lambda o: orgs[o].part_of if o in orgs else (),
     )
     try:

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from broker.adapters import ADAPTERS, FetchQuery, SourceRecord
 from broker.broker import DataBroker
 from broker.client import SourceClient
-from broker.registry import load_registry
+from broker.sources import load_sources
 from engine.embedded import EmbeddedEngine
 from engine.inputs import build_input
 from engine.pdp import parse_result
@@ -116,7 +116,7 @@ Harness = tuple[asyncio.Runner, DataBroker, FakeSources, EmbeddedEngine]
 def harness() -> Iterator[Harness]:
     fakes = FakeSources()
     engine = EmbeddedEngine(PolicySources(REGO_DIR))
-    registry = load_registry(sandbox_url="http://sandbox.invalid")
+    registry = load_sources(sandbox_url="http://sandbox.invalid")
     broker = DataBroker.build(registry, transport=httpx.MockTransport(_refuse), part_of=_part_of)
     by_kind = {s.adapter: s.category for s in registry.sources if s.category}
     broker.adapters = {kind: fakes.adapter(by_kind[kind]) for kind in ADAPTERS}

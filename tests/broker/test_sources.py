@@ -14,8 +14,8 @@ from api.app import create_app
 from api.services import make_broker
 from api.settings import Settings
 from broker.broker import DataBroker
-from broker.registry import load_registry, parse_registry
-from policy.errors import InvalidRequest
+from broker.sources import load_sources, parse_sources
+from policy.errors import ConfigError
 from sandbox.pilot import Organisation, organisations
 from sandbox.population import Appointment, Population, population
 from sandbox.server import SandboxServer
@@ -46,7 +46,7 @@ def _with_new_source(registry: str) -> str:
 
 
 def test_the_shipped_registry_is_valid_and_serves_every_category() -> None:
-    registry = load_registry(sandbox_url="http://127.0.0.1:1")
+    registry = load_sources(sandbox_url="http://127.0.0.1:1")
     assert registry.categories() == [
         "psychiatry_appointments",
         "psychiatry_contacts",
@@ -63,13 +63,13 @@ def test_a_source_for_an_unknown_category_is_refused() -> None:
         "category: school_daycare", "category: somatic_appointments"
     )
     with pytest.raises(ValidationError, match="not a data category of the policy"):
-        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+        parse_sources(text, sandbox_url="http://127.0.0.1:1")
 
 
 def test_duplicate_source_ids_are_refused() -> None:
     text = default_registry_text().replace("id: stil-enrolment", "id: cpr")
     with pytest.raises(ValidationError, match="unique"):
-        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+        parse_sources(text, sandbox_url="http://127.0.0.1:1")
 
 
 @pytest.mark.anyio
@@ -82,7 +82,7 @@ async def test_sandbox_sources_without_a_sandbox_are_never_called() -> None:
         calls.append(request)
         return httpx.Response(200, json={})
 
-    registry = parse_registry(default_registry_text())
+    registry = parse_sources(default_registry_text())
     broker = DataBroker.build(registry, transport=httpx.MockTransport(record))
     try:
         result = await broker.overview(CASEWORKER_REQUEST, appointments_decision([]))
@@ -100,14 +100,14 @@ def test_unknown_auth_kind_is_refused() -> None:
         "    adapter: stil_enrolment\n", "    adapter: stil_enrolment\n    auth: {kind: password}\n"
     )
     with pytest.raises(ValidationError):
-        parse_registry(text, sandbox_url="http://127.0.0.1:1")
+        parse_sources(text, sandbox_url="http://127.0.0.1:1")
 
 
 @pytest.mark.anyio
 async def test_an_unknown_adapter_is_refused_when_the_broker_is_built() -> None:
     text = default_registry_text().replace("adapter: stil_enrolment", "adapter: stil_v9")
-    registry = parse_registry(text, sandbox_url="http://127.0.0.1:1")
-    with pytest.raises(InvalidRequest, match="stil_v9"):
+    registry = parse_sources(text, sandbox_url="http://127.0.0.1:1")
+    with pytest.raises(ConfigError, match="stil_v9"):
         DataBroker.build(registry)
 
 
@@ -192,5 +192,5 @@ def test_production_refuses_to_start_on_a_registry_that_points_at_the_sandbox() 
         auth_jwks_file=Path("jwks.json"),
         auth_issuer="https://idp.region.example",
     )
-    with pytest.raises(InvalidRequest, match="still point at the sandbox"):
+    with pytest.raises(ConfigError, match="still point at the sandbox"):
         make_broker(settings, population(DAY), fixed_clock(DAY), None)

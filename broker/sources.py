@@ -1,4 +1,7 @@
-"""The source registry: which source serves which data category, and how to reach it.
+"""The source list: which source system serves which data category, and how to reach it.
+
+(Not the consent registry, `registry/`: this is the broker's list of the systems
+it reads from.)
 
 Read from YAML (`broker/sources.yaml`) and validated here. Adding a source is
 an entry in that file (plus, for a new kind of system, one adapter); the
@@ -15,9 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.catalogue import catalogue
-from policy.errors import InvalidRequest
+from policy.errors import ConfigError
 
-DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
+DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.yaml"
 
 SourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
 
@@ -96,12 +99,14 @@ class FactSources(_Strict):
     Asked when a requester claims an authorisation or a secretary names a clinician."""
 
 
-class SourceRegistry(_Strict):
+class SourceList(_Strict):
+    """The source systems the broker reads from, and which of them give the decision's facts."""
+
     sources: list[SourceSpec]
     facts: FactSources
 
     @model_validator(mode="after")
-    def _consistent(self) -> SourceRegistry:
+    def _consistent(self) -> SourceList:
         ids = [s.id for s in self.sources]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -137,21 +142,19 @@ class SourceRegistry(_Strict):
 SANDBOX = "{sandbox}"
 
 
-def parse_registry(text: str, *, sandbox_url: str | None = None) -> SourceRegistry:
-    """Validate registry YAML. `{sandbox}` in a base URL is replaced by the sandbox's URL;
+def parse_sources(text: str, *, sandbox_url: str | None = None) -> SourceList:
+    """Validate the source list's YAML. `{sandbox}` in a base URL is replaced by the sandbox's URL;
     without a sandbox such a source stays unconfigured: it is never called and is
     reported as an error (fail closed), so the service still starts and decides."""
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
-        raise InvalidRequest("the source registry must be a mapping", field="sources")
+        raise ConfigError("the source list must be a mapping", field="sources")
     for entry in raw.get("sources") or []:
         url = entry.get("base_url") if isinstance(entry, dict) else None
         if isinstance(url, str) and SANDBOX in url and sandbox_url is not None:
             entry["base_url"] = url.replace(SANDBOX, sandbox_url.rstrip("/"))
-    return SourceRegistry.model_validate(raw)
+    return SourceList.model_validate(raw)
 
 
-def load_registry(
-    path: Path = DEFAULT_REGISTRY, *, sandbox_url: str | None = None
-) -> SourceRegistry:
-    return parse_registry(path.read_text(encoding="utf-8"), sandbox_url=sandbox_url)
+def load_sources(path: Path = DEFAULT_SOURCES, *, sandbox_url: str | None = None) -> SourceList:
+    return parse_sources(path.read_text(encoding="utf-8"), sandbox_url=sandbox_url)

@@ -1,0 +1,146 @@
+"""Decide, check an override, audit, return: in that order, and only that way.
+
+Guarantees, for every caller:
+
+- durable audit before the answer: `decide` returns only once the decision's
+  audit record is committed; if the audit log cannot commit, the error propagates
+  and no decision leaves (fail closed);
+- an override request with invalid grounds is audited as an attempt, flagged in
+  the citizen's log, and then refused (InvalidRequest) before anything is decided;
+- a caller's time far from the service's clock is refused before anything is
+  decided or recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from audit.calls import start_recording
+from audit.log import AuditLog
+from engine.pdp import DecisionPoint
+from policy.caller import Caller
+from policy.decision import Decision, DecisionRequest
+from policy.errors import InvalidRequest
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a caller's `context.time` may be from the service's clock."""
+
+log = logging.getLogger("hoi.decisions")
+
+
+def override_field(name: str) -> str:
+    """The request field of an override problem, as the native API names it."""
+    return f"context.override.{name}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a question comes from, as the audit record keeps it: plain values,
+    so the service does not depend on how the question arrived."""
+
+    trace_id: str
+    client_address: str | None = None
+    acting_system: str | None = None
+    """The system acting for the professional (the token's `act` claim), if any."""
+
+    @classmethod
+    def of(
+        cls, caller: Caller | None, *, trace_id: str, client_address: str | None = None
+    ) -> Origin:
+        acting = caller.acting_system.id if caller and caller.acting_system else None
+        return cls(trace_id=trace_id, client_address=client_address, acting_system=acting)
+
+
+@dataclass(frozen=True)
+class AuditedDecisions:
+    """The decision point and the audit log, used together the one permitted way."""
+
+    pdp: DecisionPoint
+    audit: AuditLog
+
+    def check_time(self, request: DecisionRequest) -> None:
+        """Decisions are made on the service's clock; a caller's time far from it is refused."""
+        asked_at = request.context.time
+        if asked_at is None:
+            return
+        if asked_at.tzinfo is None:
+            raise InvalidRequest("give the time with a UTC offset", field="context.time")
+        if abs(asked_at - self.pdp.clock()) > CLOCK_SKEW:
+            raise InvalidRequest(
+                "the time differs from the service's clock by more than five minutes; "
+                "decisions are made on the service's clock",
+                field="context.time",
+            )
+
+    async def check_override(
+        self,
+        request: DecisionRequest,
+        origin: Origin,
+        *,
+        field_of: Callable[[str], str] = override_field,
+    ) -> None:
+        """Refuse an override request whose grounds or weighty reason are invalid,
+        after committing an audit record of the attempt: an attempt to set a block
+        aside always leaves a trace. `field_of` names the request's field for the
+        problem (InvalidRequest)."""
+        override = request.context.override
+        problem = override.problem() if override is not None else None
+        if problem is None:
+            return
+        name, message = problem
+        await self.audit.record_override_attempt(
+            request,
+            refusal=f"Refused before any decision: {message}.",
+            trace_id=origin.trace_id,
+            client_address=origin.client_address,
+            acting_system=origin.acting_system,
+            policy_revision=self.pdp.engine.revision,
+            engine=self.pdp.engine.name,
+        )
+        log.info(
+            "override refused by validation",
+            extra={
+                "trace_id": origin.trace_id,
+                "role": request.subject.role,
+                "organisation_id": request.subject.organisation.id,
+            },
+        )
+        field = field_of(name)
+        raise InvalidRequest(f"{field}: {message}", field=field)
+
+    async def decide(
+        self,
+        request: DecisionRequest,
+        origin: Origin,
+        *,
+        field_of: Callable[[str], str] = override_field,
+    ) -> Decision:
+        """Decide, and return only once the decision's audit record is committed.
+        The record names the professional and, when one acts for them, the system.
+        An invalid override request is audited, then refused (InvalidRequest)."""
+        await self.check_override(request, origin, field_of=field_of)
+        calls = start_recording()
+        decision = await self.pdp.decide(request)
+        await self.audit.record_decision(
+            request,
+            decision,
+            trace_id=origin.trace_id,
+            source_calls=calls,
+            client_address=origin.client_address,
+            acting_system=origin.acting_system,
+        )
+        log.info(
+            "decision",
+            extra={
+                "decision_id": decision.decision_id,
+                "trace_id": origin.trace_id,
+                "role": request.subject.role,
+                "organisation_id": request.subject.organisation.id,
+                "acting_system": origin.acting_system,
+                "outcomes": {c: d.decision for c, d in decision.categories.items()},
+            },
+        )
+        return decision
