@@ -20,23 +20,24 @@ from api.routes import audit, authzen, decisions, health, overview, policy, regi
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
-from sandbox.population import Population
+
+Composer = Callable[..., Services]
+"""Builds the services from settings (keywords: clock, engine); production's is
+build_services, the sandbox's plugs its synthetic parts in (sandbox/app.py)."""
 
 
 def create_app(
     settings: Settings | None = None,
     *,
-    population: Population | None = None,
     clock: Callable[[], datetime] | None = None,
     engine: PolicyEngine | None = None,
+    compose: Composer = build_services,
 ) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services: Services = build_services(
-            settings, population_override=population, clock=clock, engine=engine
-        )
+        services: Services = compose(settings, clock=clock, engine=engine)
         app.state.services = services
         try:
             yield

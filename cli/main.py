@@ -230,9 +230,9 @@ def _impact(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
-    from handbook.impact import impact, policy_at, write
+    from handbook.scenarios import load_scenarios
     from policy.paths import REGO_DIR
-    from sandbox.scenarios import load_scenarios
+    from sandbox.impact import impact, policy_at, write
 
     try:
         with tempfile.TemporaryDirectory(prefix="hoi-impact-") as tmp:

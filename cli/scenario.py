@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from policy.errors import HoiError
 
 if TYPE_CHECKING:
-    from sandbox.scenarios import Expectation, Scenario, StepSpec
+    from handbook.scenarios import Expectation, Scenario, StepSpec
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -89,8 +89,8 @@ def _check_refusal(scenario: Scenario, outcome: Outcome) -> None:
 
 async def run_one(path: Path, engine: Any, citations: Any) -> Outcome:
     """Load, decide and check one scenario file."""
+    from handbook.scenarios import load_scenario
     from handbook.worlds import World
-    from sandbox.scenarios import load_scenario
 
     scenario = load_scenario(path)
     outcome = Outcome(scenario.id, scenario.title)

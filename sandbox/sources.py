@@ -32,7 +32,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from sandbox.pilot import Organisation, organisations
+from facts.organisations import Organisation
+from sandbox.pilot import organisations
 from sandbox.population import Child, Population
 
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
