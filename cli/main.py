@@ -32,14 +32,17 @@ MODULES: tuple[Callable[[Commands], None], ...] = (
 
 
 def plugins() -> list[Callable[[Commands], None]]:
-    """The installed plug-ins' command registrations; one whose package is not
-    installed (production without the sandbox) is left out."""
+    """The installed plug-ins' command registrations. One whose package is not
+    installed (production without the sandbox) is left out; one that fails to load
+    is left out with a notice, so it never stops production's commands."""
     found: list[Callable[[Commands], None]] = []
     for point in sorted(entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
         try:
             found.append(point.load())
         except ImportError:
             continue
+        except Exception as exc:  # a broken plug-in must not take `hoi serve` down
+            print(f"hoi: plug-in {point.name} not loaded: {exc}", file=sys.stderr)
     return found
 
 

@@ -18,22 +18,28 @@ from pathlib import Path
 from cli.commands import EXIT_ERROR, Commands
 from cli.decide import add_decide_arguments, decide
 from cli.serve import add_serve_arguments, serve
-from handbook.scenarios import load_scenarios
 from policy.errors import HoiError
-from policy.paths import REGO_DIR
-from sandbox.app import build_dev_services
-from sandbox.impact import impact, policy_at, write
+
+# Registering the commands imports nothing synthetic: `hoi` must start even where
+# the sandbox's data is absent (an installed service); a command imports its parts.
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from sandbox.app import build_dev_services
+
     return serve(args, compose=build_dev_services)
 
 
 def _decide(args: argparse.Namespace) -> int:
+    from sandbox.app import build_dev_services
+
     return decide(args, compose=build_dev_services)
 
 
 def impact_report(args: argparse.Namespace) -> int:
+    from handbook.scenarios import load_scenarios
+    from policy.paths import REGO_DIR
+    from sandbox.impact import impact, policy_at, write
 
     try:
         with tempfile.TemporaryDirectory(prefix="hoi-impact-") as tmp:
