@@ -22,7 +22,7 @@ def parse_lifetime(text: str) -> timedelta:
     return lifetime
 
 
-def token(args: argparse.Namespace) -> int:
+def mint_token(args: argparse.Namespace) -> int:
     """Mint a token signed with the development key in var/ (made on first use)."""
     from auth.keys import dev_signing_key
     from auth.tokens import mint
@@ -95,39 +95,39 @@ def parse_acting_for(value: str) -> tuple[str, str]:
 
 
 def add_parser(commands: Commands) -> None:
-    token = commands.root.add_parser(
+    parser = commands.root.add_parser(
         "token",
         help="mint a development bearer token (key in var/; refused in production)",
     )
-    token.add_argument("--role", required=True, choices=known_roles())
-    token.add_argument(
+    parser.add_argument("--role", required=True, choices=known_roles())
+    parser.add_argument(
         "--org", help="organisation id, e.g. 851-family or gp-laegeklinikken-sulsted"
     )
-    token.add_argument(
+    parser.add_argument(
         "--org-type",
         choices=["municipality", "gp_clinic", "region_psychiatry"],
         help="organisation type; inferred when the role exists at one kind only",
     )
-    token.add_argument("--sub", help="the person's id (default: dev-<role>-<org>)")
-    token.add_argument(
+    parser.add_argument("--sub", help="the person's id (default: dev-<role>-<org>)")
+    parser.add_argument(
         "--health-professional",
         action="store_true",
         help="the person holds a health-professional authorisation",
     )
-    token.add_argument("--cpr", help="a citizen's CPR number (role citizen)")
-    token.add_argument(
+    parser.add_argument("--cpr", help="a citizen's CPR number (role citizen)")
+    parser.add_argument(
         "--act", metavar="SYSTEM_ID", help="a system acting for the person (RFC 8693 act claim)"
     )
-    token.add_argument(
+    parser.add_argument(
         "--acting-for",
         metavar="ID:ROLE",
         type=parse_acting_for,
         help="the clinician the person works for (on-behalf claim), e.g. "
         "psychiatrist-1:bup_psychiatrist",
     )
-    token.add_argument(
+    parser.add_argument(
         "--ttl",
         type=parse_lifetime,
         help="how long the token lives (default: the longest the service accepts, 1h)",
     )
-    token.set_defaults(run=token)
+    parser.set_defaults(run=mint_token)
