@@ -249,7 +249,7 @@ def test_the_cli_decision_is_audited_too(tmp_path: Path, monkeypatch: pytest.Mon
     path = tmp_path / "request.json"
     path.write_text(json.dumps(request_body(story(0))))
     try:
-        assert main(["decide", str(path)]) in (0, 1)
+        assert main(["sandbox", "decide", str(path)]) in (0, 1)
         assert main(["audit", "verify"]) == 0
     finally:
         get_settings.cache_clear()
