@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 ## The service on http://127.0.0.1:8000: embedded engine, SQLite under var/, synthetic pilot data.
 run: install
-	$(BIN)/hoi serve
+	$(BIN)/hoi sandbox serve
 
 ## Every check and test. Without opa/regal on this machine the Rego checks are
 ## skipped with a notice, except when CI=true, where they are required.

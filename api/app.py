@@ -21,15 +21,18 @@ from api.routes import audit, authzen, decisions, health, overview, policy, regi
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
-from sandbox.population import Population
+
+Composer = Callable[..., Services]
+"""Builds the services from settings (keywords: clock, engine); production's is
+build_services, the sandbox's plugs its synthetic parts in (sandbox/app.py)."""
 
 
 def create_app(
     settings: Settings | None = None,
     *,
-    population: Population | None = None,
     clock: Callable[[], datetime] | None = None,
     engine: PolicyEngine | None = None,
+    compose: Composer = build_services,
 ) -> FastAPI:
     settings = settings or get_settings()
 
@@ -37,9 +40,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, seeding, `opa build` and OPA's start block: run them in a
         # worker thread so the event loop stays free.
-        services: Services = await asyncio.to_thread(
-            build_services, settings, population_override=population, clock=clock, engine=engine
-        )
+        services: Services = await asyncio.to_thread(compose, settings, clock=clock, engine=engine)
         app.state.services = services
         if settings.resolved_handbook_at_start:
             services.handbook.start()

@@ -1,4 +1,9 @@
-"""Building the service's parts from settings; created in the app's lifespan."""
+"""Building the service's parts from settings; created in the app's lifespan.
+
+Production stands on nothing synthetic: the organisation register is a file
+named in the settings, facts come from the source systems. A composer outside
+production (the sandbox: synthetic population, fake source systems) plugs its
+parts in through `Plug`."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import Engine
@@ -38,7 +43,8 @@ from engine.opa import (
 )
 from engine.pdp import DecisionPoint, FactsProvider
 from engine.sources import PolicySources
-from facts.local import LocalFacts
+from facts.local import InMemorySource, LocalFacts
+from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
 from policy.errors import ConfigError, Unavailable
@@ -47,10 +53,6 @@ from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
 from registry.state import registry_state
-from sandbox.pilot import Organisation, organisations
-from sandbox.population import Population, population
-from sandbox.seed import seed_registry
-from sandbox.server import SandboxServer
 
 
 def utc_now() -> datetime:
@@ -65,17 +67,15 @@ class Services:
     facts: FactsProvider
     pdp: DecisionPoint
     clock: Callable[[], datetime]
-    population: Population
     verifier: TokenVerifier
     legal: LegalCatalogue
     handbook: HandbookCache
     audit: AuditLog
-    organisations: dict[str, Organisation]
+    organisations: OrganisationRegister
     broker: DataBroker
     handles: PersonHandles
     decisions: AuditedDecisions
     """The one audited decision path every route asks."""
-    sandbox: SandboxServer | None = field(default=None, repr=False)
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
     _opa_server: OpaServer | None = field(default=None, repr=False)
@@ -92,8 +92,6 @@ class Services:
         if self._http is not None:
             await self._http.aclose()
         await self.broker.aclose()
-        if self.sandbox is not None:
-            self.sandbox.stop()
         if self._opa_server is not None:
             await asyncio.to_thread(self._opa_server.stop)
         self.db.dispose()
@@ -169,34 +167,68 @@ def make_key_source(settings: Settings) -> tuple[KeySource, httpx.AsyncClient | 
     return StaticKeys(dev_key_set(settings.resolved_dev_key_file)), None
 
 
+@dataclass
+class Plug:
+    """What a composer outside production plugs into the service (the sandbox does:
+    see sandbox/app.py). Production plugs in nothing."""
+
+    organisations: OrganisationRegister | None = None
+    """The organisation register; unset: the file HOI_ORGANISATION_REGISTER names."""
+    in_memory: InMemorySource | None = None
+    """Facts held in memory (HOI_FACTS=local, or auto when given) instead of the
+    CPR and relation sources."""
+    sandbox_url: str | None = None
+    """Where the source registry's sandbox placeholders point (HOI_SOURCES=sandbox)."""
+    prepare_db: Callable[[Engine], None] | None = None
+    """Run once the schema exists (the sandbox seeds its population's registry)."""
+
+
+def organisation_register(settings: Settings) -> dict[str, Organisation]:
+    """The organisation register file the settings name. Production refuses to run
+    without one: a block "with sub-units" would reach no unit."""
+    if settings.organisation_register is not None:
+        return load_organisations(settings.organisation_register)
+    if settings.environment == "production":
+        raise ConfigError(
+            "production needs the organisation register (set HOI_ORGANISATION_REGISTER)",
+            field="organisation_register",
+        )
+    return {}
+
+
 def build_services(
     settings: Settings,
     *,
-    population_override: Population | None = None,
     clock: Callable[[], datetime] | None = None,
     engine: PolicyEngine | None = None,
     disclosures: DisclosureRecorder | None = None,
+    plug: Plug | None = None,
 ) -> Services:
-    """Wire the service. Tests pass their own population, clock or engine."""
+    """Wire the service. Tests pass their own clock or engine; the sandbox its plug."""
     clock = clock or utc_now
+    plug = plug or Plug()
     keys, http = make_key_source(settings)  # first: unsafe keys stop us before anything opens
+    orgs = plug.organisations if plug.organisations is not None else organisation_register(settings)
+    local = settings.facts == "local" or (settings.facts == "auto" and plug.in_memory is not None)
+    if local and plug.in_memory is None:
+        raise ConfigError(
+            "HOI_FACTS=local needs facts held in memory (the sandbox's)", field="facts"
+        )
     db = make_engine(settings.resolved_database_url)
     create_schema(db)
-    reference: date = settings.demo_reference_date or clock().date()
-    pop = population_override or population(reference)
-    if settings.seed_demo_data and population_override is None:
-        seed_registry(db, pop)
+    if plug.prepare_db is not None:
+        plug.prepare_db(db)
 
     def read_registry(cpr: str) -> RegistryState:
         with Session(db) as session:
             return registry_state(session, cpr)
 
-    orgs = organisations()
-    sandbox, broker = make_broker(settings, pop, clock, disclosures)
+    broker = make_broker(settings, orgs, clock, disclosures, sandbox_url=plug.sandbox_url)
     facts: FactsProvider
     fact_sources: list[SourceClient] = []
-    if settings.facts == "local" or (settings.facts == "auto" and population_override is not None):
-        facts = RecordingFacts(LocalFacts(pop, read_registry, orgs))
+    if local:
+        assert plug.in_memory is not None
+        facts = RecordingFacts(LocalFacts(plug.in_memory, read_registry, orgs))
     else:
         fact_sources = [
             broker.client(broker.source_list.facts.person),
@@ -252,7 +284,6 @@ def build_services(
         facts=facts,
         pdp=pdp,
         clock=clock,
-        population=pop,
         verifier=verifier,
         legal=legal,
         handbook=HandbookCache(engine, legal, lambda: clock().date(), build_engine=build_engine),
@@ -261,7 +292,6 @@ def build_services(
         broker=broker,
         handles=handles,
         decisions=AuditedDecisions(pdp, audit),
-        sandbox=sandbox,
         fact_sources=fact_sources,
         _opa_server=server,
         _http=http,
@@ -270,38 +300,30 @@ def build_services(
 
 def make_broker(
     settings: Settings,
-    pop: Population,
+    orgs: OrganisationRegister,
     clock: Callable[[], datetime],
     disclosures: DisclosureRecorder | None,
-) -> tuple[SandboxServer | None, DataBroker]:
-    """The source list and its clients; with sources=sandbox, the sandbox too."""
-    sandbox: SandboxServer | None = None
-    sandbox_url = settings.sandbox_url
-    if settings.resolved_sources == "sandbox" and sandbox_url is None:
-        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
-        sandbox_url = sandbox.url
-    try:
-        source_list = load_sources(
-            settings.source_registry or DEFAULT_SOURCES,
-            sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
-        )
-        if settings.environment == "production":
-            placeholders = [s.id for s in source_list.sources if SANDBOX in s.base_url]
-            if placeholders:
-                raise ConfigError(
-                    "production names real source systems; these still point at the "
-                    f"sandbox: {', '.join(placeholders)} (set HOI_SOURCE_REGISTRY)",
-                    field="base_url",
-                )
-    except BaseException:
-        if sandbox is not None:
-            sandbox.stop()
-        raise
-    orgs = organisations()
+    *,
+    sandbox_url: str | None = None,
+) -> DataBroker:
+    """The source list and its clients. With sources=sandbox, the placeholders
+    point at the sandbox the composer started, else at HOI_SANDBOX_URL."""
+    sandbox_url = sandbox_url or settings.sandbox_url
+    source_list = load_sources(
+        settings.source_registry or DEFAULT_SOURCES,
+        sandbox_url=sandbox_url if settings.resolved_sources == "sandbox" else None,
+    )
+    if settings.environment == "production":
+        placeholders = [s.id for s in source_list.sources if SANDBOX in s.base_url]
+        if placeholders:
+            raise ConfigError(
+                "production names real source systems; these still point at the "
+                f"sandbox: {', '.join(placeholders)} (set HOI_SOURCE_REGISTRY)",
+                field="base_url",
+            )
 
     def part_of(organisation_id: str) -> tuple[str, ...]:
         org = orgs.get(organisation_id)
         return org.part_of if org else ()
 
-    broker = DataBroker.build(source_list, recorder=disclosures, part_of=part_of, clock=clock)
-    return sandbox, broker
+    return DataBroker.build(source_list, recorder=disclosures, part_of=part_of, clock=clock)

@@ -66,10 +66,15 @@ class Settings(BaseSettings):
     """With sources=sandbox: a sandbox already running there; unset: start one in-process."""
     sandbox_port: int = 0
     """With sources=sandbox and no sandbox_url: the loopback port (0: any free port)."""
+    organisation_register: Path | None = None
+    """The organisation register file (YAML: `organisations`, each with id, name, type,
+    part_of, units; exported from SOR and FK Organisation). Required in production;
+    the sandbox's development service uses the pilot's."""
     facts: Literal["auto", "sources", "local"] = "auto"
     """Where the child and relation facts come from: the CPR and relation sources, or
-    the in-process population (`local`). `auto`: local when a test passes its own
-    population (the compliance scenarios), the sources otherwise."""
+    facts held in memory (`local`: the sandbox's population). `auto`: local when the
+    composer plugs in facts held in memory (the compliance scenarios), the sources
+    otherwise."""
 
     @property
     def resolved_sources(self) -> Literal["sandbox", "configured"]:

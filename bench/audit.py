@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from api.app import create_app
 from api.settings import Settings
 from audit.models import Receipt
 from bench.common import bearer_for
+from sandbox.app import create_app
 from sandbox.population import population
 
 

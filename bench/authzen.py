@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 
-from api.app import create_app
 from api.settings import Settings
 from bench.common import bearer_for
+from sandbox.app import create_app
 from sandbox.population import population
 
 CASEWORKER = {

@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    """`hoi serve` in a subprocess on a loopback port, with its own var folder."""
+    """`hoi sandbox serve` (the development service) in a subprocess on a loopback
+    port, with its own var folder."""
 
     def __init__(self, var_dir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
@@ -50,7 +51,7 @@ class ServiceProcess:
     def __enter__(self) -> ServiceProcess:
         hoi = Path(sys.executable).with_name("hoi")
         self.process = subprocess.Popen(
-            [str(hoi), "serve", "--port", str(self.port)],
+            [str(hoi), "sandbox", "serve", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 
-from api.services import build_services
 from api.settings import Settings
 from bench.common import ServiceProcess, bearer_for, summary_ms
 from engine.embedded import EmbeddedEngine
@@ -39,6 +38,7 @@ from engine.sources import PolicySources
 from policy.catalogue import catalogue
 from policy.decision import DecisionRequest
 from policy.paths import REGO_DIR
+from sandbox.app import build_dev_services
 
 ROLE_ORGS = {
     "municipal_caseworker": ("municipality", "851-family", "social_case_work"),
@@ -76,7 +76,7 @@ def requests(n: int, children: list[str]) -> list[DecisionRequest]:
 
 async def documents(n: int, var_dir: Path) -> tuple[list[dict[str, Any]], list[DecisionRequest]]:
     settings = Settings(var_dir=var_dir, demo_reference_date=date(2026, 11, 26))
-    services = build_services(settings, clock=lambda: datetime(2026, 11, 26, 10, tzinfo=UTC))
+    services = build_dev_services(settings, clock=lambda: datetime(2026, 11, 26, 10, tzinfo=UTC))
     try:
         reqs = requests(n, list(services.population.children))
         docs = [await services.pdp.document(r, services.clock()) for r in reqs]

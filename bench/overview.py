@@ -4,7 +4,7 @@ broker's overhead above the slowest source.
     python -m bench.overview [--delay 0.05] [--requests 1000] [--concurrency 50]
 
 Three processes on loopback: the sandbox sources (`python -m sandbox.server`,
-every data source waits `--delay`), the service (`hoi serve`, embedded engine)
+every data source waits `--delay`), the service (`hoi sandbox serve`, embedded engine)
 and this load generator. In the same run it measures the baseline: the same
 load sent straight to one sandbox source, which is what a caller would pay for
 the slowest source alone. The broker's overhead is the overview's latency

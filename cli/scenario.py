@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
+from cli.commands import EXIT_ERROR, Commands
 from policy.errors import HoiError
 
 if TYPE_CHECKING:
-    from sandbox.scenarios import Expectation, Scenario, StepSpec
+    from handbook.scenarios import Expectation, Scenario, StepSpec
 
-EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+EXIT_PASS, EXIT_FAIL = 0, 1
 
 
 @dataclass
@@ -89,8 +90,8 @@ def _check_refusal(scenario: Scenario, outcome: Outcome) -> None:
 
 async def run_one(path: Path, engine: Any, citations: Any) -> Outcome:
     """Load, decide and check one scenario file."""
+    from handbook.scenarios import load_scenario
     from handbook.worlds import World
-    from sandbox.scenarios import load_scenario
 
     scenario = load_scenario(path)
     outcome = Outcome(scenario.id, scenario.title)
@@ -204,10 +205,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
 
-def add_parser(commands: Any) -> None:
+def add_parser(commands: Commands) -> None:
     """`hoi scenario run FILE|DIR ... [--engine embedded|opa]`."""
-    scenario = commands.add_parser("scenario", help="compliance scenarios")
-    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
+    scenario_commands = commands.add_group("scenario", "compliance scenarios")
     run_parser = scenario_commands.add_parser(
         "run",
         help="run scenario files (or every *.yaml in a folder); exit 1 when any fails",

@@ -1,32 +1,66 @@
-"""Facts from the in-process synthetic population and our own registry."""
+"""Facts held in memory (a small world: the compliance scenarios, the handbook's
+worlds, development) and our own registry."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from facts.organisations import sub_units, with_sub_units
+from facts.organisations import OrganisationRegister, sub_units, with_sub_units
 from policy.facts import ChildRecord, RegistryState, Relation, StaffMember
-from sandbox.pilot import Organisation
-from sandbox.population import Population
+
+
+class InMemorySource(Protocol):
+    """What a world held in memory answers: the CPR register's record of a child,
+    an organisation's relation evidence with the child, the staff register."""
+
+    def child_record(self, cpr: str) -> ChildRecord | None: ...
+
+    def relations(self, organisation_id: str, cpr: str) -> list[Relation]: ...
+
+    def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None: ...
+
+
+@dataclass
+class MemoryWorld:
+    """A small world: the children the CPR register knows, the relation evidence
+    about them (each item names the organisation that holds it, in the order the
+    relation service lists it) and the staff register."""
+
+    children: dict[str, ChildRecord] = field(default_factory=dict)
+    evidence: dict[str, list[Relation]] = field(default_factory=dict)
+    """Relation evidence by the child's CPR number."""
+    staff: dict[tuple[str, str], StaffMember] = field(default_factory=dict)
+    """Staff members by (organisation id, staff id)."""
+
+    def child_record(self, cpr: str) -> ChildRecord | None:
+        return self.children.get(cpr)
+
+    def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
+        if cpr not in self.children:
+            return []
+        return [e for e in self.evidence.get(cpr, ()) if e.organisation_id == organisation_id]
+
+    def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        return self.staff.get((organisation_id, staff_id))
 
 
 @dataclass
 class LocalFacts:
-    """CPR and relation evidence, and the staff register, from a Population;
+    """CPR and relation evidence, and the staff register, from a world in memory;
     consents from the registry reader."""
 
-    population: Population
+    world: InMemorySource
     read_registry: Callable[[str], RegistryState]
-    organisations: dict[str, Organisation]
+    organisations: OrganisationRegister
 
     async def child(self, cpr: str) -> ChildRecord | None:
-        child = self.population.children.get(cpr)
-        return child.record if child else None
+        return self.world.child_record(cpr)
 
     async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
-        return self.population.relations(organisation_id, child.cpr)
+        return self.world.relations(organisation_id, child.cpr)
 
     async def registry(self, cpr: str) -> RegistryState:
         state = await asyncio.to_thread(self.read_registry, cpr)
@@ -41,4 +75,4 @@ class LocalFacts:
         return list(org.part_of) if org else []
 
     async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
-        return self.population.staff_member(organisation_id, staff_id)
+        return self.world.staff_member(organisation_id, staff_id)

@@ -1,14 +1,73 @@
-"""The organisation register as the information point uses it."""
+"""The organisation register: who is part of whom, and each organisation's units.
+
+The register is data, read from a source like SOR and FK Organisation. The
+service reads it from a YAML file named in the settings
+(`HOI_ORGANISATION_REGISTER`); development and the compliance scenarios use the
+pilot's file. The information point uses it to fill in the sub-units a block
+reaches and the organisations a requester's unit is part of.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from policy.facts import RegistryState
-from sandbox.pilot import Organisation
 
 
-def sub_units(organisations: Mapping[str, Organisation], organisation_id: str) -> list[str]:
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    type: str  # municipality | gp_clinic | region_psychiatry
+    municipality_code: str | None = None
+    part_of: tuple[str, ...] = ()
+    sor_id: str | None = None
+    phone: str = ""
+    secure_mail: str = ""
+    units: tuple[str, ...] = field(default=())
+
+
+OrganisationRegister = Mapping[str, Organisation]
+"""Every organisation by id."""
+
+
+def _organisation(entry: dict[str, Any]) -> Organisation:
+    return Organisation(
+        id=str(entry["id"]),
+        name=str(entry["name"]),
+        type=str(entry["type"]),
+        municipality_code=(
+            str(entry["municipality_code"]) if entry.get("municipality_code") else None
+        ),
+        part_of=tuple(str(p) for p in entry.get("part_of", ())),
+        sor_id=str(entry["sor_id"]) if entry.get("sor_id") else None,
+        phone=str(entry.get("phone", "")),
+        secure_mail=str(entry.get("secure_mail", "")),
+        units=tuple(str(u) for u in entry.get("units", ())),
+    )
+
+
+def load_organisations(path: Path) -> dict[str, Organisation]:
+    """Every organisation in a register file by id, in the file's order."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = document.get("organisations") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a list under `organisations`")
+    found: dict[str, Organisation] = {}
+    for entry in entries:
+        org = _organisation(entry)
+        if org.id in found:
+            raise ValueError(f"{path}: organisation {org.id} is listed twice")
+        found[org.id] = org
+    return found
+
+
+def sub_units(organisations: OrganisationRegister, organisation_id: str) -> list[str]:
     """Every unit below the organisation in the organisation register."""
     found: list[str] = []
     pending = list(organisations[organisation_id].units) if organisation_id in organisations else []
@@ -22,9 +81,7 @@ def sub_units(organisations: Mapping[str, Organisation], organisation_id: str) -
     return sorted(found)
 
 
-def with_sub_units(
-    state: RegistryState, organisations: Mapping[str, Organisation]
-) -> RegistryState:
+def with_sub_units(state: RegistryState, organisations: OrganisationRegister) -> RegistryState:
     """Fill in the sub-units of blocks that include them (the policy cannot look them up)."""
     for block in state.blocks:
         if block.target.include_sub_units and block.target.id:

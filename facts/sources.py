@@ -16,9 +16,8 @@ from broker.adapters.relations import read_relation_evidence
 from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
 from facts.grading import evidence_of
-from facts.organisations import with_sub_units
+from facts.organisations import OrganisationRegister, with_sub_units
 from policy.facts import ChildRecord, FactsUnavailable, RegistryState, Relation, StaffMember
-from sandbox.pilot import Organisation
 
 
 @dataclass
@@ -27,7 +26,7 @@ class SourceFacts:
     relation_evidence: SourceClient
     staff: SourceClient
     read_registry: Callable[[str], RegistryState]
-    organisations: dict[str, Organisation]
+    organisations: OrganisationRegister
     clock: Callable[[], datetime]
 
     async def child(self, cpr: str) -> ChildRecord | None:

@@ -19,13 +19,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from engine.base import PolicyEngine
 from handbook.matrix import FACT_SETS, Matrix, compute_matrix
+from handbook.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 from handbook.worlds import decide_all, rule_ids
 from policy.catalogue import catalogue
 from policy.decision import Decision
 from policy.legal import LegalCatalogue, ProvisionEntry
 from policy.paths import REGO_DIR
 from policy.rules import RuleAnnotation, annotations_from_source, rego_modules
-from sandbox.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 
 TITLE = "HOI Policy handbook"
 

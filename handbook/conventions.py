@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine.embedded import EmbeddedEngine
 from engine.sources import PolicySources
+from handbook.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 from handbook.worlds import decide_all, registry_rules_all, rule_ids
 from policy.catalogue import load_catalogue
 from policy.conventions import Coverage, Violation, check
@@ -20,7 +21,6 @@ from policy.errors import HoiError
 from policy.legal import LegalCatalogue, load_legal_catalogue
 from policy.paths import LEGAL_BASIS_DIR, REGO_DIR
 from policy.rules import RuleDefinition, definitions_from_opa_ast, rego_modules
-from sandbox.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 
 
 class OpaParseError(HoiError):

@@ -16,10 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.base import PolicyEngine
 from engine.pdp import Citations
-from handbook.worlds import World
-from policy.catalogue import Catalogue, catalogue
-from policy.decision import CategoryDecision, Citation
-from sandbox.scenarios import (
+from handbook.scenarios import (
     ActingForSpec,
     BlockSpec,
     ChildSpec,
@@ -30,6 +27,9 @@ from sandbox.scenarios import (
     Scenario,
     StaffSpec,
 )
+from handbook.worlds import World
+from policy.catalogue import Catalogue, catalogue
+from policy.decision import CategoryDecision, Citation
 
 
 @dataclass(frozen=True)

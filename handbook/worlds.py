@@ -24,6 +24,12 @@ from db.schema import create_schema
 from engine.base import EngineError, PolicyEngine
 from engine.pdp import Citations, DecisionPoint
 from facts.local import LocalFacts
+from handbook.scenarios import (
+    RegistryAttemptSpec,
+    Scenario,
+    StepSpec,
+    scenario_organisations,
+)
 from policy.decision import Decision, DecisionRequest
 from policy.errors import (
     Conflict,
@@ -41,8 +47,6 @@ from registry import service
 from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, RecordedBy
 from registry.state import registry_state
 from registry.writer import Writer
-from sandbox.pilot import organisations
-from sandbox.scenarios import RegistryAttemptSpec, Scenario, StepSpec
 
 DEV_HANDLES = PersonHandles.from_secret(DEV_HANDLE_KEY)
 """The development key's handles: the service's own in development and tests, so
@@ -107,9 +111,7 @@ def _writer(scenario: Scenario, name: str, handles: PersonHandles) -> Writer:
 
 def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandles) -> Entries:
     """Put the scenario's consents, objections and blocks in the registry."""
-    population = scenario.population()
-    cpr = scenario.cpr("child")
-    child = population.children.get(cpr)
+    child = scenario.child_record()
     entries = Entries()
     if child is None:
         if scenario.consents or scenario.objections or scenario.blocks:
@@ -128,7 +130,7 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
                     spec.refused,
                     partial(
                         _create_consent,
-                        child=child.record,
+                        child=child,
                         body=scenario.consent_body(spec),
                         now=now,
                         writer=by(spec.given_by),
@@ -145,7 +147,7 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
                     objection.refused,
                     partial(
                         service.record_objection,
-                        child=child.record,
+                        child=child,
                         body=body_o,
                         now=now,
                         writer=by(objection.given_by),
@@ -155,20 +157,18 @@ def _record(db: Engine, scenario: Scenario, now: datetime, handles: PersonHandle
     with Session(db) as session:
         for spec in (c for c in scenario.consents if c.refused is None):
             body = ConsentCreate.model_validate(scenario.consent_body(spec))
-            created = service.record_consent(session, child.record, body, now, by(spec.given_by))
+            created = service.record_consent(session, child, body, now, by(spec.given_by))
             entries.consents.setdefault(spec.given_by, []).append(created.id)
             if spec.revoked:
-                service.record_revocation(session, child.record, created.id, now, by(spec.given_by))
+                service.record_revocation(session, child, created.id, now, by(spec.given_by))
         for objection in (o for o in scenario.objections if o.refused is None):
             body_o = ObjectionCreate.model_validate(scenario.objection_body(objection))
-            made = service.record_objection(
-                session, child.record, body_o, now, by(objection.given_by)
-            )
+            made = service.record_objection(session, child, body_o, now, by(objection.given_by))
             entries.objections.setdefault(objection.given_by, []).append(made.id)
         for block in scenario.blocks:
             body_b = BlockCreate.model_validate(scenario.block_body(block))
             giver = scenario.block_giver(block)
-            set_block = service.record_block(session, child.record, body_b, now, by(giver))
+            set_block = service.record_block(session, child, body_b, now, by(giver))
             entries.blocks[block.target_id or "period"] = (set_block.id, giver)
     return entries
 
@@ -233,26 +233,29 @@ class World:
         self.now = moment(scenario)
         self.db = _memory_db()
         self.handles = handles
+        self.world = scenario.world()
+        self.organisations = scenario_organisations()
         self.entries = _record(self.db, scenario, self.now, handles)
 
     def play(self, step: StepSpec) -> None:
         """What happens in a step of the scenario (consents revoked, objections
         withdrawn, blocks lifted), each by the person whose entry it is."""
         scenario = self.scenario
-        child = scenario.population().children[scenario.cpr("child")]
+        child = scenario.child_record()
+        assert child is not None, f"{scenario.id}: steps for a child the register lacks"
         with Session(self.db) as session:
             for person in step.revoke_consents_of:
                 for consent_id in self.entries.consents.get(person, []):
                     writer = _writer(scenario, person, self.handles)
-                    service.record_revocation(session, child.record, consent_id, self.now, writer)
+                    service.record_revocation(session, child, consent_id, self.now, writer)
             for person in step.withdraw_objections_of:
                 for objection_id in self.entries.objections.get(person, []):
                     writer = _writer(scenario, person, self.handles)
-                    service.record_withdrawal(session, child.record, objection_id, self.now, writer)
+                    service.record_withdrawal(session, child, objection_id, self.now, writer)
             for target in step.lift_blocks_on:
                 block_id, giver = self.entries.blocks[target]
                 writer = _writer(scenario, giver, self.handles)
-                service.record_lift(session, child.record, block_id, self.now, writer)
+                service.record_lift(session, child, block_id, self.now, writer)
 
     def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
@@ -275,7 +278,7 @@ class World:
         return await self._pdp(NoEngine(), None).document(request, self.now)
 
     def _pdp(self, engine: PolicyEngine, citations: Citations | None) -> DecisionPoint:
-        facts = LocalFacts(self.scenario.population(), self._read_registry, organisations())
+        facts = LocalFacts(self.world, self._read_registry, self.organisations)
         now = self.now
         return DecisionPoint(
             engine=engine,
@@ -303,14 +306,12 @@ class World:
         told them (with the document), never setting or lifting a block or
         withdrawing an objection. The HTTP status the API would answer."""
         scenario = self.scenario
-        child = scenario.population().children.get(scenario.cpr("child"))
+        child = scenario.child_record()
         if child is None:
             return 404
         if spec.by == "requester":
             request = DecisionRequest.model_validate(scenario.decision_body())
-            access = await self._pdp(engine, None).registry_access(
-                request.subject, child.record.cpr
-            )
+            access = await self._pdp(engine, None).registry_access(request.subject, child.cpr)
             if not access.allowed:
                 return 403
             if spec.action == "read":
@@ -338,7 +339,7 @@ class World:
                 return 422
             writer = _writer(scenario, spec.by, self.handles)
         try:
-            return self._write(child.record, spec, writer)
+            return self._write(child, spec, writer)
         except HoiError as exc:
             return as_the_api_answers(exc)[0]
 

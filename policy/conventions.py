@@ -185,9 +185,7 @@ def check(
         if pid not in legal:
             names = ", ".join(sorted(scenarios))
             out.append(
-                Violation(
-                    f"tests/scenarios ({names})", "unknown-id", f"{pid!r} is not in legal_basis/"
-                )
+                Violation(f"scenarios ({names})", "unknown-id", f"{pid!r} is not in legal_basis/")
             )
 
     # The policy's consent regimes are at least as strict as the law.

@@ -126,6 +126,11 @@ class Population:
     staff: StaffRegister = field(default_factory=dict)
     """The organisations' staff register (staff lists with authorisations)."""
 
+    def child_record(self, cpr: str) -> ChildRecord | None:
+        """The CPR register's record of a child of the population."""
+        child = self.children.get(cpr)
+        return child.record if child else None
+
     def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
         """The person on the organisation's staff list, if they are on it."""
         return self.staff.get((organisation_id, staff_id))

@@ -15,18 +15,23 @@ municipalities are not listed.
 
 from __future__ import annotations
 
-import hashlib
-
-from policy.facts import Authorisation, AuthorisationStatus, StaffMember
+from handbook.scenarios import (
+    PROFESSIONS,
+    StaffRegister,
+    authorisation_id,
+    member,
+    register_of,
+)
 from sandbox.pilot import BUP_DEPARTMENTS, GP_CLINICS, gp_clinics_in
 
-PROFESSIONS = {
-    "gp": "Læge",
-    "bup_psychiatrist": "Læge",
-    "bup_psychologist": "Psykolog",
-    "ppr_psychologist": "Psykolog",
-}
-"""The profession an authorised person in a role holds (synthetic mapping)."""
+__all__ = [
+    "PROFESSIONS",
+    "StaffRegister",
+    "authorisation_id",
+    "member",
+    "pilot_staff",
+    "register_of",
+]
 
 _BUP_STAFF: tuple[tuple[str, str], ...] = (
     ("psychiatrist-1", "bup_psychiatrist"),
@@ -55,43 +60,6 @@ _GP_STAFF: tuple[tuple[str, str], ...] = (
     ("gp-bench", "gp"),
 )
 """Every GP clinic's doctors."""
-
-
-def authorisation_id(organisation_id: str, staff_id: str) -> str:
-    """A stable, invented five-character authorisation id."""
-    digest = hashlib.sha256(f"{organisation_id}/{staff_id}".encode()).hexdigest().upper()
-    return digest[:5]
-
-
-def member(
-    staff_id: str,
-    role: str,
-    organisation_id: str,
-    authorisation: AuthorisationStatus | None = "valid",
-) -> StaffMember:
-    """A staff member; authorised (with the given status) only in a role that has a
-    profession, never a secretary or a social worker."""
-    profession = PROFESSIONS.get(role)
-    return StaffMember(
-        id=staff_id,
-        role=role,
-        organisation_id=organisation_id,
-        authorisation=Authorisation(
-            id=authorisation_id(organisation_id, staff_id),
-            profession=profession,
-            status=authorisation,
-        )
-        if profession is not None and authorisation is not None
-        else None,
-    )
-
-
-StaffRegister = dict[tuple[str, str], StaffMember]
-"""Staff members by (organisation id, staff id)."""
-
-
-def register_of(members: list[StaffMember]) -> StaffRegister:
-    return {(m.organisation_id, m.id): m for m in members}
 
 
 def pilot_staff() -> StaffRegister:

@@ -23,7 +23,6 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey
 
-from api.app import create_app
 from api.logs import CPR_LIKE, logging_config
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import dev_signing_key
@@ -32,6 +31,8 @@ from engine.opa import OpaServer, build_bundle, bundle_signing_key, find_opa, ve
 from engine.sources import PolicySources
 from policy.cpr import CprError, birth_date
 from policy.paths import REGO_DIR
+from sandbox.app import create_app
+from sandbox.pilot import DIRECTORY_FILE
 from sandbox.population import SURNAMES, Population
 
 IN_CI = os.environ.get("CI") == "true"
@@ -94,6 +95,7 @@ def production(tmp_path: Path, **changes: Any) -> Settings:
     sources.write_text(template.replace("{sandbox}", "https://sources.example"))
     values: dict[str, Any] = {
         "source_registry": sources,
+        "organisation_register": DIRECTORY_FILE,
         "environment": "production",
         "person_handle_key": "h" * 40,
         "seed_demo_data": False,

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from handbook.scenarios import Expectation, RegistryAttemptSpec, Scenario, load_scenarios
 from handbook.worlds import DEV_HANDLES
-from sandbox.scenarios import Expectation, RegistryAttemptSpec, Scenario, load_scenarios
+from sandbox.worlds import scenario_population
 from tests.conftest import ENGINES, AppFactory, auth_headers, citizen_headers
 
 SCENARIOS = load_scenarios()
@@ -194,7 +195,7 @@ def run_scenario(make_client: AppFactory, scenario: Scenario, engine: str) -> li
 def run_scenario_answers(make_client: AppFactory, scenario: Scenario, engine: str) -> list[Answer]:
     """Record the facts, decide, then play each step and decide again; last, check
     the citizen's access log when the scenario expects something of it."""
-    client = make_client(engine, population=scenario.population(), day=scenario.date)
+    client = make_client(engine, population=scenario_population(scenario), day=scenario.date)
     cpr = scenario.cpr("child")
     ids = record(client, scenario)
     if scenario.refused_request is not None:

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
-from api.app import create_app
 from auth.keys import dev_signing_key
 from auth.tokens import mint
+from sandbox.app import create_app
 from tests.audit.helpers import pilot
 from tests.conftest import (
     DEFAULT_SUBJECT,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
+from sandbox.app import create_app
 from tests.conftest import AppFactory, auditor_headers, auth_headers, signing_key_file
 
 ALMA = "6809144615"

@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 from schemathesis.transports import RequestsTransport
 from starlette_testclient import TestClient as ASGIClient
 
-from api.app import create_app
 from api.authn import is_public
 from api.settings import Settings
+from sandbox.app import create_app
 from tests.conftest import AppFactory, auditor_headers, auth_headers, signing_key_file
 
 IN_CI = os.environ.get("CI") == "true"

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.services import build_services
 from api.settings import Settings
 from audit.models import SourceCall
 from policy.decision import DecisionRequest
 from policy.errors import NotEntitled, NotFound
+from sandbox.app import build_dev_services
 from tests.audit.helpers import AUDITOR, DAY, request_body, story
 from tests.conftest import DEFAULT_SUBJECT, AppFactory, auth_headers, fixed_clock
 
@@ -170,7 +170,7 @@ def test_concurrent_decisions_share_commits(tmp_path: Path) -> None:
     and every one gets its own place in the chain."""
 
     async def run() -> tuple[list[int], int]:
-        services = build_services(_services(tmp_path), clock=fixed_clock(DAY))
+        services = build_dev_services(_services(tmp_path), clock=fixed_clock(DAY))
         try:
             request = DecisionRequest.model_validate(request_body(story(0)))
             decided = await services.pdp.decide(request)
@@ -193,7 +193,7 @@ def test_concurrent_decisions_share_commits(tmp_path: Path) -> None:
 
 def test_a_disclosure_is_recorded_against_its_decision(tmp_path: Path) -> None:
     async def run() -> list[str]:
-        services = build_services(_services(tmp_path), clock=fixed_clock(DAY))
+        services = build_dev_services(_services(tmp_path), clock=fixed_clock(DAY))
         try:
             request = DecisionRequest.model_validate(request_body(story(0)))
             decision = await services.pdp.decide(request)
@@ -221,7 +221,7 @@ def test_a_disclosure_is_recorded_against_its_decision(tmp_path: Path) -> None:
 
     [decision_id] = asyncio.run(run())
     app_settings = _services(tmp_path)
-    services = build_services(app_settings, clock=fixed_clock(DAY))
+    services = build_dev_services(app_settings, clock=fixed_clock(DAY))
     try:
         from audit.query import records_of_decision
 
@@ -249,11 +249,11 @@ def test_the_cli_decision_is_audited_too(tmp_path: Path, monkeypatch: pytest.Mon
     path = tmp_path / "request.json"
     path.write_text(json.dumps(request_body(story(0))))
     try:
-        assert main(["decide", str(path)]) in (0, 1)
+        assert main(["sandbox", "decide", str(path)]) in (0, 1)
         assert main(["audit", "verify"]) == 0
     finally:
         get_settings.cache_clear()
-    services = build_services(Settings(environment="test", var_dir=tmp_path))
+    services = build_dev_services(Settings(environment="test", var_dir=tmp_path))
     try:
         with services.db.connect() as conn:
             rows = conn.execute(text("SELECT kind FROM audit_record"))

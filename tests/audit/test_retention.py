@@ -12,7 +12,6 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
-from api.services import build_services
 from api.settings import Settings, get_settings
 from audit.chain import DEV_AUDIT_KEY, Signer
 from audit.retention import purge, retention_cutoff
@@ -20,6 +19,7 @@ from audit.verify import verify
 from cli.main import main
 from policy.decision import DecisionRequest
 from policy.errors import Conflict
+from sandbox.app import build_dev_services
 from tests.audit.helpers import DAY, request_body, story
 from tests.conftest import fixed_clock
 
@@ -33,7 +33,7 @@ TIMES = [datetime(2020, 3, d, tzinfo=UTC) for d in range(1, 7)] + [
 
 def _fill(var_dir: Path) -> Engine:
     async def run() -> None:
-        services = build_services(
+        services = build_dev_services(
             Settings(environment="test", var_dir=var_dir, demo_reference_date=DAY),
             clock=fixed_clock(DAY),
         )

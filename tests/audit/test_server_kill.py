@@ -52,7 +52,7 @@ def _start(var_dir: Path, port: int, output: Path) -> subprocess.Popen[bytes]:
     }
     with output.open("wb") as sink:
         return subprocess.Popen(
-            [str(hoi), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(hoi), "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,

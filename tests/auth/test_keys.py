@@ -13,7 +13,6 @@ import pytest
 from joserfc.jwk import ECKey, KeySet
 from pydantic import ValidationError
 
-from api.services import build_services
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import (
     DEV_KID_PREFIX,
@@ -25,6 +24,7 @@ from auth.keys import (
 )
 from auth.tokens import TokenVerifier, mint
 from policy.errors import Unauthenticated, Unavailable
+from sandbox.app import build_dev_services
 from tests.conftest import IDP_ISSUER as ISSUER
 from tests.conftest import idp_key, jwks, production
 
@@ -84,7 +84,7 @@ def test_production_refuses_to_start_with_the_development_key_in_its_jwks_file(
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(jwks(dev)))
     with pytest.raises(KeyConfigError, match="development key"):
-        build_services(production(tmp_path, auth_jwks_file=path))
+        build_dev_services(production(tmp_path, auth_jwks_file=path))
 
 
 def test_production_refuses_the_development_key_even_renamed(tmp_path: Path) -> None:
@@ -93,13 +93,13 @@ def test_production_refuses_the_development_key_even_renamed(tmp_path: Path) -> 
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(jwks(renamed)))
     with pytest.raises(KeyConfigError, match="development key"):
-        build_services(production(tmp_path, auth_jwks_file=path))
+        build_dev_services(production(tmp_path, auth_jwks_file=path))
 
 
 def test_production_starts_with_the_identity_providers_keys(tmp_path: Path) -> None:
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(jwks(idp_key("idp-1"))))
-    services = build_services(production(tmp_path, auth_jwks_file=path))
+    services = build_dev_services(production(tmp_path, auth_jwks_file=path))
     asyncio.run(services.aclose())
 
 

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 
-from api.app import create_app
 from api.deps import CurrentCaller
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import StaticKeys, dev_key_set, dev_signing_key
 from auth.tokens import TokenVerifier, caller_from_claims
 from policy.errors import Unauthenticated
+from sandbox.app import create_app
 from tests.conftest import (
     AUDIENCE,
     DEFAULT_SUBJECT,

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from broker.sources import DEFAULT_SOURCES
 from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
+from sandbox.app import create_app
 from sandbox.population import population
 from sandbox.server import SandboxServer
 from tests.conftest import auth_headers, fixed_clock, signing_key_file

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
+from sandbox.app import create_app
 from sandbox.population import Population, generate
 from sandbox.server import SandboxServer
 from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, GP_CHILD, overview

@@ -10,13 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.app import create_app
 from api.services import make_broker
 from api.settings import Settings
 from broker.broker import DataBroker
 from broker.sources import load_sources, parse_sources
+from facts.organisations import Organisation
 from policy.errors import ConfigError
-from sandbox.pilot import Organisation, organisations
+from sandbox.app import create_app
+from sandbox.pilot import organisations
 from sandbox.population import Appointment, Population, population
 from sandbox.server import SandboxServer
 from sandbox.sources import fhir_source
@@ -193,4 +194,4 @@ def test_production_refuses_to_start_on_a_registry_that_points_at_the_sandbox() 
         auth_issuer="https://idp.region.example",
     )
     with pytest.raises(ConfigError, match="still point at the sandbox"):
-        make_broker(settings, population(DAY), fixed_clock(DAY), None)
+        make_broker(settings, organisations(), fixed_clock(DAY), None)

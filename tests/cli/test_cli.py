@@ -1,4 +1,5 @@
-"""`hoi decide`: prints the decision; exit 0 permit, 1 deny, 2 error."""
+"""`hoi sandbox decide` (production's `hoi decide` in the synthetic world): prints the
+decision; exit 0 permit, 1 deny, 2 error."""
 
 from __future__ import annotations
 
@@ -31,13 +32,16 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_permit_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = json.loads(EXAMPLE.read_text())
     body["resource"]["categories"] = ["psychiatry_appointments"]
-    assert main(["decide", str(with_subject(tmp_path, body))]) == 0
+    assert main(["sandbox", "decide", str(with_subject(tmp_path, body))]) == 0
     decision = json.loads(capsys.readouterr().out)
     assert decision["categories"]["psychiatry_appointments"]["decision"] == "permit"
 
 
 def test_any_deny_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["decide", str(with_subject(tmp_path, json.loads(EXAMPLE.read_text())))]) == 1
+    assert (
+        main(["sandbox", "decide", str(with_subject(tmp_path, json.loads(EXAMPLE.read_text())))])
+        == 1
+    )
     decision = json.loads(capsys.readouterr().out)
     assert decision["categories"]["school_daycare"]["decision"] == "deny"
 
@@ -45,9 +49,9 @@ def test_any_deny_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_bad_request_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     request = tmp_path / "bad.json"
     request.write_text('{"subject": {}}')
-    assert main(["decide", str(request)]) == 2
+    assert main(["sandbox", "decide", str(request)]) == 2
     assert "hoi decide" in capsys.readouterr().err
 
 
 def test_missing_file_exits_two(tmp_path: Path) -> None:
-    assert main(["decide", str(tmp_path / "nope.json")]) == 2
+    assert main(["sandbox", "decide", str(tmp_path / "nope.json")]) == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from sandbox.scenarios import SCENARIO_DIR
+from handbook.scenarios import SCENARIO_DIR
 from tests.conftest import require_opa
 
 OBJECTION = SCENARIO_DIR / "young_person_objects_on_fifteenth_birthday.yaml"

@@ -111,7 +111,7 @@ def test_hoi_decide_takes_the_subject_from_the_token(capsys: pytest.CaptureFixtu
     token = mint(
         capsys, "--role", "municipal_caseworker", "--org", "851-family", "--sub", "cw-851-family-1"
     )
-    code = main(["decide", str(EXAMPLE), "--token", token])
+    code = main(["sandbox", "decide", str(EXAMPLE), "--token", token])
     decision = json.loads(capsys.readouterr().out)
     assert code == EXIT_DENY  # school data is denied to a caseworker
     assert decision["categories"]["psychiatry_appointments"]["decision"] == "permit"

@@ -11,6 +11,7 @@ import pytest
 from engine.base import EngineError
 from engine.opa import OpaEngine
 from engine.pdp import parse_result
+from sandbox.worlds import scenario_population
 from tests.conftest import AppFactory, auth_headers
 from tests.test_scenarios import SCENARIOS
 
@@ -55,7 +56,7 @@ def test_engine_failure_is_a_deny_with_engine_error(
 ) -> None:
     scenario = next(s for s in SCENARIOS if s.id == "caseworker_both_parents_consent")
     client = make_client(
-        population=scenario.population(), day=scenario.date, decision_timeout_s=0.2
+        population=scenario_population(scenario), day=scenario.date, decision_timeout_s=0.2
     )
     client.app.state.services.pdp.engine = BrokenEngine(behaviour)  # type: ignore[attr-defined]
     decision = _ask(client)

@@ -17,6 +17,7 @@ from engine.sources import PolicySources
 from handbook.matrix import FACT_SETS, REPRESENTATIVES, Matrix, compute_matrix, world
 from policy.legal import legal_catalogue
 from policy.paths import REGO_DIR
+from sandbox.worlds import scenario_population
 from tests.conftest import ENGINES, AppFactory
 from tests.test_scenarios import ask, record
 
@@ -52,7 +53,7 @@ def test_matrix_matches_the_decision_api(
     checked = 0
     for fact_set in FACT_SETS:
         facts = world(fact_set.key, "gp", DAY)
-        client = make_client(engine, population=facts.population(), day=DAY)
+        client = make_client(engine, population=scenario_population(facts), day=DAY)
         record(client, facts)
         for role in REPRESENTATIVES:
             decision = ask(client, world(fact_set.key, role, DAY), engine)

@@ -37,6 +37,8 @@ from engine.embedded import EmbeddedEngine
 from engine.pdp import DecisionPoint
 from engine.sources import PolicySources
 from facts.local import LocalFacts
+from facts.organisations import Organisation
+from handbook.scenarios import Scenario
 from handbook.worlds import DEV_HANDLES, NoEngine, World
 from policy.catalogue import Catalogue, catalogue
 from policy.decision import DecisionRequest
@@ -48,9 +50,8 @@ from policy.facts import (
     ObjectionFact,
     RegistryState,
 )
-from sandbox.pilot import Organisation, organisations
+from sandbox.pilot import organisations
 from sandbox.population import Case, Child, Population
-from sandbox.scenarios import Scenario
 from sandbox.staff import StaffRegister, member, register_of
 
 DEFAULT_SEED = 11
@@ -319,7 +320,7 @@ def corpus(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Corpus:
     """A seeded sample of the situation space: same seed and size, same corpus."""
     cat = catalogue()
     orgs = organisations()
-    rng = random.Random(seed)  # noqa: S311 - a reproducible corpus, not a secret
+    rng = random.Random(seed)
     axes: list[list[str]] = [
         sorted(cat.roles),
         list(cat.purposes),

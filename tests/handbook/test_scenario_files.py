@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from sandbox.scenarios import AccessLogExpectation, Expectation, Scenario
+from handbook.scenarios import AccessLogExpectation, Expectation, Scenario
 
 DENY_BLOCKED: dict[str, Any] = {
     "category": "psychiatry_appointments",
@@ -130,7 +130,8 @@ def test_a_birth_date_sets_the_age_to_the_day() -> None:
     assert turns_15_today.decider() == "child"
     assert turns_15_tomorrow.age() == 14
     assert turns_15_tomorrow.decider() == "mother"
-    record = turns_15_today.population().children[turns_15_today.cpr("child")].record
+    record = turns_15_today.child_record()
+    assert record is not None
     assert record.birth_date == dt.date(2011, 11, 26)
 
 

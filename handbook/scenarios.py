@@ -1,9 +1,12 @@
 """Compliance scenarios: small synthetic worlds written for lawyers.
 
-A scenario file (tests/scenarios/*.yaml) names the people in words ("mother",
+A scenario file (scenarios/*.yaml) names the people in words ("mother",
 "father", "child"), the facts, the question and the expected answer per data
-category. This module turns one into a population, registry entries and a
-decision request, so the same scenario runs through the API on every engine.
+category. This module turns one into a world held in memory (the CPR register,
+relation evidence, the staff register), registry entries and a decision
+request, so the same scenario runs in the handbook and through the API on every
+engine. The organisations the scenarios name are in the register every
+scenario's world shares (scenarios/world/organisations.yaml).
 """
 
 from __future__ import annotations
@@ -12,19 +15,78 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from facts.local import MemoryWorld
+from facts.organisations import Organisation, load_organisations
 from policy.cpr import age_on
-from policy.facts import AuthorisationStatus, ChildRecord, Relation, StaffMember
+from policy.facts import Authorisation, AuthorisationStatus, ChildRecord, Relation, StaffMember
+from policy.paths import SCENARIO_DIR, SCENARIO_WORLD_DIR
 from policy.persons import PersonHandles
-from sandbox.population import Case, Child, Population
-from sandbox.staff import member, register_of
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
+__all__ = ["SCENARIO_DIR", "Scenario", "load_scenario", "load_scenarios"]
+
+SCENARIO_ORGANISATIONS = SCENARIO_WORLD_DIR / "organisations.yaml"
+"""The organisation register every scenario's world shares (the pilot's)."""
+
+PROFESSIONS = {
+    "gp": "Læge",
+    "bup_psychiatrist": "Læge",
+    "bup_psychologist": "Psykolog",
+    "ppr_psychologist": "Psykolog",
+}
+"""The profession an authorised person in a role holds (synthetic mapping)."""
+
+StaffRegister = dict[tuple[str, str], StaffMember]
+"""Staff members by (organisation id, staff id)."""
+
+
+def authorisation_id(organisation_id: str, staff_id: str) -> str:
+    """A stable, invented five-character authorisation id."""
+    digest = hashlib.sha256(f"{organisation_id}/{staff_id}".encode()).hexdigest().upper()
+    return digest[:5]
+
+
+def member(
+    staff_id: str,
+    role: str,
+    organisation_id: str,
+    authorisation: AuthorisationStatus | None = "valid",
+) -> StaffMember:
+    """A staff member of a scenario's world; authorised (with the given status) only
+    in a role that has a profession, never a secretary or a social worker."""
+    profession = PROFESSIONS.get(role)
+    return StaffMember(
+        id=staff_id,
+        role=role,
+        organisation_id=organisation_id,
+        authorisation=Authorisation(
+            id=authorisation_id(organisation_id, staff_id),
+            profession=profession,
+            status=authorisation,
+        )
+        if profession is not None and authorisation is not None
+        else None,
+    )
+
+
+def register_of(members: list[StaffMember]) -> StaffRegister:
+    return {(m.organisation_id, m.id): m for m in members}
+
+
+@lru_cache(maxsize=1)
+def _organisations() -> dict[str, Organisation]:
+    return load_organisations(SCENARIO_ORGANISATIONS)
+
+
+def scenario_organisations() -> dict[str, Organisation]:
+    """The organisation register of the scenarios' worlds (a fresh dict each call)."""
+    return dict(_organisations())
 
 
 class _Strict(BaseModel):
@@ -501,40 +563,76 @@ class Scenario(_Strict):
         """The child's age on the scenario's date (None: the register does not know it)."""
         return age_on(self.birth_date(), self.date) if self.child.known else None
 
-    def population(self) -> Population:
-        children: dict[str, Child] = {}
-        if self.child.known:
-            record = ChildRecord(
-                cpr=self.cpr("child"),
-                name="Scenario Child",
-                birth_date=self.birth_date(),
-                custody_holders=tuple(self.cpr(p) for p in self.child.custody_holders),
-                registered_gp=self.child.registered_gp,
-                municipality=self.child.municipality,
-                acting_municipality=self.child.acting_municipality,
-            )
-            child = Child(
-                record=record, municipality=self.child.municipality, divorced=False, school={}
-            )
-            for r in self.relations:
-                if r.kind == "treatment_course":
-                    child.course_department = r.organisation
-                elif r.kind == "open_case":
-                    child.cases.append(
-                        Case(
-                            id="case-1",
-                            unit=r.organisation,
-                            kle="27.24",
-                            caseworker_id=self.requester.id,
-                            open=True,
-                        )
-                    )
-                elif r.kind == "consultation" and r.organisation == record.registered_gp:
-                    child.consultations.append(r.as_evidence(self.date).date or self.date)
-                else:
-                    child.evidence.append(r.as_evidence(self.date))
-            children[record.cpr] = child
-        return Population(self.date, children, {}, {}, [], [], [], register_of(self.staff()))
+    def child_record(self) -> ChildRecord | None:
+        """The CPR register's record of the child (None: the register does not know it)."""
+        if not self.child.known:
+            return None
+        return ChildRecord(
+            cpr=self.cpr("child"),
+            name="Scenario Child",
+            birth_date=self.birth_date(),
+            custody_holders=tuple(self.cpr(p) for p in self.child.custody_holders),
+            registered_gp=self.child.registered_gp,
+            municipality=self.child.municipality,
+            acting_municipality=self.child.acting_municipality,
+        )
+
+    def treatment_course(self) -> str | None:
+        """The department of the child's active course (the last one named)."""
+        found = None
+        for r in self.relations:
+            if r.kind == "treatment_course":
+                found = r.organisation
+        return found
+
+    def gp_consultations(self) -> list[dt.date]:
+        """The days of the child's consultations at its own GP clinic."""
+        gp = self.child.registered_gp
+        return [
+            r.as_evidence(self.date).date or self.date
+            for r in self.relations
+            if r.kind == "consultation" and r.organisation == gp
+        ]
+
+    def open_cases(self) -> list[str]:
+        """The units where the child has an open case."""
+        return [r.organisation for r in self.relations if r.kind == "open_case"]
+
+    def other_evidence(self) -> list[Relation]:
+        """Relation evidence beyond the course, the GP's consultations and open cases."""
+        gp = self.child.registered_gp
+        return [
+            r.as_evidence(self.date)
+            for r in self.relations
+            if r.kind not in ("treatment_course", "open_case")
+            and not (r.kind == "consultation" and r.organisation == gp)
+        ]
+
+    def world(self) -> MemoryWorld:
+        """The scenario's world: the child the CPR register knows, the relation
+        evidence the relation service lists for it (the course's referral, the GP's
+        consultations, open cases, then the rest, as written) and the staff register."""
+        record = self.child_record()
+        if record is None:
+            return MemoryWorld(staff=register_of(self.staff()))
+        evidence: list[Relation] = []
+        course = self.treatment_course()
+        if course is not None:
+            evidence.append(Relation(type="referral", organisation_id=course))
+        if record.registered_gp is not None:
+            evidence += [
+                Relation(type="consultation", organisation_id=record.registered_gp, date=day)
+                for day in self.gp_consultations()
+            ]
+        evidence += [
+            Relation(type="case", organisation_id=unit, active=True) for unit in self.open_cases()
+        ]
+        evidence += self.other_evidence()
+        return MemoryWorld(
+            children={record.cpr: record},
+            evidence={record.cpr: evidence},
+            staff=register_of(self.staff()),
+        )
 
     def staff(self) -> list[StaffMember]:
         """The staff register of the scenario's world."""

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from handbook.impact import corpus, impact, markdown, policy_at, write
+from handbook.scenarios import load_scenarios
 from policy.paths import REGO_DIR
-from sandbox.scenarios import load_scenarios
+from sandbox.impact import corpus, impact, markdown, policy_at, write
 
 SIZE = 600
 """A small corpus keeps the test quick (the command's default is 4,200 inputs)."""
@@ -100,7 +100,7 @@ def test_the_command_writes_both_reports(
 def test_a_base_policy_before_relation_evidence_reads_the_evidence_graded_as_then() -> None:
     """Comparing across the change to evidence, the base policy gets the graded
     kinds the service gave it then, so the report shows the policy's change."""
-    from handbook.impact import with_graded_kinds
+    from sandbox.impact import with_graded_kinds
 
     document = {
         "subject": {"organisation": {"id": "bup-a"}},

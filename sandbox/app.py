@@ -1,0 +1,107 @@
+"""The development service, composed by the sandbox from production's parts.
+
+Production (api/services.py, api/app.py) knows nothing of what is here: this
+module plugs in the synthetic population (its facts held in memory, its
+consents seeded into the registry), the synthetic source systems on a loopback
+port, and the pilot's organisation register. `hoi sandbox serve` (and `make
+run`) serves it; the tests build their apps with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from functools import partial
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.app import create_app as create_production_app
+from api.services import Plug, Services, build_services, organisation_register, utc_now
+from api.settings import Settings, get_settings
+from broker.disclosure import DisclosureRecorder
+from engine.base import PolicyEngine
+from facts.organisations import Organisation
+from sandbox.pilot import organisations
+from sandbox.population import Population, population
+from sandbox.seed import seed_registry
+from sandbox.server import SandboxServer
+
+
+@dataclass(kw_only=True)
+class DevServices(Services):
+    """The service's parts, and the sandbox's: its population and its source server."""
+
+    population: Population
+    sandbox: SandboxServer | None = field(default=None, repr=False)
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()
+        finally:
+            if self.sandbox is not None:
+                self.sandbox.stop()
+
+
+def dev_organisations(settings: Settings) -> dict[str, Organisation]:
+    """The register HOI_ORGANISATION_REGISTER names, else the pilot's."""
+    if settings.organisation_register is not None:
+        return organisation_register(settings)
+    return organisations()
+
+
+def build_dev_services(
+    settings: Settings,
+    *,
+    population_override: Population | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine: PolicyEngine | None = None,
+    disclosures: DisclosureRecorder | None = None,
+) -> DevServices:
+    """Production's services with the sandbox plugged in. Tests pass their own
+    population (the compliance scenarios: its facts are then held in memory and
+    nothing is seeded), clock or engine."""
+    reference: date = settings.demo_reference_date or (clock or utc_now)().date()
+    pop = population_override or population(reference)
+    sandbox: SandboxServer | None = None
+    if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
+        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
+
+    def seed(db: Engine) -> None:
+        if settings.seed_demo_data and population_override is None:
+            seed_registry(db, pop)
+
+    local = settings.facts == "local" or population_override is not None
+    plug = Plug(
+        organisations=dev_organisations(settings),
+        in_memory=pop if local else None,
+        sandbox_url=sandbox.url if sandbox is not None else None,
+        prepare_db=seed,
+    )
+    try:
+        services = build_services(
+            settings, clock=clock, engine=engine, disclosures=disclosures, plug=plug
+        )
+    except BaseException:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
+    parts = {f.name: getattr(services, f.name) for f in fields(Services)}
+    return DevServices(**parts, population=pop, sandbox=sandbox)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    population: Population | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine: PolicyEngine | None = None,
+) -> FastAPI:
+    """The development app: production's app, composed with the sandbox."""
+    return create_production_app(
+        settings or get_settings(),
+        clock=clock,
+        engine=engine,
+        compose=partial(build_dev_services, population_override=population),
+    )
