@@ -18,6 +18,9 @@ _today_ns := time.parse_ns("2006-01-02", input.context.date)
 # custom:
 #   rule_id: SUL-17-SELF-CONSENT
 #   legal_basis: [sul-17-1]
+#   messages:
+#     consent_given: >-
+#       The young person is 15 or older and consented alone.
 child_decides if input.child.age >= _config.self_consent_age
 
 # METADATA
@@ -29,6 +32,9 @@ child_decides if input.child.age >= _config.self_consent_age
 # custom:
 #   rule_id: FAL-CUSTODY-CONSENT
 #   legal_basis: [sul-14, fal-2, fal-3-1]
+#   messages:
+#     consent_given: >-
+#       The custody holders consented for a child under 15 (rule: {rule}).
 custody_holders_decide if input.child.age < _config.self_consent_age
 
 # Persons entitled to consent or object right now; their consent is the one
@@ -213,6 +219,9 @@ _objection_recipient(o) if {
 # custom:
 #   rule_id: SUL-OBJECTION
 #   legal_basis: [sul-41-3, sul-42a-5, fal-3-1]
+#   messages:
+#     objection: >-
+#       A person entitled to decide for the child has objected to this disclosure.
 objections(category) := {o.id |
 	some o in input.facts.objections
 	o.withdrawn_at == null
@@ -220,3 +229,21 @@ objections(category) := {o.id |
 	_objection_covers(o, category)
 	_objection_recipient(o)
 }
+
+# The reason a deny gives for the objections to this category.
+objection_reason(category) := data.hoi.reason.with_fields(
+	"SUL-OBJECTION",
+	"objection",
+	{},
+	{"objections": sort(objections(category))},
+)
+
+# Who gave the consent a route relied on: the young person from 15, else the
+# custody holders (under the joint-custody rule).
+giver_reason := data.hoi.reason.build("SUL-17-SELF-CONSENT", "consent_given", {}) if {
+	child_decides
+} else := data.hoi.reason.build(
+	"FAL-CUSTODY-CONSENT",
+	"consent_given",
+	{"rule": _config.joint_custody_rule},
+)

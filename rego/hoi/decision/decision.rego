@@ -56,19 +56,18 @@ _deny_relying(category, reasons, relied_on) := {
 # custom:
 #   rule_id: DENY-UNKNOWN-ROLE
 #   legal_basis: [sul-40-1, fvl-27-1]
+#   messages:
+#     unknown_role: >-
+#       The role {role} (organisation type {organisation_type}) has no access
+#       in this service.
 _unknown_role if not _role
 
 _unknown_role if not input.subject.organisation.type in _role.organisation_types
 
-_unknown_role_reason := {
-	"code": "unknown_role",
-	"rule_id": "DENY-UNKNOWN-ROLE",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("The role %s (organisation type %s) has no access in this service.", [
-		object.get(input.subject, "role", ""),
-		object.get(input.subject.organisation, "type", ""),
-	]),
-}
+_unknown_role_reason := data.hoi.reason.build("DENY-UNKNOWN-ROLE", "unknown_role", {
+	"role": object.get(input.subject, "role", ""),
+	"organisation_type": object.get(input.subject.organisation, "type", ""),
+})
 
 # Facts are read with object.get so that a missing one is a value (null) and
 # not undefined: OPA and the embedded engine treat `not f(undefined)` alike
@@ -81,6 +80,9 @@ _child := object.get(input, "child", {})
 # custom:
 #   rule_id: DENY-MISSING-FACT
 #   legal_basis: [sul-40-1, fvl-27-1]
+#   messages:
+#     missing_fact: >-
+#       Facts needed to decide are missing: {facts}.
 _missing_facts contains "child.age" if not is_number(object.get(_child, "age", null))
 
 _missing_facts contains "child.custody_holders" if {
@@ -93,20 +95,32 @@ _missing_facts contains "context.date" if {
 
 _missing_facts contains "facts" if not is_object(object.get(input, "facts", null))
 
-_missing_fact_reason := {
-	"code": "missing_fact",
-	"rule_id": "DENY-MISSING-FACT",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("Facts needed to decide are missing: %s.", [concat(", ", sort(_missing_facts))]),
-	"missing": sort(_missing_facts),
-}
+_missing_fact_reason := data.hoi.reason.with_fields(
+	"DENY-MISSING-FACT",
+	"missing_fact",
+	{"facts": concat(", ", sort(_missing_facts))},
+	{"missing": sort(_missing_facts)},
+)
 
-_unknown_category_reason(category) := {
-	"code": "unknown_category",
-	"rule_id": "DENY-MISSING-FACT",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("The data category %s is not in the catalogue.", [category]),
-}
+# METADATA
+# title: A category outside the catalogue is denied
+# description: >-
+#   A data category the policy's catalogue does not name has no route, no
+#   fields and no owner; asking for it permits nothing.
+# custom:
+#   rule_id: DENY-UNKNOWN-CATEGORY
+#   legal_basis: [sul-40-1, fvl-27-1]
+#   scenario_exempt: >-
+#     The service refuses an unknown category before it asks the policy (a 422),
+#     so no scenario can reach this guard; the Rego tests and tests/engine do.
+#   messages:
+#     unknown_category: >-
+#       The data category {category} is not in the catalogue.
+_unknown_category_reason(category) := data.hoi.reason.build(
+	"DENY-UNKNOWN-CATEGORY",
+	"unknown_category",
+	{"category": category},
+)
 
 # Blocks (in the style of Min spærring) that hit this requester for this category.
 _block_hits(block) if {
@@ -152,6 +166,9 @@ _open_ended_or_before(until) if _today <= until
 # custom:
 #   rule_id: BLOCK-MIN-SPAERRING
 #   legal_basis: [sul-42a-5, sul-41-3]
+#   messages:
+#     blocked: >-
+#       The citizen has blocked this requester from this information.
 blocks(category) := {block.id |
 	some block in input.facts.blocks
 	_block_in_force(block)
@@ -170,6 +187,10 @@ blocks(category) := {block.id |
 # custom:
 #   rule_id: BLOCK-SOURCE-ORGANISATION
 #   legal_basis: [sul-42a-5, sul-41-3]
+#   messages:
+#     withheld_by_block: >-
+#       Some records are withheld at the family's request: the family has
+#       blocked their source.
 source_blocks(category) := {block.id |
 	some block in input.facts.blocks
 	block.target.kind == "source_organisation"
@@ -188,23 +209,11 @@ withheld_organisations(category) := {org |
 	some org in _block_organisations(block)
 }
 
-_blocked_reason(category) := {
-	"code": "blocked",
-	"rule_id": "BLOCK-MIN-SPAERRING",
-	"legal_basis": ["sul-42a-5", "sul-41-3"],
-	"message": "The citizen has blocked this requester from this information.",
+_blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", "blocked", {}, {
 	"blocks": sort(blocks(category)),
 	"override_refused": _override_requested,
 	"override_refusal": _override_refusal(category),
-}
-
-_objection_reason(category) := {
-	"code": "objection",
-	"rule_id": "SUL-OBJECTION",
-	"legal_basis": ["sul-41-3", "sul-42a-5", "fal-3-1"],
-	"message": "A person entitled to decide for the child has objected to this disclosure.",
-	"objections": sort(data.hoi.consent.objections(category)),
-}
+})
 
 # METADATA
 # title: No legal route, no access
@@ -214,16 +223,14 @@ _objection_reason(category) := {
 # custom:
 #   rule_id: DENY-NO-LEGAL-BASIS
 #   legal_basis: [sul-40-1, fvl-27-1]
-_no_route_reason(category) := {
-	"code": "no_legal_basis",
-	"rule_id": "DENY-NO-LEGAL-BASIS",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("No legal basis lets the role %s see %s for the purpose %s.", [
-		input.subject.role,
-		category,
-		object.get(input.context, "purpose", ""),
-	]),
-}
+#   messages:
+#     no_legal_basis: >-
+#       No legal basis lets the role {role} see {category} for the purpose {purpose}.
+_no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_legal_basis", {
+	"role": input.subject.role,
+	"category": category,
+	"purpose": object.get(input.context, "purpose", ""),
+})
 
 _routes_for(category) := [r | some r in routes.route; r.category == category]
 
@@ -236,50 +243,47 @@ _consent_failures(r) := [] if {
 	data.hoi.consent.status(r.consent_regime, r.category).satisfied
 } else := reasons if {
 	s := data.hoi.consent.status(r.consent_regime, r.category)
-	expired := [{
-		"code": "consent_expired",
-		"rule_id": r.rule_id,
-		"legal_basis": r.legal_basis,
-		"message": sprintf("A %s consent has lapsed; a new one is needed.", [r.consent_regime]),
-		"consents": s.expired,
-		"regime": r.consent_regime,
-	} |
+	expired := [data.hoi.reason.with_fields(
+		r.rule_id,
+		"consent_expired",
+		{"regime": r.consent_regime},
+		{"consents": s.expired, "regime": r.consent_regime},
+	) |
 		count(s.expired) > 0
 	]
 	unnamed := _unnamed_failures(r, s.unnamed_recipient)
-	missing := [{
-		"code": "missing_consent",
-		"rule_id": r.rule_id,
-		"legal_basis": r.legal_basis,
-		"message": _missing_message(r.consent_regime),
-		"regime": r.consent_regime,
-		"missing": [{"person": p, "capacity": _capacity(p)} | some p in s.missing],
-		"rule": _config.consent.joint_custody_rule,
-	}]
+	missing := [_missing_failure(r, s.missing, _missing_consent)]
 	reasons := [reason | some part in [expired, unnamed, missing]; some reason in part]
 }
 
 # Consents that would count but name their recipient only by organisation type.
-_unnamed_failures(r, ids) := [{
-	"code": "consent_recipient_not_named",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": concat(" ", [
-		"A consent names its recipient only as a kind of organisation; it does not count.",
-		"A consent must name the unit or organisation that may see the data.",
-	]),
-	"consents": ids,
-	"regime": r.consent_regime,
-} |
+_unnamed_failures(r, ids) := [data.hoi.reason.with_fields(
+	r.rule_id,
+	"consent_recipient_not_named",
+	{},
+	{"consents": ids, "regime": r.consent_regime},
+) |
 	count(ids) > 0
 ]
 
-_missing_message(regime) := sprintf("A valid %s consent from the young person is needed.", [regime]) if {
-	consent.child_decides
-} else := sprintf("A valid %s consent from the custody holders is needed (rule: %s).", [
-	regime,
-	_config.consent.joint_custody_rule,
-])
+# Whose consent is missing, in the route's words (the young person's from 15),
+# and the joint-custody rule that applies.
+_missing_consent := {"key": _missing_key, "rule": _config.consent.joint_custody_rule}
+
+default _missing_key := "missing_consent.custody_holders"
+
+_missing_key := "missing_consent.young_person" if consent.child_decides
+
+_missing_failure(r, persons, wording) := data.hoi.reason.with_fields(
+	r.rule_id,
+	wording.key,
+	{"regime": r.consent_regime, "rule": wording.rule},
+	{
+		"regime": r.consent_regime,
+		"missing": [{"person": p, "capacity": _capacity(p)} | some p in persons],
+		"rule": wording.rule,
+	},
+)
 
 _capacity(p) := "child" if p == input.child.cpr
 
@@ -289,13 +293,12 @@ _relation_failures(r) := [] if {
 	r.relation == null
 } else := [] if {
 	data.hoi.relation.active(r.relation)
-} else := [{
-	"code": "no_relation",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": sprintf("The requester has no active relation to the child (%s needed).", [r.relation]),
-	"relation": r.relation,
-}]
+} else := [data.hoi.reason.with_fields(
+	r.rule_id,
+	"no_relation",
+	{"relation": r.relation},
+	{"relation": r.relation},
+)]
 
 # Routes for the asked categories whose requirements are all met, ordered by
 # rule id so that both engines pick the same one when several apply.
@@ -317,7 +320,7 @@ _permit(category, r) := {
 	"decision": "permit",
 	"fields": r.fields,
 	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
+	"legal_basis": data.hoi.reason.legal_basis(r.rule_id),
 	"reasons": [reason |
 		some part in [
 			[_permitted_reason(r)],
@@ -346,42 +349,23 @@ _excluded(category) := [] if {
 # Say on a permit which sources' records are withheld, and why.
 _withheld_reasons(category) := [] if {
 	count(_excluded(category)) == 0
-} else := [{
-	"code": "withheld_by_block",
-	"rule_id": "BLOCK-SOURCE-ORGANISATION",
-	"legal_basis": ["sul-42a-5", "sul-41-3"],
-	"message": "Some records are withheld at the family's request: the family has blocked their source.",
+} else := [data.hoi.reason.with_fields("BLOCK-SOURCE-ORGANISATION", "withheld_by_block", {}, {
 	"organisations": _excluded(category),
 	"blocks": sort(source_blocks(category)),
-}]
+})]
 
 _override_reasons(category) := [] if {
 	not _override_flag(category)
-} else := [{
-	"code": "override",
-	"rule_id": "SUL-42A-OVERRIDE",
-	"legal_basis": ["sul-42a-2"],
-	"message": sprintf(
-		concat(" ", [
-			"A block was set aside (værdispring) on the grounds %s, with the reason given;",
-			"the lookup is flagged in the audit and in the citizen's log.",
-		]),
-		[_override.grounds],
-	),
+} else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"grounds": _override.grounds}, {
 	"grounds": _override.grounds,
 	"blocks": sort(blocks(category) | source_blocks(category)),
-}]
+})]
 
 _relied_consents(r) := [] if {
 	r.consent_regime == null
 } else := data.hoi.consent.status(r.consent_regime, r.category).relied_on
 
-_permitted_reason(r) := {
-	"code": "permitted",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": "Permitted: every requirement of this legal route is met.",
-}
+_permitted_reason(r) := data.hoi.reason.build(r.rule_id, "permitted", {})
 
 _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
@@ -423,7 +407,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	count(_denials(category)) > 0
 } else := _blocked_outcome(category) if {
 	_is_blocked(category)
-} else := _deny_relying(category, [_objection_reason(category)], {
+} else := _deny_relying(category, [data.hoi.consent.objection_reason(category)], {
 	"consents": [],
 	"objections": sort(data.hoi.consent.objections(category)),
 	"blocks": [],

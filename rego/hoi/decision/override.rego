@@ -25,6 +25,10 @@ import data.hoi.staff
 # custom:
 #   rule_id: SUL-42A-OVERRIDE
 #   legal_basis: [sul-42a-2]
+#   messages:
+#     override: >-
+#       A block was set aside (værdispring) on the grounds {grounds}, with the
+#       reason given; the lookup is flagged in the audit and in the citizen's log.
 _override_allowed(category) if {
 	_override_requested
 	_override_eligible(category)
