@@ -19,6 +19,7 @@ def test_the_rules_document_holds_every_annotated_rule_by_id() -> None:
         "kind": "other",
         "legal_basis": ["sul-40-1", "fvl-27-1"],
         "messages": {"unknown_category": "The data category {category} is not in the catalogue."},
+        "codes": {"unknown_category": "unknown_category"},
     }
 
 

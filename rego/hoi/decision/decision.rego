@@ -204,13 +204,23 @@ _block_organisations(block) := {block.target.id} | {unit |
 }
 
 withheld_organisations(category) := {org |
+	ids := source_blocks(category)
 	some block in input.facts.blocks
-	block.id in source_blocks(category)
+	block.id in ids
 	some org in _block_organisations(block)
 }
 
+# Per asked category, computed once per decision (the embedded engine does not
+# memoise function calls): the blocks that hit the requester, the blocks on
+# sources, and the objections.
+_blocks_of[category] := blocks(category) if some category in _asked
+
+_source_blocks_of[category] := source_blocks(category) if some category in _asked
+
+_objections_of[category] := data.hoi.consent.objections(category) if some category in _asked
+
 _blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", "blocked", {}, {
-	"blocks": sort(blocks(category)),
+	"blocks": sort(_blocks_of[category]),
 	"override_refused": _override_requested,
 	"override_refusal": _override_refusal(category),
 })
@@ -232,7 +242,48 @@ _no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_l
 	"purpose": object.get(input.context, "purpose", ""),
 })
 
-_routes_for(category) := [r | some r in routes.route; r.category == category]
+# The routes for each asked category, once; in the order of the route set, the
+# order their failures are explained in.
+_asked := {c | some c in input.resource.categories}
+
+_routes_of[category] := found if {
+	some category in _asked
+	found := [r | some r in routes.route; r.category == category]
+}
+
+# Whether a route's requirements are met, as a plain true or false: the
+# explanation of a failure is built only for a category that ends in a deny.
+_route_met(r) if {
+	_consent_met(r)
+	_relation_met(r)
+}
+
+_consent_met(r) if r.consent_regime == null
+
+_consent_met(r) if _consent_status[[r.consent_regime, r.category]].satisfied
+
+_relation_met(r) if r.relation == null
+
+_relation_met(r) if data.hoi.relation.active(r.relation)
+
+# Each consent regime a route of an asked category needs, checked once per
+# category.
+_consent_status[[regime, category]] := data.hoi.consent.status(regime, category) if {
+	some category in _asked
+	some r in _routes_of[category]
+	regime := r.consent_regime
+	is_string(regime)
+}
+
+# The route a permit rests on: of the met routes for the category, the one
+# first by rule id, so that both engines pick the same one when several apply.
+_permit_route[category] := r if {
+	some category in _asked
+	met := {r.rule_id | some r in _routes_of[category]; _route_met(r)}
+	count(met) > 0
+	some r in _routes_of[category]
+	r.rule_id == sort(met)[0]
+}
 
 # Reasons why one route's requirements are not met; empty when they all are.
 _failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
@@ -240,9 +291,9 @@ _failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
 _consent_failures(r) := [] if {
 	r.consent_regime == null
 } else := [] if {
-	data.hoi.consent.status(r.consent_regime, r.category).satisfied
+	_consent_status[[r.consent_regime, r.category]].satisfied
 } else := reasons if {
-	s := data.hoi.consent.status(r.consent_regime, r.category)
+	s := _consent_status[[r.consent_regime, r.category]]
 	expired := [data.hoi.reason.with_fields(
 		r.rule_id,
 		"consent_expired",
@@ -300,21 +351,6 @@ _relation_failures(r) := [] if {
 	{"relation": r.relation},
 )]
 
-# Routes for the asked categories whose requirements are all met, ordered by
-# rule id so that both engines pick the same one when several apply.
-_met := [r | some r in _sorted_routes; count(_failures(r)) == 0]
-
-_asked := {c | some c in input.resource.categories}
-
-_asked_routes contains r if {
-	some r in routes.route
-	r.category in _asked
-}
-
-_sorted_routes := [r | some id in sort({r.rule_id | some r in _asked_routes}); some r in _asked_routes; r.rule_id == id]
-
-_permit_route(category) := [r | some r in _met; r.category == category][0]
-
 _permit(category, r) := {
 	"category": category,
 	"decision": "permit",
@@ -333,7 +369,7 @@ _permit(category, r) := {
 	"relied_on": {
 		"consents": _relied_consents(r),
 		"objections": [],
-		"blocks": sort(blocks(category) | source_blocks(category)),
+		"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
 	},
 	"override": _override_flag(category),
 	"override_possible": _override_possible(category),
@@ -351,19 +387,19 @@ _withheld_reasons(category) := [] if {
 	count(_excluded(category)) == 0
 } else := [data.hoi.reason.with_fields("BLOCK-SOURCE-ORGANISATION", "withheld_by_block", {}, {
 	"organisations": _excluded(category),
-	"blocks": sort(source_blocks(category)),
+	"blocks": sort(_source_blocks_of[category]),
 })]
 
 _override_reasons(category) := [] if {
 	not _override_flag(category)
 } else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"grounds": _override.grounds}, {
 	"grounds": _override.grounds,
-	"blocks": sort(blocks(category) | source_blocks(category)),
+	"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
 })]
 
 _relied_consents(r) := [] if {
 	r.consent_regime == null
-} else := data.hoi.consent.status(r.consent_regime, r.category).relied_on
+} else := _consent_status[[r.consent_regime, r.category]].relied_on
 
 _permitted_reason(r) := data.hoi.reason.build(r.rule_id, "permitted", {})
 
@@ -372,23 +408,31 @@ _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 _obligations(false) := ["log_to_citizen"]
 
 _route_failures(category) := [reason |
-	some r in _routes_for(category)
+	some r in _routes_of[category]
 	some reason in _failures(r)
 ]
 
 # Refusals (routes.denial) and explanations of other legal paths
 # (routes.alternative) for one category, as reasons.
-_denials(category) := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+# (Lists are built in the body: the embedded engine cannot schedule a
+# comprehension in the head of a rule whose key comes from the body.)
+_denials[category] := found if {
+	some category in _asked
+	found := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+}
 
-_alternatives(category) := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
+_alternatives[category] := found if {
+	some category in _asked
+	found := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
+}
 
 _is_blocked(category) if {
-	count(blocks(category)) > 0
+	count(_blocks_of[category]) > 0
 	not _override_allowed(category)
 }
 
 _overridden(category) if {
-	count(blocks(category) | source_blocks(category)) > 0
+	count(_blocks_of[category] | _source_blocks_of[category]) > 0
 	_override_allowed(category)
 }
 
@@ -403,18 +447,18 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	count(_missing_facts) > 0
 } else := _deny(category, [_unknown_category_reason(category)]) if {
 	not _config.categories[category]
-} else := _deny(category, _denials(category)) if {
-	count(_denials(category)) > 0
+} else := _deny(category, _denials[category]) if {
+	count(_denials[category]) > 0
 } else := _blocked_outcome(category) if {
 	_is_blocked(category)
 } else := _deny_relying(category, [data.hoi.consent.objection_reason(category)], {
 	"consents": [],
-	"objections": sort(data.hoi.consent.objections(category)),
+	"objections": sort(_objections_of[category]),
 	"blocks": [],
 }) if {
-	count(data.hoi.consent.objections(category)) > 0
-} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives(category))) if {
-	count(_routes_for(category)) == 0
-} else := _permit(category, _permit_route(category)) if {
-	_permit_route(category)
-} else := _deny(category, array.concat(_route_failures(category), _alternatives(category)))
+	count(_objections_of[category]) > 0
+} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives[category])) if {
+	count(_routes_of[category]) == 0
+} else := _permit(category, _permit_route[category]) if {
+	_permit_route[category]
+} else := _deny(category, array.concat(_route_failures(category), _alternatives[category]))

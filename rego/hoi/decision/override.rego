@@ -105,9 +105,9 @@ default _override_possible(_) := false
 
 _override_possible(category) if {
 	_override_eligible(category)
-	count(blocks(category) | source_blocks(category)) > 0
-	_permit_route(category)
-	count(data.hoi.consent.objections(category)) == 0
+	count(_blocks_of[category] | _source_blocks_of[category]) > 0
+	_permit_route[category]
+	count(_objections_of[category]) == 0
 }
 
 # The deny of a category a block hides from this requester.
@@ -115,7 +115,7 @@ _blocked_outcome(category) := object.union(
 	_deny_relying(category, [_blocked_reason(category)], {
 		"consents": [],
 		"objections": [],
-		"blocks": sort(blocks(category)),
+		"blocks": sort(_blocks_of[category]),
 	}),
 	{"override_possible": _override_possible(category)},
 )

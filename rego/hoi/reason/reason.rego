@@ -10,16 +10,20 @@
 package hoi.reason
 
 # The reason a rule gives under one of its message keys. The code is the key
-# up to its first dot: "missing_consent.custody_holders" is a missing_consent
-# reason with the custody holders' wording. args maps placeholder names to text.
-build(rule_id, key, args) := {
-	"code": split(key, ".")[0],
-	"rule_id": rule_id,
-	"legal_basis": data.hoi.rules[rule_id].legal_basis,
-	"message": strings.replace_n(
-		{sprintf("{%s}", [name]): _text(value) | some name, value in args},
-		data.hoi.rules[rule_id].messages[key],
-	),
+# up to its first dot (the rules document carries it, as codes): a
+# "missing_consent.custody_holders" message is a missing_consent reason in the
+# custody holders' words. args maps placeholder names to text.
+build(rule_id, key, args) := reason if {
+	rule := data.hoi.rules[rule_id]
+	reason := {
+		"code": rule.codes[key],
+		"rule_id": rule_id,
+		"legal_basis": rule.legal_basis,
+		"message": strings.replace_n(
+			{sprintf("{%s}", [name]): _text(value) | some name, value in args},
+			rule.messages[key],
+		),
+	}
 }
 
 _text(value) := value if {

@@ -8,6 +8,7 @@ _rules := {"R-1": {
 		"asked": "The role {role} asked for {count} things under {sul-6}.",
 		"missing.young_person": "The young person must consent.",
 	},
+	"codes": {"asked": "asked", "missing.young_person": "missing"},
 }}
 
 test_a_reason_takes_its_words_from_the_rules_document if {
