@@ -2,6 +2,13 @@
 same inputs in the same run, and decision throughput of the HTTP API.
 
     .venv/bin/python -m bench.decisions [--inputs 200] [--rounds 5] [--requests 2000]
+    .venv/bin/python -m bench.decisions --policy-only [--base c3cf1de]
+
+The policy comparison (issue 12, target 1) decides the six categories of the
+same inputs with today's policy and with the policy at --base, in the same run:
+the embedded engine as the service calls it (its worker thread, JSON both
+ways) and inline on the calling thread, and `opa bench` on each built bundle
+tree; it prints the targets beside the measurements and the ratio to the base.
 
 Inputs are real engine documents assembled from the synthetic pilot population
 (every role, consents, objections, blocks, relations). The embedded engine is
@@ -13,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import secrets
+import subprocess
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -25,6 +34,7 @@ import httpx
 
 from api.settings import Settings
 from bench.common import ServiceProcess, bearer_for, summary_ms
+from engine.base import DECISION_RULE
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
     OpaEngine,
@@ -122,6 +132,152 @@ async def engine_latency(docs: list[dict[str, Any]], rounds: int, var_dir: Path)
     return results
 
 
+TARGET_EMBEDDED_P50_MS = 0.300
+TARGET_EMBEDDED_P99_MS = 1.0
+TARGET_OPA_P50_MS = 0.300
+OPA_BENCH_SAMPLE = 20
+"""`opa bench` runs each input for about a second: every tenth of the 200 inputs."""
+
+
+def policy_tree(ref: str | None, into: Path) -> Path:
+    """The bundle tree (modules, data, generated rules document) of rego/ at a git
+    ref, or of the working tree when ref is None."""
+    import io
+    import tarfile
+
+    if ref is None:
+        root = REGO_DIR
+    else:
+        archive = subprocess.run(
+            ["git", "-C", str(REGO_DIR.parent), "archive", "--format=tar", ref, "rego"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(into / "src", filter="data")
+        root = into / "src" / "rego"
+    return PolicySources(root).write_bundle_tree(into / "tree")
+
+
+def _inline_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list[int]:
+    """regorus on the calling thread, one engine reused: no thread hop, no JSON
+    decode of the answer (the input is encoded, as the engine needs)."""
+    import regorus
+
+    sources = PolicySources(tree)
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    for path in sources.decision_modules():
+        engine.add_policy(str(path.relative_to(tree)), path.read_text("utf-8"))
+    engine.add_data_json(json.dumps(sources.data_document()))
+    samples = []
+    for n in range(rounds + 1):
+        for doc in docs:
+            t0 = time.perf_counter_ns()
+            engine.set_input_json(json.dumps(doc))
+            engine.eval_rule(DECISION_RULE)
+            if n:  # the first round warms up
+                samples.append(time.perf_counter_ns() - t0)
+    del engine
+    return samples
+
+
+def _service_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list[int]:
+    """The embedded engine as the service calls it (worker thread, JSON both ways)."""
+    engine = EmbeddedEngine(PolicySources(tree))
+    samples = []
+    try:
+        for n in range(rounds + 1):
+            for doc in docs:
+                t0 = time.perf_counter_ns()
+                engine.evaluate_sync(doc)
+                if n:
+                    samples.append(time.perf_counter_ns() - t0)
+    finally:
+        asyncio.run(engine.aclose())
+    return samples
+
+
+def _opa_bench(opa: str, tree: Path, docs: list[dict[str, Any]], work: Path) -> list[int]:
+    """`opa bench` (in-process, compiled once) ns/op on a sample of the inputs."""
+    found = []
+    for n, doc in enumerate(docs[:: max(1, len(docs) // OPA_BENCH_SAMPLE)]):
+        given = work / f"input-{n}.json"
+        given.write_text(json.dumps(doc), "utf-8")
+        done = subprocess.run(
+            [
+                opa,
+                "bench",
+                "-b",
+                str(tree),
+                "--ignore",
+                "*_test.rego",
+                "-i",
+                str(given),
+                "--format",
+                "json",
+                "--benchmem=false",
+                "--metrics=false",
+                DECISION_RULE,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(done.stdout)
+        found.append(int(result["T"]) // max(1, int(result["N"])))  # ns per evaluation
+    return found
+
+
+def policy_comparison(
+    docs: list[dict[str, Any]], base: str, rounds: int, work: Path
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Today's policy and the policy at `base`, measured in the same run."""
+    opa = find_opa()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for label, ref in (("base", base), ("now", None)):
+        tree = policy_tree(ref, work / label)
+        results[label] = {
+            "service": summary_ms(_service_latency(tree, docs, rounds)),
+            "inline": summary_ms(_inline_latency(tree, docs, rounds)),
+        }
+        if opa is not None:
+            results[label]["opa_bench"] = summary_ms(_opa_bench(opa, tree, docs, work / label))
+    return results
+
+
+def print_policy_comparison(
+    results: dict[str, dict[str, dict[str, float]]], base: str, inputs: int
+) -> None:
+    def met(value: float, target: float) -> str:
+        return "met" if value <= target else "not met"
+
+    print(
+        f"## The policy: six-category decisions on {inputs} inputs, "
+        f"today's policy beside {base} (same run)"
+    )
+    print()
+    print("| measure | target | now | base | ratio now/base | target met |")
+    print("|---|---|---|---|---|---|")
+    rows = [
+        ("embedded, as the service calls it (thread, JSON), p50 ms", "service", "p50", None),
+        ("embedded, as the service calls it (thread, JSON), p99 ms", "service", "p99", None),
+        ("embedded inline (calling thread), p50 ms", "inline", "p50", TARGET_EMBEDDED_P50_MS),
+        ("embedded inline (calling thread), p99 ms", "inline", "p99", TARGET_EMBEDDED_P99_MS),
+        ("opa bench on the built bundle, p50 ms", "opa_bench", "p50", TARGET_OPA_P50_MS),
+    ]
+    now, was = results["now"], results["base"]
+    for label, kind, stat, target in rows:
+        if kind not in now:
+            print(f"| {label} | | opa not found | | | |")
+            continue
+        a, b = now[kind][stat], was[kind][stat]
+        goal = f"<= {target:.3f}" if target is not None else ""
+        verdict = met(a, target) if target is not None else ""
+        print(f"| {label} | {goal} | {a:.3f} | {b:.3f} | {a / b:.2f} | {verdict} |")
+    print()
+
+
 async def _load(
     url: str,
     bodies: list[dict[str, Any]] | None,
@@ -173,6 +329,13 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         var_dir = Path(tmp)
         docs, reqs = await documents(args.inputs, var_dir)
+        # On a thread of its own: it runs (and closes) engines outside this event loop.
+        compared = await asyncio.to_thread(
+            policy_comparison, docs, args.base, args.rounds, var_dir / "policies"
+        )
+        print_policy_comparison(compared, args.base, len(docs))
+        if args.policy_only:
+            return
         latency = await engine_latency(docs, args.rounds, var_dir)
         api = {
             engine: await api_throughput(reqs, args.requests, var_dir, engine)
@@ -213,6 +376,12 @@ def main() -> None:
     parser.add_argument("--inputs", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--base", default="c3cf1de", help="the policy to compare with (git ref)")
+    parser.add_argument(
+        "--policy-only",
+        action="store_true",
+        help="only the policy comparison (no API, no OPA REST)",
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

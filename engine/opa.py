@@ -111,25 +111,27 @@ def build_bundle(
     revision = sources.revision()
     out.parent.mkdir(parents=True, exist_ok=True)
     signing = [] if signing_key is None else ["--signing-key", str(signing_key)]
-    completed = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-        [
-            opa,
-            "build",
-            "-b",
-            str(sources.root),
-            "--ignore",
-            "*_test.rego",
-            "--revision",
-            revision,
-            *signing,
-            "--signing-alg",
-            signing_alg,
-            "-o",
-            str(out),
-        ],
-        check=False,
-        capture_output=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="hoi-bundle-") as tmp:
+        tree = sources.write_bundle_tree(Path(tmp) / "rego")
+        completed = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            [
+                opa,
+                "build",
+                "-b",
+                str(tree),
+                "--ignore",
+                "*_test.rego",
+                "--revision",
+                revision,
+                *signing,
+                "--signing-alg",
+                signing_alg,
+                "-o",
+                str(out),
+            ],
+            check=False,
+            capture_output=True,
+        )
     if completed.returncode != 0:
         raise EngineError(f"opa build failed: {_last_line(completed.stderr)}")
     return revision

@@ -20,7 +20,12 @@ from policy.decision import Decision
 from policy.errors import HoiError
 from policy.legal import LegalCatalogue, load_legal_catalogue
 from policy.paths import LEGAL_BASIS_DIR, REGO_DIR
-from policy.rules import RuleDefinition, definitions_from_opa_ast, rego_modules
+from policy.rules import (
+    RuleDefinition,
+    definitions_from_opa_ast,
+    rego_modules,
+    shared_route_messages,
+)
 
 
 class OpaParseError(HoiError):
@@ -100,6 +105,7 @@ def run_check(
         policy,
         coverage(scenarios, decisions, registry),
         today or dt.date.today(),
+        shared_route_messages(rego_dir),
     )
     rules = {d.annotation.rule_id for d in definitions if d.annotation and d.annotation.rule_id}
     return CheckResult(violations, len(rules), len(legal.entries), len(scenarios))

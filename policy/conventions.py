@@ -3,7 +3,12 @@
 It fails when a rule that permits or denies lacks its METADATA (title,
 description, custom.rule_id, custom.legal_basis), cites an id that is not in
 the legal-basis catalogue, reuses a rule id, returns a rule id or legal basis
-that its METADATA does not declare; when an in-scope provision has no rule;
+that its METADATA does not declare; when a rule id is emitted from a package
+other than the one whose METADATA declares it; when a reason is built by hand
+instead of through the reason helper (rego/hoi/reason), or asks for a message
+its rule's METADATA does not have; when a message template writes a statute's
+citation itself instead of naming the provision ({sul-43-1}) for the service
+to fill in from legal_basis/; when an in-scope provision has no rule;
 when a rule or a provision has no scenario exercising it; and when the policy's
 consent regimes are looser than the law they rest on.
 
@@ -20,9 +25,59 @@ from dataclasses import dataclass, field
 
 from policy.catalogue import Catalogue
 from policy.legal import LegalCatalogue
-from policy.rules import RuleAnnotation, RuleDefinition
+from policy.rules import REASON_PACKAGE, RuleAnnotation, RuleDefinition
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A value a message template names: {role}, or a provision id {sul-43-1}."""
+
+PROVISION = re.compile(r"^[a-z]+(-[0-9a-z]+)+$")
+
+
+def _statute_text(template: str, legal: LegalCatalogue) -> str | None:
+    """What in a message template cites a statute by hand (a section sign, an
+    article, an act's name), or None."""
+    if "§" in template:
+        return "§"
+    if re.search(r"\bart(icle)?\.? ?\d", template, re.IGNORECASE):
+        return "art."
+    lowered = template.lower()
+    for act in legal.acts.values():
+        # The act's name and its stem (Folkeskoleloven, Folkeskolelov).
+        stem = act.name.lower().removesuffix("en")
+        if stem in lowered:
+            return act.name
+    return None
+
+
+def _message_violations(
+    a: RuleAnnotation, legal: LegalCatalogue, shared: dict[str, str]
+) -> list[Violation]:
+    out = []
+    name = a.rule_id or f"{a.package}.{a.name}"
+    messages = {**shared, **a.messages} if a.kind == "route" else a.messages
+    for key, template in sorted(messages.items()):
+        cited = _statute_text(template, legal)
+        if cited is not None:
+            out.append(
+                Violation(
+                    _where(a),
+                    "statute-text",
+                    f"rule {name} message {key} writes {cited!r} itself; name the provision "
+                    "in braces ({sul-43-1}) and the service fills in its citation",
+                )
+            )
+        for value in PLACEHOLDER.findall(template):
+            if PROVISION.match(value) and value not in legal:
+                out.append(
+                    Violation(
+                        _where(a),
+                        "unknown-id",
+                        f"rule {name} message {key} names {value!r}, not in legal_basis/",
+                    )
+                )
+    return out
 
 
 @dataclass(frozen=True, order=True)
@@ -89,8 +144,11 @@ def check(
     policy: Catalogue,
     coverage: Coverage,
     today: dt.date,
+    shared_route_messages: dict[str, str] | None = None,
 ) -> list[Violation]:
-    """Every convention violation, sorted by place."""
+    """Every convention violation, sorted by place. shared_route_messages: the
+    words every route shares (hoi.routes' package METADATA)."""
+    shared = shared_route_messages or {}
     out: list[Violation] = []
     annotations = [d.annotation for d in definitions if d.annotation is not None]
     annotated = [a for a in annotations if a.rule_id or a.legal_basis or a.kind != "other"]
@@ -102,6 +160,7 @@ def check(
             out.append(Violation(_where(d), "metadata", f"a {d.kind} rule ({ids}) has no METADATA"))
     for a in annotated:
         out += _annotation_violations(a, legal)
+        out += _message_violations(a, legal, shared)
 
     # Rule ids are unique.
     by_id: dict[str, list[RuleAnnotation]] = defaultdict(list)
@@ -133,6 +192,35 @@ def check(
                     )
                 )
                 continue
+            owner = declared[0]
+            if e.hand_built and d.package != REASON_PACKAGE:
+                out.append(
+                    Violation(
+                        where,
+                        "hand-built",
+                        f"builds a {e.rule_id} reason by hand; build it with data.hoi.reason.build",
+                    )
+                )
+            if d.package != owner.package:
+                out.append(
+                    Violation(
+                        where,
+                        "two-packages",
+                        f"emits {e.rule_id} from {d.package}, but {owner.package} declares it "
+                        f"({_where(owner)}); one rule id is emitted from one package",
+                    )
+                )
+            if e.key is not None:
+                words = {**shared, **owner.messages} if owner.kind == "route" else owner.messages
+                if e.key not in words:
+                    out.append(
+                        Violation(
+                            where,
+                            "no-message",
+                            f"asks for message {e.key} of {e.rule_id}, which its METADATA "
+                            "does not have",
+                        )
+                    )
             if d.kind != "other" and own and e.rule_id != own:
                 out.append(
                     Violation(
@@ -175,6 +263,8 @@ def check(
 
     # Every rule is exercised by at least one scenario.
     for rule_id, found in sorted(by_id.items()):
+        if found[0].scenario_exempt:
+            continue  # a guard no scenario can reach; it says why
         if not coverage.rules.get(rule_id):
             out.append(
                 Violation(_where(found[0]), "not-exercised", f"no scenario exercises {rule_id}")

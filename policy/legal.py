@@ -10,6 +10,7 @@ how sure we are of each provision (its review status).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,6 +27,9 @@ BasisReview = Literal["approved", "draft", "unconfirmed", "unknown"]
 
 # Weakest first: a reason resting on several provisions is as sure as the least sure.
 _REVIEW_ORDER: tuple[BasisReview, ...] = ("unknown", "unconfirmed", "draft", "approved")
+
+PROVISION_PLACEHOLDER = re.compile(r"\{([a-z]+(?:-[0-9a-z]+)+)\}")
+"""A provision id in braces in a policy message: the service fills in its citation."""
 
 ProvisionId = Annotated[str, Field(pattern=r"^[a-z]+(-[0-9a-z]+)+$", max_length=40)]
 ActKey = Annotated[str, Field(pattern=r"^[a-z]+$", max_length=12)]
@@ -207,9 +211,20 @@ class LegalCatalogue:
         statuses = [self.citation(i).review for i in provision_ids]
         return next(s for s in _REVIEW_ORDER if s in statuses)
 
+    def section(self, provision_id: str) -> str | None:
+        """'Sundhedsloven § 43, stk. 1' for 'sul-43-1'; None for an unknown id."""
+        entry = self.entries.get(provision_id)
+        return entry.section if entry is not None else None
+
+    def fill(self, message: str) -> str:
+        """A policy message with each provision named in braces ({sul-43-1}) replaced
+        by its section from legal_basis/; an unknown id is left as written."""
+        return PROVISION_PLACEHOLDER.sub(lambda m: self.section(m.group(1)) or m.group(0), message)
+
     def annotate(self, reason: Reason) -> Reason:
         return reason.model_copy(
             update={
+                "message": self.fill(reason.message),
                 "citations": [self.citation(i) for i in reason.legal_basis],
                 "basis_review": self.basis_review(reason.legal_basis),
             }

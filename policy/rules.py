@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # The rule names in package hoi.routes whose every definition decides something.
 ROUTES_PACKAGE = "hoi.routes"
@@ -47,6 +47,11 @@ class RuleAnnotation(_Frozen):
     description: str | None = None
     rule_id: str | None = None
     legal_basis: tuple[str, ...] | None = None
+    messages: dict[str, str] = Field(default_factory=dict)
+    """Message templates by key (the reason code, or code.variant): the rule's words."""
+    scenario_exempt: str | None = None
+    """Why no scenario can exercise the rule (a guard the service's own validation
+    keeps unreachable); the Rego tests and tests/engine exercise it instead."""
 
     @property
     def kind(self) -> RuleKind:
@@ -56,11 +61,16 @@ class RuleAnnotation(_Frozen):
 
 
 class Emitted(_Frozen):
-    """A literal `"rule_id": "X"` a rule returns, with its literal legal basis if any."""
+    """A rule id a rule returns: through the reason helper (with the message key it
+    asks for), or as a literal `"rule_id": "X"` in an object it builds."""
 
     rule_id: str
     legal_basis: tuple[str, ...] | None
     row: int
+    key: str | None = None
+    """The message key of a helper call (None when not a literal)."""
+    hand_built: bool = False
+    """An object literal with both "code" and "rule_id": a reason built by hand."""
 
 
 class RuleDefinition(_Frozen):
@@ -87,6 +97,7 @@ def _annotation(
     custom = custom if isinstance(custom, dict) else {}
     basis = custom.get("legal_basis")
     rule_id = custom.get("rule_id")
+    exempt = custom.get("scenario_exempt")
     return RuleAnnotation(
         package=package,
         name=name,
@@ -96,7 +107,17 @@ def _annotation(
         description=meta.get("description") if isinstance(meta.get("description"), str) else None,
         rule_id=rule_id if isinstance(rule_id, str) else None,
         legal_basis=tuple(str(b) for b in basis) if isinstance(basis, list) else None,
+        messages=_messages(custom.get("messages")),
+        scenario_exempt=exempt if isinstance(exempt, str) else None,
     )
+
+
+def _messages(value: Any) -> dict[str, str]:
+    """custom.messages: a mapping of message key to template (non-strings dropped,
+    so that the conventions check reports the key as missing)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): " ".join(v.split()) for k, v in value.items() if isinstance(v, str)}
 
 
 # --- from opa's AST -----------------------------------------------------------
@@ -128,6 +149,30 @@ def _objects(node: Any) -> Iterator[list[list[Any]]]:
             yield from _objects(item)
 
 
+REASON_PACKAGE = "hoi.reason"
+"""The package whose helper builds every reason (rego/hoi/reason)."""
+
+REASON_HELPERS = ("build", "with_fields")
+
+
+def _helper_calls(node: Any) -> Iterator[list[Any]]:
+    """Every call of the reason helper (data.hoi.reason.build/with_fields), as its terms."""
+    if isinstance(node, dict):
+        if node.get("type") == "call" and isinstance(node.get("value"), list):
+            terms = node["value"]
+            ref = terms[0].get("value", []) if terms and isinstance(terms[0], dict) else []
+            path = [t.get("value") for t in ref if isinstance(t, dict)]
+            if path == ["data", *REASON_PACKAGE.split("."), path[-1]] and (
+                path[-1] in REASON_HELPERS
+            ):
+                yield terms
+        for value in node.values():
+            yield from _helper_calls(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _helper_calls(item)
+
+
 def _emitted(rule: dict[str, Any]) -> tuple[Emitted, ...]:
     found = []
     for pairs in _objects(rule):
@@ -137,8 +182,19 @@ def _emitted(rule: dict[str, Any]) -> tuple[Emitted, ...]:
             continue
         row = fields["rule_id"].get("location", {}).get("row", 0)
         found.append(
-            Emitted(rule_id=rule_id, legal_basis=_strings(fields.get("legal_basis")), row=row)
+            Emitted(
+                rule_id=rule_id,
+                legal_basis=_strings(fields.get("legal_basis")),
+                row=row,
+                hand_built="code" in fields,
+            )
         )
+    for terms in _helper_calls(rule):
+        rule_id = _string(terms[1]) if len(terms) > 2 else None
+        if rule_id is None:
+            continue  # a route's failure reasons: the id is the route's (r.rule_id)
+        row = terms[1].get("location", {}).get("row", 0)
+        found.append(Emitted(rule_id=rule_id, legal_basis=None, row=row, key=_string(terms[2])))
     return tuple(found)
 
 
@@ -232,3 +288,58 @@ def annotations_from_source(rego_dir: Path) -> list[RuleAnnotation]:
         file = path.relative_to(rego_dir.parent).as_posix()
         found += annotations_in_module(path.read_text(encoding="utf-8"), file)
     return found
+
+
+# --- the rules document ---------------------------------------------------------
+
+ROUTE_MESSAGES = "route_messages"
+"""custom.route_messages in hoi.routes' package METADATA: the words every route
+shares (its permit, and each requirement it may find unmet)."""
+
+
+def package_metadata(text: str) -> dict[str, Any]:
+    """The package-scoped METADATA of a module (the block above `package`)."""
+    lines = text.splitlines()
+    for body, row in _metadata_blocks(lines):
+        head = lines[row - 1] if row - 1 < len(lines) else ""
+        if head.startswith("package"):
+            meta = yaml.safe_load(body) or {}
+            return meta if isinstance(meta, dict) else {}
+    return {}
+
+
+def shared_route_messages(rego_dir: Path) -> dict[str, str]:
+    """The messages every route shares, from hoi.routes' package METADATA."""
+    for path in rego_modules(rego_dir):
+        text = path.read_text(encoding="utf-8")
+        if any(
+            m.group(1) == ROUTES_PACKAGE
+            for line in text.splitlines()
+            if (m := _PACKAGE.match(line))
+        ):
+            custom = package_metadata(text).get("custom")
+            if isinstance(custom, dict):
+                return _messages(custom.get(ROUTE_MESSAGES))
+    return {}
+
+
+def rules_document(rego_dir: Path) -> dict[str, Any]:
+    """data.hoi.rules: every annotated rule's words keyed by its rule id (title,
+    legal basis, kind, message templates), for the reason helper. A route also
+    carries the messages every route shares."""
+    shared = shared_route_messages(rego_dir)
+    document: dict[str, Any] = {}
+    for a in annotations_from_source(rego_dir):
+        if a.rule_id is None:
+            continue
+        messages = {**shared, **a.messages} if a.kind == "route" else dict(a.messages)
+        document[a.rule_id] = {
+            "title": a.title,
+            "kind": a.kind,
+            "legal_basis": list(a.legal_basis or ()),
+            "messages": messages,
+            # The reason code of each message: its key up to the first dot
+            # (worked out here: splitting strings is slow in the embedded engine).
+            "codes": {key: key.split(".")[0] for key in messages},
+        }
+    return document

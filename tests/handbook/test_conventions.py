@@ -83,10 +83,42 @@ def test_check_fails_on_an_unknown_id_and_a_returned_basis_that_differs(tmp_path
     _edit(routes, "#   legal_basis: [sul-42a-3]\n", "#   legal_basis: [sul-42a-33]\n")
     messages = {v.message for v in run_check(require_opa(), rego_dir=rego, today=TODAY).violations}
     assert "rule SUL-42A-3-CONSENT cites 'sul-42a-33', not in legal_basis/" in messages
-    assert (
-        "returns legal basis ['sul-42a-3'] for SUL-42A-3-CONSENT, "
-        "but its METADATA says ['sul-42a-33']" in messages
+
+
+def test_check_fails_when_a_rule_loses_its_words_to_code(tmp_path: Path) -> None:
+    """One rule's words in one place: a reason built by hand, a rule id emitted
+    from another package than the one declaring it, a message the METADATA does
+    not have, and a statute written into a message are each reported."""
+    rego = _policy_copy(tmp_path)
+    relation = rego / "hoi" / "relation" / "relation.rego"
+    routes = rego / "hoi" / "routes" / "routes.rego"
+    hand = _edit(
+        relation,
+        'reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {})',
+        'reasons["open_case"] := {"code": "relation", "rule_id": "MUN-OPEN-CASE", '
+        '"legal_basis": ["rsl-11a-1"], "message": "An open case."}',
     )
+    foreign = _edit(
+        routes,
+        "[data.hoi.consent.giver_reason]",
+        '[data.hoi.reason.build("SUL-17-SELF-CONSENT", "consent_given", {})]',
+    )
+    unknown_key = _edit(
+        routes,  # the row after the rule id the call names
+        '"acting_for_required",\n',
+        '"acting_for_needed",\n',
+    )
+    _edit(routes, "treating the child ({sul-42a-1})", "treating the child (Sundhedsloven § 42 a)")
+    found = {
+        (v.where, v.code) for v in run_check(require_opa(), rego_dir=rego, today=TODAY).violations
+    }
+    assert (f"rego/hoi/relation/relation.rego:{hand}", "hand-built") in found
+    assert (f"rego/hoi/routes/routes.rego:{foreign}", "two-packages") in found
+    assert (f"rego/hoi/routes/routes.rego:{unknown_key - 1}", "no-message") in found
+    statute = (
+        f"rego/hoi/routes/routes.rego:{_head_row(routes, 'SUL-42A-HEALTH-PROFESSIONALS-ONLY')}"
+    )
+    assert (statute, "statute-text") in found
 
 
 def test_check_fails_on_a_reused_rule_id(tmp_path: Path) -> None:

@@ -18,6 +18,9 @@ _today_ns := time.parse_ns("2006-01-02", input.context.date)
 # custom:
 #   rule_id: SUL-17-SELF-CONSENT
 #   legal_basis: [sul-17-1]
+#   messages:
+#     consent_given: >-
+#       The young person is 15 or older and consented alone.
 child_decides if input.child.age >= _config.self_consent_age
 
 # METADATA
@@ -29,6 +32,9 @@ child_decides if input.child.age >= _config.self_consent_age
 # custom:
 #   rule_id: FAL-CUSTODY-CONSENT
 #   legal_basis: [sul-14, fal-2, fal-3-1]
+#   messages:
+#     consent_given: >-
+#       The custody holders consented for a child under 15 (rule: {rule}).
 custody_holders_decide if input.child.age < _config.self_consent_age
 
 # Persons entitled to consent or object right now; their consent is the one
@@ -86,15 +92,22 @@ _applicable(regime, category) := {c |
 	_purpose_matches(c)
 }
 
-_given_ns(c) := time.parse_ns("2006-01-02", c.given_on)
-
 # A consent counts from the day it was given to its (already capped) end, and
 # never past the regime's maximum validity counted from the day it was given
-# (§ 44: a § 43 consent lapses after at most one year).
-_in_period(c) if {
-	_given_ns(c) <= _today_ns
+# (§ 44: a § 43 consent lapses after at most one year). The dates of every
+# consent are parsed once per decision, here, not once per regime and category.
+_in_period contains c if {
+	some c in input.facts.consents
+	given := time.parse_ns("2006-01-02", c.given_on)
+	given <= _today_ns
 	_today_ns <= time.parse_ns("2006-01-02", c.valid_until)
-	_today_ns < time.add_date(_given_ns(c), 0, data.hoi.config.regimes[c.regime].max_validity_months, 0)
+	_today_ns < time.add_date(given, 0, data.hoi.config.regimes[c.regime].max_validity_months, 0)
+}
+
+# Consents given before today (a lapsed one is told apart from one not yet begun).
+_given_before_today contains c if {
+	some c in input.facts.consents
+	_today_ns > time.parse_ns("2006-01-02", c.given_on)
 }
 
 _form_allowed(c) if c.form in data.hoi.config.regimes[c.regime].forms
@@ -108,26 +121,26 @@ _giver_counts(c) if {
 	c.giver in _holders
 }
 
-_usable(c) if {
+# Usable consents: not revoked or replaced, right form, from a person whose
+# consent counts (judged once per decision).
+_usable contains c if {
+	some c in input.facts.consents
 	c.revoked_at == null
 	object.get(c, "superseded_by", null) == null
 	_form_allowed(c)
 	_giver_counts(c)
 }
 
-# Valid consents: not revoked or replaced, right form, from a person whose
-# consent counts, in period.
-valid(regime, category) := {c | some c in _applicable(regime, category); _usable(c); _in_period(c)}
+# Valid consents: usable and in period.
+valid(regime, category) := {c | some c in _applicable(regime, category); c in _usable; c in _in_period}
 
 # Consents that would count but have lapsed (§ 44: at most one year).
 expired(regime, category) := {c.id |
 	some c in _applicable(regime, category)
-	_usable(c)
-	not _in_period(c)
-	_today_ns > _given_ns(c)
+	c in _usable
+	not c in _in_period
+	c in _given_before_today
 }
-
-_givers(regime, category) := {c.giver | some c in valid(regime, category)}
 
 # Consents that would count but name their recipient only by organisation type
 # (recorded before recipients had to be named): refused, with their own reason.
@@ -139,8 +152,8 @@ unnamed_recipient(regime, category) := {c.id |
 	object.get(c.recipient, "organisation_id", null) == null
 	object.get(c.recipient, "organisation_type", null) == input.subject.organisation.type
 	_purpose_matches(c)
-	_usable(c)
-	_in_period(c)
+	c in _usable
+	c in _in_period
 }
 
 _rule_met(required, givers) if {
@@ -154,26 +167,29 @@ _rule_met(required, givers) if {
 	count(required & givers) > 0
 }
 
-_satisfied(regime, category) if _rule_met(entitled, _givers(regime, category))
+_satisfied(_, givers) if _rule_met(entitled, givers)
 
-_satisfied(regime, category) if {
+_satisfied(regime, givers) if {
 	child_decides
 	custody_consent_outlives_self_consent_age(regime)
-	_rule_met(_holders, _givers(regime, category))
+	_rule_met(_holders, givers)
 }
 
-# The outcome of checking one regime for one category. (Sets are built in the
-# body, not in the head: the embedded engine cannot schedule comprehensions in
-# the head of a rule with an else branch.)
-status(regime, category) := {
+# The outcome of checking one regime for one category. The valid consents are
+# found once (the embedded engine does not memoise function calls).
+status(regime, category) := _status(regime, category, valid(regime, category))
+
+# (Sets are built in the body, not in the head: the embedded engine cannot
+# schedule comprehensions in the head of a rule with an else branch.)
+_status(regime, category, consents) := {
 	"satisfied": true,
 	"missing": [],
 	"expired": [],
 	"unnamed_recipient": [],
 	"relied_on": sort(ids),
 } if {
-	_satisfied(regime, category)
-	ids := {c.id | some c in valid(regime, category)}
+	_satisfied(regime, {c.giver | some c in consents})
+	ids := {c.id | some c in consents}
 } else := {
 	"satisfied": false,
 	"missing": sort(missing),
@@ -181,7 +197,7 @@ status(regime, category) := {
 	"unnamed_recipient": sort(unnamed),
 	"relied_on": [],
 } if {
-	missing := entitled - _givers(regime, category)
+	missing := entitled - {c.giver | some c in consents}
 	lapsed := expired(regime, category)
 	unnamed := unnamed_recipient(regime, category)
 }
@@ -213,6 +229,9 @@ _objection_recipient(o) if {
 # custom:
 #   rule_id: SUL-OBJECTION
 #   legal_basis: [sul-41-3, sul-42a-5, fal-3-1]
+#   messages:
+#     objection: >-
+#       A person entitled to decide for the child has objected to this disclosure.
 objections(category) := {o.id |
 	some o in input.facts.objections
 	o.withdrawn_at == null
@@ -220,3 +239,21 @@ objections(category) := {o.id |
 	_objection_covers(o, category)
 	_objection_recipient(o)
 }
+
+# The reason a deny gives for the objections to this category.
+objection_reason(category) := data.hoi.reason.with_fields(
+	"SUL-OBJECTION",
+	"objection",
+	{},
+	{"objections": sort(objections(category))},
+)
+
+# Who gave the consent a route relied on: the young person from 15, else the
+# custody holders (under the joint-custody rule).
+giver_reason := data.hoi.reason.build("SUL-17-SELF-CONSENT", "consent_given", {}) if {
+	child_decides
+} else := data.hoi.reason.build(
+	"FAL-CUSTODY-CONSENT",
+	"consent_given",
+	{"rule": _config.joint_custody_rule},
+)

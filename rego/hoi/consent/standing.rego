@@ -15,7 +15,7 @@ _asked_for_standing if input.action == "registry.standing"
 #   recipient and purpose it names (not revoked or replaced, in its period,
 #   from a person whose consent counts today, in a form the regime allows),
 #   else its status and why.
-standing := {c.id: object.union(_consent_standing(c), {"lapsed_at_self_consent_age": _lapsed(c)}) |
+standing[c.id] := object.union(_consent_standing(c), {"lapsed_at_self_consent_age": _lapsed(c)}) if {
 	_asked_for_standing
 	some c in input.facts.consents
 }
@@ -25,7 +25,7 @@ standing := {c.id: object.union(_consent_standing(c), {"lapsed_at_self_consent_a
 # description: >-
 #   For each objection id, whether it counts today (not withdrawn, from a
 #   person entitled to object for the child today), else why not.
-objection_standing := {o.id: _objection_standing(o) |
+objection_standing[o.id] := _objection_standing(o) if {
 	_asked_for_standing
 	some o in input.facts.objections
 }
@@ -46,8 +46,8 @@ _consent_standing(c) := {"status": "revoked", "why": null} if {
 
 # The period has run out (it had begun: a consent is never dated ahead).
 _period_over(c) if {
-	not _in_period(c)
-	_today_ns > _given_ns(c)
+	not c in _in_period
+	c in _given_before_today
 }
 
 # The giver named a later end than the regime allows; it ran out at the cap.

@@ -57,19 +57,18 @@ _deny_relying(category, reasons, relied_on) := {
 # custom:
 #   rule_id: DENY-UNKNOWN-ROLE
 #   legal_basis: [sul-40-1, fvl-27-1]
+#   messages:
+#     unknown_role: >-
+#       The role {role} (organisation type {organisation_type}) has no access
+#       in this service.
 _unknown_role if not _role
 
 _unknown_role if not input.subject.organisation.type in _role.organisation_types
 
-_unknown_role_reason := {
-	"code": "unknown_role",
-	"rule_id": "DENY-UNKNOWN-ROLE",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("The role %s (organisation type %s) has no access in this service.", [
-		object.get(input.subject, "role", ""),
-		object.get(input.subject.organisation, "type", ""),
-	]),
-}
+_unknown_role_reason := data.hoi.reason.build("DENY-UNKNOWN-ROLE", "unknown_role", {
+	"role": object.get(input.subject, "role", ""),
+	"organisation_type": object.get(input.subject.organisation, "type", ""),
+})
 
 # Facts are read with object.get so that a missing one is a value (null) and
 # not undefined: OPA and the embedded engine treat `not f(undefined)` alike
@@ -82,6 +81,9 @@ _child := object.get(input, "child", {})
 # custom:
 #   rule_id: DENY-MISSING-FACT
 #   legal_basis: [sul-40-1, fvl-27-1]
+#   messages:
+#     missing_fact: >-
+#       Facts needed to decide are missing: {facts}.
 _missing_facts contains "child.age" if not is_number(object.get(_child, "age", null))
 
 _missing_facts contains "child.custody_holders" if {
@@ -94,20 +96,32 @@ _missing_facts contains "context.date" if {
 
 _missing_facts contains "facts" if not is_object(object.get(input, "facts", null))
 
-_missing_fact_reason := {
-	"code": "missing_fact",
-	"rule_id": "DENY-MISSING-FACT",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("Facts needed to decide are missing: %s.", [concat(", ", sort(_missing_facts))]),
-	"missing": sort(_missing_facts),
-}
+_missing_fact_reason := data.hoi.reason.with_fields(
+	"DENY-MISSING-FACT",
+	"missing_fact",
+	{"facts": concat(", ", sort(_missing_facts))},
+	{"missing": sort(_missing_facts)},
+)
 
-_unknown_category_reason(category) := {
-	"code": "unknown_category",
-	"rule_id": "DENY-MISSING-FACT",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("The data category %s is not in the catalogue.", [category]),
-}
+# METADATA
+# title: A category outside the catalogue is denied
+# description: >-
+#   A data category the policy's catalogue does not name has no route, no
+#   fields and no owner; asking for it permits nothing.
+# custom:
+#   rule_id: DENY-UNKNOWN-CATEGORY
+#   legal_basis: [sul-40-1, fvl-27-1]
+#   scenario_exempt: >-
+#     The service refuses an unknown category before it asks the policy (a 422),
+#     so no scenario can reach this guard; the Rego tests and tests/engine do.
+#   messages:
+#     unknown_category: >-
+#       The data category {category} is not in the catalogue.
+_unknown_category_reason(category) := data.hoi.reason.build(
+	"DENY-UNKNOWN-CATEGORY",
+	"unknown_category",
+	{"category": category},
+)
 
 # Blocks (in the style of Min spærring) that hit this requester for this category.
 _block_hits(block) if {
@@ -153,6 +167,9 @@ _open_ended_or_before(until) if _today <= until
 # custom:
 #   rule_id: BLOCK-MIN-SPAERRING
 #   legal_basis: [sul-42a-5, sul-41-3]
+#   messages:
+#     blocked: >-
+#       The citizen has blocked this requester from this information.
 blocks(category) := {block.id |
 	some block in input.facts.blocks
 	_block_in_force(block)
@@ -171,6 +188,10 @@ blocks(category) := {block.id |
 # custom:
 #   rule_id: BLOCK-SOURCE-ORGANISATION
 #   legal_basis: [sul-42a-5, sul-41-3]
+#   messages:
+#     withheld_by_block: >-
+#       Some records are withheld at the family's request: the family has
+#       blocked their source.
 source_blocks(category) := {block.id |
 	some block in input.facts.blocks
 	block.target.kind == "source_organisation"
@@ -184,28 +205,26 @@ _block_organisations(block) := {block.target.id} | {unit |
 }
 
 withheld_organisations(category) := {org |
+	ids := source_blocks(category)
 	some block in input.facts.blocks
-	block.id in source_blocks(category)
+	block.id in ids
 	some org in _block_organisations(block)
 }
 
-_blocked_reason(category) := {
-	"code": "blocked",
-	"rule_id": "BLOCK-MIN-SPAERRING",
-	"legal_basis": ["sul-42a-5", "sul-41-3"],
-	"message": "The citizen has blocked this requester from this information.",
-	"blocks": sort(blocks(category)),
+# Per asked category, computed once per decision (the embedded engine does not
+# memoise function calls): the blocks that hit the requester, the blocks on
+# sources, and the objections.
+_blocks_of[category] := blocks(category) if some category in _asked
+
+_source_blocks_of[category] := source_blocks(category) if some category in _asked
+
+_objections_of[category] := data.hoi.consent.objections(category) if some category in _asked
+
+_blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", "blocked", {}, {
+	"blocks": sort(_blocks_of[category]),
 	"override_refused": _override_requested,
 	"override_refusal": _override_refusal(category),
-}
-
-_objection_reason(category) := {
-	"code": "objection",
-	"rule_id": "SUL-OBJECTION",
-	"legal_basis": ["sul-41-3", "sul-42a-5", "fal-3-1"],
-	"message": "A person entitled to decide for the child has objected to this disclosure.",
-	"objections": sort(data.hoi.consent.objections(category)),
-}
+})
 
 # METADATA
 # title: No legal route, no access
@@ -215,18 +234,57 @@ _objection_reason(category) := {
 # custom:
 #   rule_id: DENY-NO-LEGAL-BASIS
 #   legal_basis: [sul-40-1, fvl-27-1]
-_no_route_reason(category) := {
-	"code": "no_legal_basis",
-	"rule_id": "DENY-NO-LEGAL-BASIS",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": sprintf("No legal basis lets the role %s see %s for the purpose %s.", [
-		input.subject.role,
-		category,
-		object.get(input.context, "purpose", ""),
-	]),
+#   messages:
+#     no_legal_basis: >-
+#       No legal basis lets the role {role} see {category} for the purpose {purpose}.
+_no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_legal_basis", {
+	"role": input.subject.role,
+	"category": category,
+	"purpose": object.get(input.context, "purpose", ""),
+})
+
+# The routes for each asked category, once; in the order of the route set, the
+# order their failures are explained in.
+_asked := {c | some c in input.resource.categories}
+
+_routes_of[category] := found if {
+	some category in _asked
+	found := [r | some r in routes.route; r.category == category]
 }
 
-_routes_for(category) := [r | some r in routes.route; r.category == category]
+# Whether a route's requirements are met, as a plain true or false: the
+# explanation of a failure is built only for a category that ends in a deny.
+_route_met(r) if {
+	_consent_met(r)
+	_relation_met(r)
+}
+
+_consent_met(r) if r.consent_regime == null
+
+_consent_met(r) if _consent_status[[r.consent_regime, r.category]].satisfied
+
+_relation_met(r) if r.relation == null
+
+_relation_met(r) if data.hoi.relation.active(r.relation)
+
+# Each consent regime a route of an asked category needs, checked once per
+# category.
+_consent_status[[regime, category]] := data.hoi.consent.status(regime, category) if {
+	some category in _asked
+	some r in _routes_of[category]
+	regime := r.consent_regime
+	is_string(regime)
+}
+
+# The route a permit rests on: of the met routes for the category, the one
+# first by rule id, so that both engines pick the same one when several apply.
+_permit_route[category] := r if {
+	some category in _asked
+	met := {r.rule_id | some r in _routes_of[category]; _route_met(r)}
+	count(met) > 0
+	some r in _routes_of[category]
+	r.rule_id == sort(met)[0]
+}
 
 # Reasons why one route's requirements are not met; empty when they all are.
 _failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
@@ -234,53 +292,50 @@ _failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
 _consent_failures(r) := [] if {
 	r.consent_regime == null
 } else := [] if {
-	data.hoi.consent.status(r.consent_regime, r.category).satisfied
+	_consent_status[[r.consent_regime, r.category]].satisfied
 } else := reasons if {
-	s := data.hoi.consent.status(r.consent_regime, r.category)
-	expired := [{
-		"code": "consent_expired",
-		"rule_id": r.rule_id,
-		"legal_basis": r.legal_basis,
-		"message": sprintf("A %s consent has lapsed; a new one is needed.", [r.consent_regime]),
-		"consents": s.expired,
-		"regime": r.consent_regime,
-	} |
+	s := _consent_status[[r.consent_regime, r.category]]
+	expired := [data.hoi.reason.with_fields(
+		r.rule_id,
+		"consent_expired",
+		{"regime": r.consent_regime},
+		{"consents": s.expired, "regime": r.consent_regime},
+	) |
 		count(s.expired) > 0
 	]
 	unnamed := _unnamed_failures(r, s.unnamed_recipient)
-	missing := [{
-		"code": "missing_consent",
-		"rule_id": r.rule_id,
-		"legal_basis": r.legal_basis,
-		"message": _missing_message(r.consent_regime),
-		"regime": r.consent_regime,
-		"missing": [{"person": p, "capacity": _capacity(p)} | some p in s.missing],
-		"rule": _config.consent.joint_custody_rule,
-	}]
+	missing := [_missing_failure(r, s.missing, _missing_consent)]
 	reasons := [reason | some part in [expired, unnamed, missing]; some reason in part]
 }
 
 # Consents that would count but name their recipient only by organisation type.
-_unnamed_failures(r, ids) := [{
-	"code": "consent_recipient_not_named",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": concat(" ", [
-		"A consent names its recipient only as a kind of organisation; it does not count.",
-		"A consent must name the unit or organisation that may see the data.",
-	]),
-	"consents": ids,
-	"regime": r.consent_regime,
-} |
+_unnamed_failures(r, ids) := [data.hoi.reason.with_fields(
+	r.rule_id,
+	"consent_recipient_not_named",
+	{},
+	{"consents": ids, "regime": r.consent_regime},
+) |
 	count(ids) > 0
 ]
 
-_missing_message(regime) := sprintf("A valid %s consent from the young person is needed.", [regime]) if {
-	consent.child_decides
-} else := sprintf("A valid %s consent from the custody holders is needed (rule: %s).", [
-	regime,
-	_config.consent.joint_custody_rule,
-])
+# Whose consent is missing, in the route's words (the young person's from 15),
+# and the joint-custody rule that applies.
+_missing_consent := {"key": _missing_key, "rule": _config.consent.joint_custody_rule}
+
+default _missing_key := "missing_consent.custody_holders"
+
+_missing_key := "missing_consent.young_person" if consent.child_decides
+
+_missing_failure(r, persons, wording) := data.hoi.reason.with_fields(
+	r.rule_id,
+	wording.key,
+	{"regime": r.consent_regime, "rule": wording.rule},
+	{
+		"regime": r.consent_regime,
+		"missing": [{"person": p, "capacity": _capacity(p)} | some p in persons],
+		"rule": wording.rule,
+	},
+)
 
 _capacity(p) := "child" if p == input.child.cpr
 
@@ -290,35 +345,19 @@ _relation_failures(r) := [] if {
 	r.relation == null
 } else := [] if {
 	data.hoi.relation.active(r.relation)
-} else := [{
-	"code": "no_relation",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": sprintf("The requester has no active relation to the child (%s needed).", [r.relation]),
-	"relation": r.relation,
-}]
-
-# Routes for the asked categories whose requirements are all met, ordered by
-# rule id so that both engines pick the same one when several apply.
-_met := [r | some r in _sorted_routes; count(_failures(r)) == 0]
-
-_asked := {c | some c in input.resource.categories}
-
-_asked_routes contains r if {
-	some r in routes.route
-	r.category in _asked
-}
-
-_sorted_routes := [r | some id in sort({r.rule_id | some r in _asked_routes}); some r in _asked_routes; r.rule_id == id]
-
-_permit_route(category) := [r | some r in _met; r.category == category][0]
+} else := [data.hoi.reason.with_fields(
+	r.rule_id,
+	"no_relation",
+	{"relation": r.relation},
+	{"relation": r.relation},
+)]
 
 _permit(category, r) := {
 	"category": category,
 	"decision": "permit",
 	"fields": r.fields,
 	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
+	"legal_basis": data.hoi.reason.legal_basis(r.rule_id),
 	"reasons": [reason |
 		some part in [
 			[_permitted_reason(r)],
@@ -331,7 +370,7 @@ _permit(category, r) := {
 	"relied_on": {
 		"consents": _relied_consents(r),
 		"objections": [],
-		"blocks": sort(blocks(category) | source_blocks(category)),
+		"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
 	},
 	"override": _override_flag(category),
 	"override_possible": _override_possible(category),
@@ -347,65 +386,54 @@ _excluded(category) := [] if {
 # Say on a permit which sources' records are withheld, and why.
 _withheld_reasons(category) := [] if {
 	count(_excluded(category)) == 0
-} else := [{
-	"code": "withheld_by_block",
-	"rule_id": "BLOCK-SOURCE-ORGANISATION",
-	"legal_basis": ["sul-42a-5", "sul-41-3"],
-	"message": "Some records are withheld at the family's request: the family has blocked their source.",
+} else := [data.hoi.reason.with_fields("BLOCK-SOURCE-ORGANISATION", "withheld_by_block", {}, {
 	"organisations": _excluded(category),
-	"blocks": sort(source_blocks(category)),
-}]
+	"blocks": sort(_source_blocks_of[category]),
+})]
 
 _override_reasons(category) := [] if {
 	not _override_flag(category)
-} else := [{
-	"code": "override",
-	"rule_id": "SUL-42A-OVERRIDE",
-	"legal_basis": ["sul-42a-2"],
-	"message": sprintf(
-		concat(" ", [
-			"A block was set aside (værdispring) on the grounds %s, with the reason given;",
-			"the lookup is flagged in the audit and in the citizen's log.",
-		]),
-		[_override.grounds],
-	),
+} else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"grounds": _override.grounds}, {
 	"grounds": _override.grounds,
-	"blocks": sort(blocks(category) | source_blocks(category)),
-}]
+	"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
+})]
 
 _relied_consents(r) := [] if {
 	r.consent_regime == null
-} else := data.hoi.consent.status(r.consent_regime, r.category).relied_on
+} else := _consent_status[[r.consent_regime, r.category]].relied_on
 
-_permitted_reason(r) := {
-	"code": "permitted",
-	"rule_id": r.rule_id,
-	"legal_basis": r.legal_basis,
-	"message": "Permitted: every requirement of this legal route is met.",
-}
+_permitted_reason(r) := data.hoi.reason.build(r.rule_id, "permitted", {})
 
 _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
 _obligations(false) := ["log_to_citizen"]
 
 _route_failures(category) := [reason |
-	some r in _routes_for(category)
+	some r in _routes_of[category]
 	some reason in _failures(r)
 ]
 
 # Refusals (routes.denial) and explanations of other legal paths
 # (routes.alternative) for one category, as reasons.
-_denials(category) := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+# (Lists are built in the body: the embedded engine cannot schedule a
+# comprehension in the head of a rule whose key comes from the body.)
+_denials[category] := found if {
+	some category in _asked
+	found := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+}
 
-_alternatives(category) := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
+_alternatives[category] := found if {
+	some category in _asked
+	found := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
+}
 
 _is_blocked(category) if {
-	count(blocks(category)) > 0
+	count(_blocks_of[category]) > 0
 	not _override_allowed(category)
 }
 
 _overridden(category) if {
-	count(blocks(category) | source_blocks(category)) > 0
+	count(_blocks_of[category] | _source_blocks_of[category]) > 0
 	_override_allowed(category)
 }
 
@@ -420,18 +448,18 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	count(_missing_facts) > 0
 } else := _deny(category, [_unknown_category_reason(category)]) if {
 	not _config.categories[category]
-} else := _deny(category, _denials(category)) if {
-	count(_denials(category)) > 0
+} else := _deny(category, _denials[category]) if {
+	count(_denials[category]) > 0
 } else := _blocked_outcome(category) if {
 	_is_blocked(category)
-} else := _deny_relying(category, [_objection_reason(category)], {
+} else := _deny_relying(category, [data.hoi.consent.objection_reason(category)], {
 	"consents": [],
-	"objections": sort(data.hoi.consent.objections(category)),
+	"objections": sort(_objections_of[category]),
 	"blocks": [],
 }) if {
-	count(data.hoi.consent.objections(category)) > 0
-} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives(category))) if {
-	count(_routes_for(category)) == 0
-} else := _permit(category, _permit_route(category)) if {
-	_permit_route(category)
-} else := _deny(category, array.concat(_route_failures(category), _alternatives(category)))
+	count(_objections_of[category]) > 0
+} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives[category])) if {
+	count(_routes_of[category]) == 0
+} else := _permit(category, _permit_route[category]) if {
+	_permit_route[category]
+} else := _deny(category, array.concat(_route_failures(category), _alternatives[category]))

@@ -23,6 +23,16 @@ test_unknown_role_denies_every_category if {
 	[r.code | some r in outcome.reasons] == ["unknown_role"]
 }
 
+test_unknown_category_has_its_own_code if {
+	result := decision.result with input as _input("municipal_caseworker", "municipality", ["horoscope"])
+	result.categories.horoscope.reasons == [{
+		"code": "unknown_category",
+		"rule_id": "DENY-UNKNOWN-CATEGORY",
+		"legal_basis": ["sul-40-1", "fvl-27-1"],
+		"message": "The data category horoscope is not in the catalogue.",
+	}]
+}
+
 test_missing_age_is_missing_fact if {
 	full := _input("municipal_caseworker", "municipality", ["psychiatry_appointments"])
 	doc := json.remove(full, ["child/age"])

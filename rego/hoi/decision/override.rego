@@ -25,6 +25,10 @@ import data.hoi.staff
 # custom:
 #   rule_id: SUL-42A-OVERRIDE
 #   legal_basis: [sul-42a-2]
+#   messages:
+#     override: >-
+#       A block was set aside (værdispring) on the grounds {grounds}, with the
+#       reason given; the lookup is flagged in the audit and in the citizen's log.
 _override_allowed(category) if {
 	_override_requested
 	_override_eligible(category)
@@ -101,9 +105,9 @@ default _override_possible(_) := false
 
 _override_possible(category) if {
 	_override_eligible(category)
-	count(blocks(category) | source_blocks(category)) > 0
-	_permit_route(category)
-	count(data.hoi.consent.objections(category)) == 0
+	count(_blocks_of[category] | _source_blocks_of[category]) > 0
+	_permit_route[category]
+	count(_objections_of[category]) == 0
 }
 
 # The deny of a category a block hides from this requester.
@@ -111,7 +115,7 @@ _blocked_outcome(category) := object.union(
 	_deny_relying(category, [_blocked_reason(category)], {
 		"consents": [],
 		"objections": [],
-		"blocks": sort(blocks(category)),
+		"blocks": sort(_blocks_of[category]),
 	}),
 	{"override_possible": _override_possible(category)},
 )

@@ -16,7 +16,7 @@ registry_standing := {
 #   For each block id, "active" while it is in force (not lifted, from its
 #   first day to its last), else "lifted", "scheduled" (not begun) or
 #   "expired" (ended).
-block_standing := {b.id: _block_standing(b) |
+block_standing[b.id] := _block_standing(b) if {
 	input.action == "registry.standing"
 	some b in input.facts.blocks
 }

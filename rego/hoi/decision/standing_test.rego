@@ -1,8 +1,8 @@
-package hoi.decision.standing_test
+package hoi.decision_test
 
 import data.hoi.decision
 
-_block(id, from, until, lifted) := {
+_standing_block(id, from, until, lifted) := {
 	"id": id,
 	"target": {"kind": "period", "id": null, "include_sub_units": false},
 	"categories": [],
@@ -19,11 +19,11 @@ _asking(blocks) := {
 
 test_each_block_is_judged_as_decisions_judge_it if {
 	blocks := [
-		_block("open", "2026-01-01", null, null),
-		_block("today", "2026-11-26", "2026-11-26", null),
-		_block("later", "2026-12-01", null, null),
-		_block("over", "2026-01-01", "2026-11-25", null),
-		_block("lifted", "2026-01-01", null, "2026-06-01T08:00:00+00:00"),
+		_standing_block("open", "2026-01-01", null, null),
+		_standing_block("today", "2026-11-26", "2026-11-26", null),
+		_standing_block("later", "2026-12-01", null, null),
+		_standing_block("over", "2026-01-01", "2026-11-25", null),
+		_standing_block("lifted", "2026-01-01", null, "2026-06-01T08:00:00+00:00"),
 	]
 	decision.block_standing == {
 		"open": "active",
@@ -36,7 +36,7 @@ test_each_block_is_judged_as_decisions_judge_it if {
 
 test_a_decision_does_not_compute_standing if {
 	standing := decision.registry_standing with input as object.union(
-		_asking([_block("open", "2026-01-01", null, null)]),
+		_asking([_standing_block("open", "2026-01-01", null, null)]),
 		{"action": "view"},
 	)
 	standing == {"consents": {}, "objections": {}, "blocks": {}}

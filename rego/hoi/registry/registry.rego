@@ -21,6 +21,10 @@ _role := data.hoi.config.roles[input.subject.role]
 # custom:
 #   rule_id: REG-ACTIVE-RELATION
 #   legal_basis: [sul-40-1, fvl-27-1]
+#   messages:
+#     no_relation: >-
+#       Only a professional with an active relation to the child sees or records
+#       the child's consents, objections and blocks.
 allowed if {
 	input.subject.organisation.type in _role.organisation_types
 	data.hoi.relation.active(_role.relation)
@@ -29,13 +33,9 @@ allowed if {
 # The answer the service reads: allowed, or why not.
 access := {"allowed": true, "rule_id": "REG-ACTIVE-RELATION", "reasons": []} if {
 	allowed
-} else := {"allowed": false, "rule_id": null, "reasons": [{
-	"code": "no_relation",
-	"rule_id": "REG-ACTIVE-RELATION",
-	"legal_basis": ["sul-40-1", "fvl-27-1"],
-	"message": concat(" ", [
-		"Only a professional with an active relation to the child sees or records",
-		"the child's consents, objections and blocks.",
-	]),
-	"relation": object.get(object.get(data.hoi.config.roles, input.subject.role, {}), "relation", null),
-}]}
+} else := {"allowed": false, "rule_id": null, "reasons": [data.hoi.reason.with_fields(
+	"REG-ACTIVE-RELATION",
+	"no_relation",
+	{},
+	{"relation": object.get(object.get(data.hoi.config.roles, input.subject.role, {}), "relation", null)},
+)]}

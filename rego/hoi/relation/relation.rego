@@ -65,6 +65,10 @@ _registered_gp if input.child.registered_gp == input.subject.organisation.id
 # custom:
 #   rule_id: GP-CONSULTATION-WINDOW
 #   legal_basis: [sul-42a-1]
+#   messages:
+#     relation: >-
+#       The requester is the child's GP with a consultation inside the lookup
+#       window.
 gp_window_met if {
 	_registered_gp
 	some visit in _own("consultation")
@@ -84,6 +88,9 @@ gp_window_met if {
 # custom:
 #   rule_id: GP-SAME-DAY-CONSULTATION
 #   legal_basis: [sul-42a-1]
+#   messages:
+#     relation: >-
+#       The child is in a consultation at the requester's clinic today.
 gp_same_day if {
 	_rules.same_day_consultation_counts == true
 	some visit in _own("consultation")
@@ -112,6 +119,9 @@ _last_contact_recent(_) if {
 # custom:
 #   rule_id: BUP-ACTIVE-COURSE
 #   legal_basis: [sul-42a-1]
+#   messages:
+#     relation: >-
+#       The child is in an active course of treatment at the requester's unit.
 course if {
 	some e in array.concat(_own("referral"), _own("episode"))
 	_course_evidence(e)
@@ -136,6 +146,9 @@ _course_evidence(e) if {
 # custom:
 #   rule_id: MUN-OPEN-CASE
 #   legal_basis: [rsl-11a-1]
+#   messages:
+#     relation: >-
+#       The requester's unit has an open case on the child.
 open_case if {
 	some case in _own("case")
 	_open(case)
@@ -164,6 +177,10 @@ _responsible := m if {
 # custom:
 #   rule_id: MUN-CASE-IN-CHILDS-MUNICIPALITY
 #   legal_basis: [sul-43-1, rsl-9]
+#   messages:
+#     relation: >-
+#       The requester's unit has an open case on the child in the municipality
+#       responsible for the child.
 municipal_case if {
 	open_case
 	_responsible in object.get(input.subject.organisation, "part_of", [])
@@ -181,47 +198,15 @@ active("open_case") if open_case
 
 active("municipal_case") if municipal_case
 
-# The reason a permit gives for the relation it relied on, with the rule that graded it.
-_gp_window_reason := {
-	"code": "relation",
-	"rule_id": "GP-CONSULTATION-WINDOW",
-	"legal_basis": ["sul-42a-1"],
-	"message": "The requester is the child's GP with a consultation inside the lookup window.",
-}
+# The reason a permit gives for the relation it relied on, by the rule that
+# graded it; for the GP, the registered GP's window first, else the same-day
+# consultation.
+reasons["gp_consultation"] := data.hoi.reason.build("GP-CONSULTATION-WINDOW", "relation", {}) if gp_window_met
 
-_gp_same_day_reason := {
-	"code": "relation",
-	"rule_id": "GP-SAME-DAY-CONSULTATION",
-	"legal_basis": ["sul-42a-1"],
-	"message": "The child is in a consultation at the requester's clinic today.",
-}
+reasons["gp_consultation"] := data.hoi.reason.build("GP-SAME-DAY-CONSULTATION", "relation", {}) if not gp_window_met
 
-# The registered GP's window first; else the same-day consultation.
-_gp_reason := _gp_window_reason if {
-	gp_window_met
-} else := _gp_same_day_reason
+reasons["municipal_case"] := data.hoi.reason.build("MUN-CASE-IN-CHILDS-MUNICIPALITY", "relation", {})
 
-reasons := {
-	"gp_consultation": _gp_reason,
-	"municipal_case": {
-		"code": "relation",
-		"rule_id": "MUN-CASE-IN-CHILDS-MUNICIPALITY",
-		"legal_basis": ["sul-43-1", "rsl-9"],
-		"message": concat(" ", [
-			"The requester's unit has an open case on the child",
-			"in the municipality responsible for the child.",
-		]),
-	},
-	"treatment_course": {
-		"code": "relation",
-		"rule_id": "BUP-ACTIVE-COURSE",
-		"legal_basis": ["sul-42a-1"],
-		"message": "The child is in an active course of treatment at the requester's unit.",
-	},
-	"open_case": {
-		"code": "relation",
-		"rule_id": "MUN-OPEN-CASE",
-		"legal_basis": ["rsl-11a-1"],
-		"message": "The requester's unit has an open case on the child.",
-	},
-}
+reasons["treatment_course"] := data.hoi.reason.build("BUP-ACTIVE-COURSE", "relation", {})
+
+reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {})

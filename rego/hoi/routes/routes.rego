@@ -7,6 +7,24 @@
 #   relation); the decision package checks those requirements against the
 #   facts. Each `denial` rule refuses a kind of lookup outright, and each
 #   `alternative` rule explains, on a deny, which other legal path exists.
+#   Each rule's words (its legal basis, its messages) are its METADATA; the
+#   words every route shares are below.
+# custom:
+#   route_messages:
+#     permitted: >-
+#       Permitted: every requirement of this legal route is met.
+#     consent_expired: >-
+#       A {regime} consent has lapsed; a new one is needed.
+#     consent_recipient_not_named: >-
+#       A consent names its recipient only as a kind of organisation; it does
+#       not count. A consent must name the unit or organisation that may see
+#       the data.
+#     missing_consent.young_person: >-
+#       A valid {regime} consent from the young person is needed.
+#     missing_consent.custody_holders: >-
+#       A valid {regime} consent from the custody holders is needed (rule: {rule}).
+#     no_relation: >-
+#       The requester has no active relation to the child ({relation} needed).
 package hoi.routes
 
 import data.hoi.staff
@@ -80,7 +98,6 @@ _health_professional if {
 #   legal_basis: [sul-43-1, sul-44]
 route contains {
 	"rule_id": "SUL-43-1-CONSENT",
-	"legal_basis": ["sul-43-1", "sul-44"],
 	"category": category,
 	"consent_regime": "sul-43-1",
 	"relation": "municipal_case",
@@ -102,7 +119,6 @@ route contains {
 #   legal_basis: [fvl-28-2-1, sul-42a-1]
 route contains {
 	"rule_id": "FVL-28-GP-CONSENT",
-	"legal_basis": ["fvl-28-2-1", "sul-42a-1"],
 	"category": category,
 	"consent_regime": "fvl-28-2-1",
 	"relation": "gp_consultation",
@@ -125,7 +141,6 @@ route contains {
 #   legal_basis: [fvl-28-2-1, sul-42a-1]
 route contains {
 	"rule_id": "FVL-28-BUP-CONSENT",
-	"legal_basis": ["fvl-28-2-1", "sul-42a-1"],
 	"category": category,
 	"consent_regime": "fvl-28-2-1",
 	"relation": "treatment_course",
@@ -149,7 +164,6 @@ route contains {
 #   legal_basis: [sul-42a-1]
 route contains {
 	"rule_id": "SUL-42A-1-GP-LOOKUP",
-	"legal_basis": ["sul-42a-1"],
 	"category": category,
 	"consent_regime": null,
 	"relation": "gp_consultation",
@@ -173,7 +187,6 @@ route contains {
 #   legal_basis: [sul-42a-1]
 route contains {
 	"rule_id": "SUL-42A-1-BUP-LOOKUP",
-	"legal_basis": ["sul-42a-1"],
 	"category": "psychiatry_appointments",
 	"consent_regime": null,
 	"relation": "treatment_course",
@@ -197,7 +210,6 @@ route contains {
 #   legal_basis: [sul-42a-3]
 route contains {
 	"rule_id": "SUL-42A-3-CONSENT",
-	"legal_basis": ["sul-42a-3"],
 	"category": category,
 	"consent_regime": "sul-42a-3",
 	"relation": null,
@@ -221,7 +233,6 @@ route contains {
 #   legal_basis: [sul-41-2-1, sul-6]
 route contains {
 	"rule_id": "BUP-OWN-CONTACT-POINTS",
-	"legal_basis": ["sul-41-2-1", "sul-6"],
 	"category": "psychiatry_contacts",
 	"consent_regime": null,
 	"relation": "treatment_course",
@@ -243,7 +254,6 @@ route contains {
 #   legal_basis: [gdpr-6-1-e, dbl-11-1, sul-17-1]
 route contains {
 	"rule_id": "CHILD-IDENTITY-MINIMAL",
-	"legal_basis": ["gdpr-6-1-e", "dbl-11-1", "sul-17-1"],
 	"category": "child_identity",
 	"consent_regime": null,
 	"relation": _role.relation,
@@ -265,7 +275,6 @@ route contains {
 #   legal_basis: [gdpr-6-1-e, dbl-11-1, sul-14, fal-2]
 route contains {
 	"rule_id": "CHILD-IDENTITY-WITH-CUSTODY",
-	"legal_basis": ["gdpr-6-1-e", "dbl-11-1", "sul-14", "fal-2"],
 	"category": "child_identity",
 	"consent_regime": null,
 	"relation": _role.relation,
@@ -286,17 +295,17 @@ route contains {
 # custom:
 #   rule_id: SUL-42A-NOT-FOR-REPORT
 #   legal_basis: [sul-42a-1, bl-133]
-denial contains {
-	"code": "not_current_treatment",
-	"rule_id": "SUL-42A-NOT-FOR-REPORT",
-	"legal_basis": ["sul-42a-1", "bl-133"],
-	"category": category,
-	"message": concat(" ", [
-		"A lookup made to write a report of concern is not a current treatment.",
-		"Report the concern to the child's municipality with what you already know;",
-		"the municipality investigates.",
-	]),
-} if {
+#   messages:
+#     not_current_treatment: >-
+#       A lookup made to write a report of concern is not a current treatment.
+#       Report the concern to the child's municipality with what you already
+#       know; the municipality investigates.
+denial contains data.hoi.reason.with_fields(
+	"SUL-42A-NOT-FOR-REPORT",
+	"not_current_treatment",
+	{},
+	{"category": category},
+) if {
 	_purpose == "report_of_concern"
 	some category in input.resource.categories
 }
@@ -312,16 +321,19 @@ denial contains {
 # custom:
 #   rule_id: SECRETARY-ON-BEHALF
 #   legal_basis: [sul-6, sul-42a-1]
-denial contains {
-	"code": "acting_for_required",
-	"rule_id": "SECRETARY-ON-BEHALF",
-	"legal_basis": ["sul-6", "sul-42a-1"],
-	"category": category,
-	"message": concat(" ", [
-		"A medical secretary looks up only on behalf of a psychiatrist or psychologist:",
-		"name the clinician in subject.acting_for.",
-	]),
-} if {
+#   messages:
+#     acting_for_required: >-
+#       A medical secretary looks up only on behalf of a psychiatrist or
+#       psychologist: name the clinician in subject.acting_for.
+#     on_behalf: >-
+#       Looked up by a medical secretary on behalf of {id} ({role}), as
+#       {confirmed_by} confirms.
+denial contains data.hoi.reason.with_fields(
+	"SECRETARY-ON-BEHALF",
+	"acting_for_required",
+	{},
+	{"category": category},
+) if {
 	input.subject.role == "bup_medical_secretary"
 	not is_object(_acting_for)
 	some category in input.resource.categories
@@ -340,20 +352,18 @@ denial contains {
 # custom:
 #   rule_id: ACTING-FOR-VERIFIED
 #   legal_basis: [sul-6, sul-42a-1]
-denial contains {
-	"code": "acting_for_unverified",
-	"rule_id": "ACTING-FOR-VERIFIED",
-	"legal_basis": ["sul-6", "sul-42a-1"],
-	"category": category,
-	"message": sprintf(
-		concat(" ", [
-			"The clinician named in subject.acting_for (%s) could not be confirmed: neither the",
-			"login's on-behalf claim nor the staff register shows an authorised psychiatrist or",
-			"psychologist of this organisation by that id and role.",
-		]),
-		[object.get(_acting_for, "id", "")],
-	),
-} if {
+#   messages:
+#     acting_for_unverified: >-
+#       The clinician named in subject.acting_for ({id}) could not be confirmed:
+#       neither the login's on-behalf claim nor the staff register shows an
+#       authorised psychiatrist or psychologist of this organisation by that id
+#       and role.
+denial contains data.hoi.reason.with_fields(
+	"ACTING-FOR-VERIFIED",
+	"acting_for_unverified",
+	{"id": object.get(_acting_for, "id", "")},
+	{"category": category},
+) if {
 	input.subject.role == "bup_medical_secretary"
 	is_object(_acting_for)
 	not _secretary_for_clinician
@@ -369,13 +379,15 @@ denial contains {
 # custom:
 #   rule_id: ON-BEHALF-SECRETARY-ONLY
 #   legal_basis: [sul-6, sul-40-1]
-denial contains {
-	"code": "acting_for_not_allowed",
-	"rule_id": "ON-BEHALF-SECRETARY-ONLY",
-	"legal_basis": ["sul-6", "sul-40-1"],
-	"category": category,
-	"message": sprintf("The role %s cannot act on someone else's behalf.", [input.subject.role]),
-} if {
+#   messages:
+#     acting_for_not_allowed: >-
+#       The role {role} cannot act on someone else's behalf.
+denial contains data.hoi.reason.with_fields(
+	"ON-BEHALF-SECRETARY-ONLY",
+	"acting_for_not_allowed",
+	{"role": input.subject.role},
+	{"category": category},
+) if {
 	input.subject.role != "bup_medical_secretary"
 	is_object(_acting_for)
 	some category in input.resource.categories
@@ -392,18 +404,19 @@ denial contains {
 # custom:
 #   rule_id: RSL-11C-ASK-THE-HOLDER
 #   legal_basis: [rsl-11c, bl-18-27, sul-43-2-1, sul-43-3]
-alternative contains {
-	"code": "request_from_holder",
-	"rule_id": "RSL-11C-ASK-THE-HOLDER",
-	"legal_basis": ["rsl-11c", "bl-18-27", "sul-43-2-1", "sul-43-3"],
-	"category": category,
-	"message": concat(" ", [
-		"Without consent, in a child-welfare investigation the family department may ask",
-		"child psychiatry for this information (Retssikkerhedsloven § 11 c); the health",
-		"professional holding it decides whether to disclose. That is a request, not a lookup.",
-		"A written Sundhedsloven § 43 consent would let you look it up here.",
-	]),
-} if {
+#   messages:
+#     request_from_holder: >-
+#       Without consent, in a child-welfare investigation the family department
+#       may ask child psychiatry for this information ({rsl-11c}); the health
+#       professional holding it decides whether to disclose. That is a request,
+#       not a lookup. A written consent under {sul-43-1} would let you look it
+#       up here.
+alternative contains data.hoi.reason.with_fields(
+	"RSL-11C-ASK-THE-HOLDER",
+	"request_from_holder",
+	{},
+	{"category": category},
+) if {
 	_effective_role == "municipal_caseworker"
 	_purpose == "social_case_work"
 	some category in _psychiatry
@@ -419,17 +432,18 @@ alternative contains {
 # custom:
 #   rule_id: PPR-NOT-UNDER-RSL
 #   legal_basis: [fsl-12-2, rsl-11c]
-alternative contains {
-	"code": "consent_only_route",
-	"rule_id": "PPR-NOT-UNDER-RSL",
-	"legal_basis": ["fsl-12-2", "rsl-11c"],
-	"category": category,
-	"message": concat(" ", [
-		"PPR works under the Folkeskolelov, not Retssikkerhedsloven, and cannot obtain",
-		"psychiatry data without consent. A written Sundhedsloven § 43 consent from the",
-		"custody holders (or the young person from 15) is the only route.",
-	]),
-} if {
+#   messages:
+#     consent_only_route: >-
+#       PPR advises under {fsl-12-2}, not as a social authority under {rsl-11c},
+#       and cannot obtain psychiatry data without consent. A written consent
+#       under {sul-43-1} from the custody holders (or the young person from 15)
+#       is the only route.
+alternative contains data.hoi.reason.with_fields(
+	"PPR-NOT-UNDER-RSL",
+	"consent_only_route",
+	{},
+	{"category": category},
+) if {
 	_effective_role == "ppr_psychologist"
 	some category in _psychiatry
 }
@@ -444,16 +458,17 @@ alternative contains {
 # custom:
 #   rule_id: SUL-42A-HEALTH-PROFESSIONALS-ONLY
 #   legal_basis: [sul-42a-1, sul-6]
-alternative contains {
-	"code": "health_professional_required",
-	"rule_id": "SUL-42A-HEALTH-PROFESSIONALS-ONLY",
-	"legal_basis": ["sul-42a-1", "sul-6"],
-	"category": category,
-	"message": concat(" ", [
-		"Looking up psychiatry data without consent is only for health professionals",
-		"treating the child (Sundhedsloven § 42 a); this requester is not one.",
-	]),
-} if {
+#   messages:
+#     health_professional_required: >-
+#       Looking up psychiatry data without consent is only for health
+#       professionals treating the child ({sul-42a-1}); this requester is not
+#       one.
+alternative contains data.hoi.reason.with_fields(
+	"SUL-42A-HEALTH-PROFESSIONALS-ONLY",
+	"health_professional_required",
+	{},
+	{"category": category},
+) if {
 	not _health_professional
 	some category in _psychiatry
 }
@@ -470,16 +485,17 @@ alternative contains {
 # custom:
 #   rule_id: HEALTH-PROFESSIONAL-REGISTERED
 #   legal_basis: [sul-6, sul-42a-1]
-alternative contains {
-	"code": "health_professional_unverified",
-	"rule_id": "HEALTH-PROFESSIONAL-REGISTERED",
-	"legal_basis": ["sul-6", "sul-42a-1"],
-	"category": category,
-	"message": concat(" ", [
-		"The login says health professional, but the staff register shows no valid",
-		"health-professional authorisation for this person at this organisation.",
-	]),
-} if {
+#   messages:
+#     health_professional_unverified: >-
+#       The login says health professional, but the staff register shows no
+#       valid health-professional authorisation for this person at this
+#       organisation.
+alternative contains data.hoi.reason.with_fields(
+	"HEALTH-PROFESSIONAL-REGISTERED",
+	"health_professional_unverified",
+	{},
+	{"category": category},
+) if {
 	staff.health_professional_unconfirmed
 	input.subject.role in _lookup_roles
 	some category in _psychiatry
@@ -491,46 +507,19 @@ default _relation_support(_) := []
 
 _relation_support(r) := [data.hoi.relation.reasons[r.relation]] if is_string(r.relation)
 
-_self_consent_reason := {
-	"code": "consent_given",
-	"rule_id": "SUL-17-SELF-CONSENT",
-	"legal_basis": ["sul-17-1"],
-	"message": "The young person is 15 or older and consented alone.",
-}
-
-_joint_rule := data.hoi.config.consent.joint_custody_rule
-
-_custody_consent_reason := {
-	"code": "consent_given",
-	"rule_id": "FAL-CUSTODY-CONSENT",
-	"legal_basis": ["sul-14", "fal-2", "fal-3-1"],
-	"message": sprintf("The custody holders consented for a child under 15 (rule: %s).", [_joint_rule]),
-}
-
-# Who gave the consent a route relied on: the young person from 15, else the
-# custody holders.
-_consent_reason := _self_consent_reason if {
-	data.hoi.consent.child_decides
-} else := _custody_consent_reason
-
 default _consent_support(_) := []
 
-_consent_support(r) := [_consent_reason] if is_string(r.consent_regime)
+_consent_support(r) := [data.hoi.consent.giver_reason] if is_string(r.consent_regime)
 
 _confirmed_by := {"token": "the login's on-behalf claim", "staff_register": "the staff register"}
 
 default _on_behalf_support := []
 
-_on_behalf_support := [{
-	"code": "on_behalf",
-	"rule_id": "SECRETARY-ON-BEHALF",
-	"legal_basis": ["sul-6", "sul-42a-1"],
-	"message": sprintf("Looked up by a medical secretary on behalf of %s (%s), as %s confirms.", [
-		staff.acting_for.id,
-		staff.acting_for.role,
-		_confirmed_by[staff.acting_for.confirmed_by],
-	]),
-}] if {
+_on_behalf_support := [data.hoi.reason.build("SECRETARY-ON-BEHALF", "on_behalf", {
+	"id": staff.acting_for.id,
+	"role": staff.acting_for.role,
+	"confirmed_by": _confirmed_by[staff.acting_for.confirmed_by],
+})] if {
 	_secretary_for_clinician
 }
 
