@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def attach(pid: int, svg: Path, seconds: float, *, rate: int = 100) -> Profile:
         timeout=seconds + 60,
     )
     if done.returncode == 0 and svg.exists():
+        scrub(svg)
         return Profile(svg, "py-spy record --pid (attached)", _samples(done.stdout + done.stderr))
     return Profile(None, "attach refused", (done.stderr or done.stdout).strip()[-300:])
 
@@ -99,6 +101,7 @@ def finish(process: subprocess.Popen[bytes], svg: Path) -> Profile:
             process.kill()
             process.wait(timeout=10)
     if svg.exists():
+        scrub(svg)
         return Profile(svg, "py-spy record -- hoi serve (server run under py-spy)")
     return Profile(None, "failed", "py-spy wrote no flame graph")
 
@@ -109,6 +112,19 @@ def _children(pid: int) -> list[int]:
         with contextlib.suppress(OSError):
             found += [int(c) for c in (task / "children").read_text().split()]
     return found
+
+
+def scrub(svg: Path) -> None:
+    """Leave no machine path in a flame graph that is committed: py-spy writes its
+    command line and the server's into the title."""
+    text = svg.read_text()
+    for prefix in sorted(
+        {f"{Path(sys.executable).parent}/", f"{Path.cwd().resolve()}/", f"{Path.home()}/"},
+        key=len,
+        reverse=True,
+    ):
+        text = text.replace(prefix, "")
+    svg.write_text(text)
 
 
 def _samples(output: str) -> str:
