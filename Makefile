@@ -48,8 +48,12 @@ rego: install
 pytest: install
 	$(BIN)/pytest
 
+## Every target of issue 12 beside today's measurement (needs wrk, opa; py-spy is in
+## the dev extra). BENCH_LABEL names the outputs: bench/results/$(BENCH_LABEL).json,
+## bench/results/cost-growth-$(BENCH_LABEL).svg, bench/profiles/decisions-$(BENCH_LABEL).svg.
+BENCH_LABEL ?= latest
 bench: install
-	$(BIN)/python -m bench.decisions
+	$(BIN)/python -m bench.targets --label $(BENCH_LABEL)
 
 ## The data broker's overview latency and overhead (results in BENCHMARKS.md).
 bench-overview: install

@@ -147,7 +147,8 @@ async def run_setup(
         "HOI_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
     }
     service = _start(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(service_port)], service_env
+        [sys.executable, "-m", "cli.main", "sandbox", "serve", "--port", str(service_port)],
+        service_env,
     )
     try:
         _wait(f"http://127.0.0.1:{sandbox_port}/stil/enrolments?cpr=0")
