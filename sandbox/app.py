@@ -27,6 +27,7 @@ from sandbox.pilot import organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
 from sandbox.server import SandboxServer
+from sandbox.template import start_from_template
 
 
 @dataclass(kw_only=True)
@@ -68,8 +69,12 @@ def build_dev_services(
     if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
         sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
 
+    seeding = settings.seed_demo_data and population_override is None
+    # A new SQLite database starts as a copy of a migrated (and seeded) template.
+    copied = start_from_template(settings.resolved_database_url, pop if seeding else None)
+
     def seed(db: Engine) -> None:
-        if settings.seed_demo_data and population_override is None:
+        if seeding and not copied:
             seed_registry(db, pop)
 
     local = settings.facts == "local" or population_override is not None
