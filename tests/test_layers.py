@@ -99,3 +99,13 @@ def test_the_check_sees_a_lazy_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from sandbox.population import population\n")
     assert imports_of(module) == {"sandbox"}
+
+
+def test_the_tests_mirror_the_code() -> None:
+    """Every package has its tests in tests/<package>/ (DESIGN.md, "Tests mirror the code")."""
+    untested = [
+        package
+        for package in sorted(OURS - {"bench"})
+        if not list((ROOT / "tests" / package).glob("test_*.py"))
+    ]
+    assert untested == []
