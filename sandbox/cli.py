@@ -64,7 +64,8 @@ def impact_report(args: argparse.Namespace) -> int:
     print(
         f"{report.situations} situations and {report.scenarios} scenarios in "
         f"{report.seconds:.1f} s: {report.changed} decision(s) changed, "
-        f"{report.count('newly_permitted')} newly permitted"
+        f"{report.count('newly_permitted')} newly permitted, "
+        f"{report.count('wording_changed')} with only a message's words changed"
     )
     print(f"written: {', '.join(str(p) for p in written)}")
     return 0

@@ -23,7 +23,7 @@ import json
 import random
 import subprocess
 import tarfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,6 +50,7 @@ from policy.facts import (
     ObjectionFact,
     RegistryState,
 )
+from policy.legal import legal_catalogue
 from sandbox.pilot import organisations
 from sandbox.population import Case, Child, Population
 from sandbox.staff import StaffRegister, member, register_of
@@ -398,7 +399,11 @@ Outcome = dict[str, Any]
 """A category's outcome, reduced to what a change is judged on."""
 
 
-def _reduce(result: dict[str, Any], asked: list[str]) -> dict[str, Outcome]:
+def _reduce(
+    result: dict[str, Any], asked: list[str], fill: Callable[[str], str] = str
+) -> dict[str, Outcome]:
+    """Each asked category's outcome, its messages as a reader sees them (`fill`
+    names the statutes a message cites by provision id, as the service does)."""
     categories = result.get("categories") or {}
     reduced: dict[str, Outcome] = {}
     for category in asked:
@@ -410,7 +415,7 @@ def _reduce(result: dict[str, Any], asked: list[str]) -> dict[str, Outcome]:
             "override": bool(raw.get("override")),
             "exclude_organisations": list(raw.get("exclude_organisations") or []),
             "reasons": [
-                (r.get("code"), r.get("rule_id"), r.get("message"))
+                (r.get("code"), r.get("rule_id"), fill(str(r.get("message") or "")))
                 for r in raw.get("reasons") or []
             ],
         }
@@ -476,6 +481,7 @@ def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str
     """Every document's outcomes under the policy in `policy` (a rego/ tree)."""
     engine = EmbeddedEngine(PolicySources(policy))
     legacy = _reads_graded_kinds(policy)
+    fill = legal_catalogue().fill
     try:
         found = []
         for given in documents:
@@ -485,7 +491,7 @@ def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str
                 result = engine.evaluate_sync(document)
             except EngineError as exc:
                 result = {"error": str(exc)}
-            found.append(_reduce(result, asked))
+            found.append(_reduce(result, asked, fill))
         return found
     finally:
         asyncio.run(engine.aclose())
@@ -497,13 +503,26 @@ def _revision(policy: Path) -> str:
 
 # --- comparison ---------------------------------------------------------------------
 
-Direction = Literal["newly_permitted", "newly_denied", "permit_changed", "deny_changed"]
+Direction = Literal[
+    "newly_permitted", "newly_denied", "permit_changed", "deny_changed", "wording_changed"
+]
 DIRECTIONS: dict[Direction, str] = {
     "newly_permitted": "Newly permitted",
     "newly_denied": "Newly denied",
     "permit_changed": "Still permitted, on another rule or with other fields",
     "deny_changed": "Still denied, for other reasons",
+    "wording_changed": "Same decision, rules, reason codes and fields; only a message's words",
 }
+DECISION_CHANGES: tuple[Direction, ...] = (
+    "newly_permitted",
+    "newly_denied",
+    "permit_changed",
+    "deny_changed",
+)
+
+
+def _without_words(outcome: Outcome) -> Outcome:
+    return {**outcome, "reasons": [(code, rule) for code, rule, _ in outcome.get("reasons", [])]}
 
 
 @dataclass
@@ -516,6 +535,8 @@ class Change:
     @property
     def direction(self) -> Direction:
         was, now = self.before["decision"], self.after["decision"]
+        if _without_words(self.before) == _without_words(self.after):
+            return "wording_changed"
         if was != "permit" and now == "permit":
             return "newly_permitted"
         if was == "permit" and now != "permit":
@@ -582,7 +603,8 @@ class Impact:
 
     @property
     def changed(self) -> int:
-        return sum(len(g.changes) for g in self.groups)
+        """Decisions that changed: outcome, rule, reason codes or fields (not wording)."""
+        return sum(len(g.changes) for g in self.groups if g.direction in DECISION_CHANGES)
 
     def count(self, direction: Direction) -> int:
         return sum(len(g.changes) for g in self.groups if g.direction == direction)
@@ -684,6 +706,7 @@ def _header(report: Impact) -> list[tuple[str, str]]:
         ("Decisions changed", str(report.changed)),
         ("Newly permitted", str(report.count("newly_permitted"))),
         ("Newly denied", str(report.count("newly_denied"))),
+        ("Only a message's words changed", str(report.count("wording_changed"))),
         ("Run time", f"{report.seconds:.1f} s"),
     ]
 
@@ -702,7 +725,7 @@ def markdown(report: Impact) -> str:
         *[f"| {k} | {v} |" for k, v in _header(report)],
         "",
     ]
-    if not report.groups:
+    if not report.changed:
         lines += ["No decision changed.", ""]
     for direction, title in DIRECTIONS.items():
         groups = [g for g in report.groups if g.direction == direction]
@@ -744,7 +767,7 @@ def html_page(report: Impact) -> str:
         "scenario. Newly permitted situations come first, in red: each must be intended.</p>",
         f"<table>{rows}</table>",
     ]
-    if not report.groups:
+    if not report.changed:
         body.append("<p>No decision changed.</p>")
     for direction, title in DIRECTIONS.items():
         groups = [g for g in report.groups if g.direction == direction]

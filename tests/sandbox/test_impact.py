@@ -116,3 +116,19 @@ def test_a_base_policy_before_relation_evidence_reads_the_evidence_graded_as_the
     }
     kinds = [r["kind"] for r in with_graded_kinds(document)["facts"]["relations"]]
     assert kinds == ["treatment_course", "historical", "open_case"]
+
+
+def test_a_reworded_message_is_told_apart_from_a_changed_decision(tmp_path: Path) -> None:
+    copy = tmp_path / "rego"
+    shutil.copytree(REGO_DIR, copy)
+    decision = copy / "hoi" / "decision" / "decision.rego"
+    text = decision.read_text(encoding="utf-8")
+    assert "No legal basis lets the role" in text, "the test's message changed: reword another"
+    decision.write_text(text.replace("No legal basis lets the role", "No law lets the role"))
+    report = impact(REGO_DIR, copy, base_ref="main", size=SIZE, workers=1)
+    assert report.changed == 0
+    assert report.count("wording_changed") > 0
+    assert {g.direction for g in report.groups} == {"wording_changed"}
+    text = markdown(report)
+    assert "No decision changed." in text
+    assert "Now: deny (no_legal_basis [DENY-NO-LEGAL-BASIS]: No law lets the role" in text
