@@ -38,7 +38,7 @@ rego: install
 	  echo "opa fmt (check)"; test -z "$$(opa fmt -l rego/)" || { opa fmt -d rego/; exit 1; }; \
 	  echo "opa check --strict"; opa check --strict rego/; \
 	  echo "opa test (on the bundle tree: rego/ and the rules document its METADATA makes)"; \
-	  $(BIN)/python -m engine.sources var/bundle-tree >/dev/null; opa test var/bundle-tree; \
+	  $(BIN)/python -m engine.bundle var/bundle-tree >/dev/null; opa test var/bundle-tree; \
 	elif [ "$${CI:-}" = "true" ]; then echo "CI=true but opa is missing" >&2; exit 1; \
 	else echo "NOTICE: opa not found; Rego checks skipped (CI runs them)"; fi
 	@if command -v regal >/dev/null; then echo "regal lint"; regal lint rego/; \

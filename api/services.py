@@ -32,6 +32,7 @@ from db.engine import make_engine
 from db.schema import create_schema
 from decisions import AuditedDecisions
 from engine.base import PolicyEngine
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
     OpaEngine,
@@ -42,7 +43,6 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint, FactsProvider
-from engine.sources import PolicySources
 from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from facts.sources import SourceFacts
@@ -98,7 +98,7 @@ class Services:
 
 
 def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | None]:
-    sources = PolicySources(REGO_DIR)
+    sources = PolicyBundle(REGO_DIR)
     if settings.engine == "embedded":
         return EmbeddedEngine(sources), None
     server: OpaServer | None = None
@@ -124,10 +124,10 @@ def handbook_engine(
         assert url is not None
         revision, timeout = engine.revision, settings.decision_timeout_s
         return lambda: OpaEngine(url, revision, token=token, timeout=timeout)
-    return lambda: EmbeddedEngine(PolicySources(REGO_DIR))
+    return lambda: EmbeddedEngine(PolicyBundle(REGO_DIR))
 
 
-def start_local_opa(settings: Settings, sources: PolicySources, token: str) -> OpaServer:
+def start_local_opa(settings: Settings, sources: PolicyBundle, token: str) -> OpaServer:
     """Build and sign the bundle, then run OPA on loopback with authentication on and
     the bundle's signature verified."""
     opa = find_opa()

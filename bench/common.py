@@ -236,11 +236,11 @@ class Engine:
     """The embedded engine on the policy in rego/, evaluating engine documents."""
 
     def __init__(self) -> None:
+        from engine.bundle import PolicyBundle
         from engine.embedded import EmbeddedEngine
-        from engine.sources import PolicySources
         from policy.paths import REGO_DIR
 
-        self._engine = EmbeddedEngine(PolicySources(REGO_DIR))
+        self._engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
 
     def evaluate(self, document: Mapping[str, Any]) -> Any:
         return self._engine.evaluate_sync(dict(document))

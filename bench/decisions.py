@@ -35,6 +35,7 @@ import httpx
 from api.settings import Settings
 from bench.common import ServiceProcess, bearer_for, summary_ms
 from engine.base import DECISION_RULE
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
     OpaEngine,
@@ -44,7 +45,6 @@ from engine.opa import (
     find_opa,
     verification_key,
 )
-from engine.sources import PolicySources
 from policy.catalogue import catalogue
 from policy.decision import DecisionRequest
 from policy.paths import REGO_DIR
@@ -96,7 +96,7 @@ async def documents(n: int, var_dir: Path) -> tuple[list[dict[str, Any]], list[D
 
 
 async def engine_latency(docs: list[dict[str, Any]], rounds: int, var_dir: Path) -> dict[str, Any]:
-    sources = PolicySources(REGO_DIR)
+    sources = PolicyBundle(REGO_DIR)
     embedded = EmbeddedEngine(sources)
     opa = find_opa()
     if opa is None:
@@ -156,7 +156,7 @@ def policy_tree(ref: str | None, into: Path) -> Path:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(into / "src", filter="data")
         root = into / "src" / "rego"
-    return PolicySources(root).write_bundle_tree(into / "tree")
+    return PolicyBundle(root).write_bundle_tree(into / "tree")
 
 
 def _inline_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list[int]:
@@ -164,7 +164,7 @@ def _inline_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list
     decode of the answer (the input is encoded, as the engine needs)."""
     import regorus
 
-    sources = PolicySources(tree)
+    sources = PolicyBundle(tree)
     engine = regorus.Engine()
     engine.set_rego_v0(False)
     for path in sources.decision_modules():
@@ -184,7 +184,7 @@ def _inline_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list
 
 def _service_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list[int]:
     """The embedded engine as the service calls it (worker thread, JSON both ways)."""
-    engine = EmbeddedEngine(PolicySources(tree))
+    engine = EmbeddedEngine(PolicyBundle(tree))
     samples = []
     try:
         for n in range(rounds + 1):

@@ -19,8 +19,8 @@ from policy.errors import HoiError
 
 def _bundle(args: argparse.Namespace) -> int:
     from engine.base import EngineError
+    from engine.bundle import PolicyBundle
     from engine.opa import build_bundle, bundle_signing_key, find_opa
-    from engine.sources import PolicySources
     from policy.paths import REGO_DIR
 
     opa = find_opa()
@@ -38,7 +38,7 @@ def _bundle(args: argparse.Namespace) -> int:
             print(f"signing with the development bundle key {key}", file=sys.stderr)
         alg = args.signing_alg or settings.opa_signing_alg
         revision = build_bundle(
-            opa, PolicySources(REGO_DIR), Path(args.out), signing_key=key, signing_alg=alg
+            opa, PolicyBundle(REGO_DIR), Path(args.out), signing_key=key, signing_alg=alg
         )
     except (OSError, ValidationError, EngineError) as exc:
         print(f"hoi policy bundle: {exc}", file=sys.stderr)
@@ -48,14 +48,14 @@ def _bundle(args: argparse.Namespace) -> int:
 
 
 async def _handbook_async(out: Path) -> int:
+    from engine.bundle import PolicyBundle
     from engine.embedded import EmbeddedEngine
-    from engine.sources import PolicySources
     from handbook.build import build_handbook
     from policy.legal import load_legal_catalogue
     from policy.paths import REGO_DIR
 
     legal = load_legal_catalogue()
-    engine = EmbeddedEngine(PolicySources(REGO_DIR))
+    engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
     try:
         handbook = await build_handbook(engine, legal)
     finally:

@@ -11,7 +11,7 @@ from typing import Any
 import regorus
 
 from engine.base import DECISION_RULE, NONCE_KEY, EngineError
-from engine.sources import PolicySources
+from engine.bundle import PolicyBundle
 
 
 def _first_line(exc: BaseException) -> str:
@@ -40,13 +40,13 @@ class EmbeddedEngine:
     waiting for it.
     """
 
-    def __init__(self, sources: PolicySources) -> None:
-        self._revision = sources.revision()
+    def __init__(self, bundle: PolicyBundle) -> None:
+        self._revision = bundle.revision()
         modules = [
-            (str(p.relative_to(sources.root)), p.read_text("utf-8"))
-            for p in sources.decision_modules()
+            (str(p.relative_to(bundle.root)), p.read_text("utf-8"))
+            for p in bundle.decision_modules()
         ]
-        data = json.dumps(sources.data_document())
+        data = json.dumps(bundle.data_document())
         self._state: dict[str, Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regorus")
         self._close = weakref.finalize(self, _shutdown, self._executor, self._state)

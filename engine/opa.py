@@ -8,7 +8,7 @@ The link is closed at both ends:
 - OPA loads only our policy: the bundle is signed by `opa build --signing-key`
   and OPA, started with `--verification-key`, refuses an unsigned or forged one.
   The service checks that the bundle OPA reports as active carries the revision
-  it built (a content hash of the sources), and every answer's provenance too.
+  it built (a content hash of the policy files), and every answer's provenance too.
 - An answer belongs to its question: each request carries a fresh random nonce
   (`input.request.nonce`) that the decision echoes; an answer without it, with
   another one, or of any other shape than a decision, is an EngineError, which
@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from engine.base import DECISION_RULE, NONCE_KEY, EngineError
-from engine.sources import PolicySources
+from engine.bundle import PolicyBundle
 
 _DATA_PATH = "/v1/data/" + DECISION_RULE.removeprefix("data.").replace(".", "/")
 _BUNDLES_PATH = "/v1/data/system/bundles"
@@ -100,7 +100,7 @@ def verification_key(signing_key: Path, out: Path) -> Path:
 
 def build_bundle(
     opa: str,
-    sources: PolicySources,
+    bundle: PolicyBundle,
     out: Path,
     *,
     signing_key: Path | None,
@@ -108,11 +108,11 @@ def build_bundle(
 ) -> str:
     """Build the policy bundle with `opa build`, signed with `signing_key` (None: an
     unsigned bundle, which an OPA that verifies refuses); return its revision."""
-    revision = sources.revision()
+    revision = bundle.revision()
     out.parent.mkdir(parents=True, exist_ok=True)
     signing = [] if signing_key is None else ["--signing-key", str(signing_key)]
     with tempfile.TemporaryDirectory(prefix="hoi-bundle-") as tmp:
-        tree = sources.write_bundle_tree(Path(tmp) / "rego")
+        tree = bundle.write_bundle_tree(Path(tmp) / "rego")
         completed = subprocess.run(  # noqa: S603 - fixed argument list, no shell
             [
                 opa,

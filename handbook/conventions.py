@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
-from engine.sources import PolicySources
 from handbook.scenarios import SCENARIO_DIR, Scenario, load_scenarios
 from handbook.worlds import decide_all, registry_rules_all, rule_ids
 from policy.catalogue import load_catalogue
@@ -71,7 +71,7 @@ def coverage(
 async def _decide(
     rego_dir: Path, scenarios: list[Scenario]
 ) -> tuple[dict[str, Decision], dict[str, set[str]]]:
-    engine = EmbeddedEngine(PolicySources(rego_dir))
+    engine = EmbeddedEngine(PolicyBundle(rego_dir))
     try:
         return await decide_all(scenarios, engine), await registry_rules_all(scenarios, engine)
     finally:

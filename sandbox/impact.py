@@ -33,9 +33,9 @@ from time import perf_counter
 from typing import Any, Literal
 
 from engine.base import EngineError
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.pdp import DecisionPoint
-from engine.sources import PolicySources
 from facts.local import LocalFacts
 from facts.organisations import Organisation
 from handbook.scenarios import Scenario
@@ -479,7 +479,7 @@ def with_graded_kinds(document: dict[str, Any]) -> dict[str, Any]:
 
 def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str, Outcome]]:
     """Every document's outcomes under the policy in `policy` (a rego/ tree)."""
-    engine = EmbeddedEngine(PolicySources(policy))
+    engine = EmbeddedEngine(PolicyBundle(policy))
     legacy = _reads_graded_kinds(policy)
     fill = legal_catalogue().fill
     try:
@@ -498,7 +498,7 @@ def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str
 
 
 def _revision(policy: Path) -> str:
-    return PolicySources(policy).revision()
+    return PolicyBundle(policy).revision()
 
 
 # --- comparison ---------------------------------------------------------------------

@@ -27,8 +27,8 @@ from api.logs import CPR_LIKE, logging_config
 from api.settings import DEV_ISSUER, Settings
 from auth.keys import dev_signing_key
 from auth.tokens import mint
+from engine.bundle import PolicyBundle
 from engine.opa import OpaServer, build_bundle, bundle_signing_key, find_opa, verification_key
-from engine.sources import PolicySources
 from policy.cpr import CprError, birth_date
 from policy.paths import REGO_DIR
 from sandbox.app import create_app
@@ -57,7 +57,7 @@ def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
     folder = tmp_path_factory.mktemp("opa")
     signing_key = bundle_signing_key(folder / "signing-key.pem")
     bundle = folder / "bundle.tar.gz"
-    build_bundle(opa, PolicySources(REGO_DIR), bundle, signing_key=signing_key)
+    build_bundle(opa, PolicyBundle(REGO_DIR), bundle, signing_key=signing_key)
     server = OpaServer(
         opa,
         bundle,

@@ -9,7 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from engine.sources import PolicySources
+from engine.bundle import PolicyBundle
 from policy.catalogue import catalogue
 from policy.paths import REGO_DIR
 
@@ -42,7 +42,7 @@ class RogueOpa:
 
     def __init__(self, answer: Any = permit_everything, revision: str | None = None) -> None:
         self.answer = answer
-        self.revision = revision or PolicySources(REGO_DIR).revision()
+        self.revision = revision or PolicyBundle(REGO_DIR).revision()
         self.requests: list[dict[str, Any]] = []
         rogue = self
 

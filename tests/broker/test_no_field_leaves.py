@@ -33,10 +33,10 @@ from broker.adapters import ADAPTERS, FetchQuery, SourceRecord
 from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.sources import load_sources
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.inputs import build_input
 from engine.pdp import parse_result
-from engine.sources import PolicySources
 from facts.organisations import with_sub_units
 from policy.catalogue import catalogue
 from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
@@ -115,7 +115,7 @@ Harness = tuple[asyncio.Runner, DataBroker, FakeSources, EmbeddedEngine]
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
     fakes = FakeSources()
-    engine = EmbeddedEngine(PolicySources(REGO_DIR))
+    engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
     registry = load_sources(sandbox_url="http://sandbox.invalid")
     broker = DataBroker.build(registry, transport=httpx.MockTransport(_refuse), part_of=_part_of)
     by_kind = {s.adapter: s.category for s in registry.sources if s.category}

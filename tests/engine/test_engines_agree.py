@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.base import DECISION_RULE
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaServer
-from engine.sources import PolicySources
 from policy.catalogue import catalogue
 from policy.paths import REGO_DIR
 from tests.conftest import opa_headers
@@ -321,7 +321,7 @@ def likely_permits(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def test_engines_agree_on_random_inputs(opa_server: OpaServer) -> None:
-    embedded = EmbeddedEngine(PolicySources(REGO_DIR))
+    embedded = EmbeddedEngine(PolicyBundle(REGO_DIR))
     url = opa_server.url + "/v1/data/" + DECISION_RULE.removeprefix("data.").replace(".", "/")
     permits = 0
 

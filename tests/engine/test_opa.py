@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from engine.base import EngineError
+from engine.bundle import PolicyBundle
 from engine.opa import (
     OpaEngine,
     OpaServer,
@@ -21,7 +22,6 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint
-from engine.sources import PolicySources
 from facts.local import LocalFacts
 from policy.decision import Decision
 from policy.facts import RegistryState
@@ -33,7 +33,7 @@ from tests.conftest import fixed_clock, require_opa
 from tests.rogue_opa import permit_everything
 
 DECISION_PATH = "/v1/data/hoi/decision/result"
-REVISION = PolicySources(REGO_DIR).revision()
+REVISION = PolicyBundle(REGO_DIR).revision()
 TOKEN = "k" * 43
 
 
@@ -73,7 +73,7 @@ def test_a_bundle_signed_with_another_key_is_refused(tmp_path: Path) -> None:
     ours = bundle_signing_key(tmp_path / "ours.pem")
     theirs = bundle_signing_key(tmp_path / "theirs.pem")
     forged = tmp_path / "forged.tar.gz"
-    build_bundle(opa, PolicySources(REGO_DIR), forged, signing_key=theirs)
+    build_bundle(opa, PolicyBundle(REGO_DIR), forged, signing_key=theirs)
     server = OpaServer(
         opa, forged, token=TOKEN, verification_key=verification_key(ours, tmp_path / "ours.pub")
     )
@@ -85,7 +85,7 @@ def test_an_unsigned_bundle_is_refused(tmp_path: Path) -> None:
     opa = require_opa()
     ours = bundle_signing_key(tmp_path / "ours.pem")
     unsigned = tmp_path / "unsigned.tar.gz"
-    build_bundle(opa, PolicySources(REGO_DIR), unsigned, signing_key=None)
+    build_bundle(opa, PolicyBundle(REGO_DIR), unsigned, signing_key=None)
     server = OpaServer(
         opa, unsigned, token=TOKEN, verification_key=verification_key(ours, tmp_path / "ours.pub")
     )

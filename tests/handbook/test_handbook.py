@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from cli.main import main
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
-from engine.sources import PolicySources
 from handbook.matrix import FACT_SETS, REPRESENTATIVES, Matrix, compute_matrix, world
 from policy.legal import legal_catalogue
 from policy.paths import REGO_DIR
@@ -27,7 +27,7 @@ DAY = dt.date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
     async def compute() -> Matrix:
-        engine = EmbeddedEngine(PolicySources(REGO_DIR))
+        engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
         try:
             return await compute_matrix(engine, legal_catalogue(), DAY)
         finally:
@@ -96,7 +96,7 @@ def test_matrix_shows_the_distinctions_the_pilot_found_hard(matrix: Matrix) -> N
 def test_cli_writes_the_handbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "handbook"
     assert main(["policy", "handbook", "--out", str(out)]) == 0
-    revision = PolicySources(REGO_DIR).revision()
+    revision = PolicyBundle(REGO_DIR).revision()
     assert revision in capsys.readouterr().out
     for name in ["index.html", "index.md", "matrix.html", "matrix.md", "rules.html"]:
         assert revision in (out / name).read_text(encoding="utf-8"), name
@@ -127,7 +127,7 @@ def test_the_service_serves_the_handbook_and_the_catalogue(make_client: AppFacto
     index = client.get("/policy")
     assert index.status_code == 200
     assert index.headers["content-type"].startswith("text/html")
-    revision = PolicySources(REGO_DIR).revision()
+    revision = PolicyBundle(REGO_DIR).revision()
     assert revision in index.text
     assert '<base href="/policy/">' in index.text
     matrix_page = client.get("/policy/matrix.html")

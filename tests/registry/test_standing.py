@@ -13,9 +13,9 @@ import anyio
 import anyio.to_thread
 import pytest
 
+from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine, OpaServer
-from engine.sources import PolicySources
 from policy.errors import Unavailable
 from policy.paths import REGO_DIR
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
@@ -106,7 +106,7 @@ BLOCKS = [
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(PolicySources(REGO_DIR))
+    engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
     yield engine
     anyio.run(engine.aclose)
 
@@ -193,7 +193,7 @@ def test_a_policy_that_cannot_say_is_a_503_never_a_guess(answer: dict[str, Any])
 
 def test_both_engines_judge_alike(embedded: EmbeddedEngine, opa_server: OpaServer) -> None:
     """The API's judge on OPA runs in a worker thread and asks through the event loop."""
-    revision = PolicySources(REGO_DIR).revision()
+    revision = PolicyBundle(REGO_DIR).revision()
 
     async def on_opa() -> list[tuple[str, str, str | None]]:
         engine = OpaEngine(opa_server.url, revision, token=opa_server.token, timeout=5)

@@ -27,7 +27,7 @@ SYSTEM_FOLDER = "system"
 
 
 @dataclass(frozen=True)
-class PolicySources:
+class PolicyBundle:
     """The Rego modules (tests excluded) and data documents under one root."""
 
     root: Path
@@ -87,7 +87,7 @@ class PolicySources:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m engine.sources OUT`: lay out the bundle tree (with the generated
+    """`python -m engine.bundle OUT`: lay out the bundle tree (with the generated
     rules document) for `opa test`, `opa bench` or `opa eval` on the command line."""
     import sys
 
@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m engine.sources OUT", file=sys.stderr)
+        print("usage: python -m engine.bundle OUT", file=sys.stderr)
         return 2
-    print(PolicySources(REGO_DIR).write_bundle_tree(Path(args[0])))
+    print(PolicyBundle(REGO_DIR).write_bundle_tree(Path(args[0])))
     return 0
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.sources import PolicySources
+from engine.bundle import PolicyBundle
 from policy.legal import load_legal_catalogue
 from policy.paths import LEGAL_BASIS_DIR, REGO_DIR
 from policy.rules import annotations_from_source
 
 
 def test_the_rules_document_holds_every_annotated_rule_by_id() -> None:
-    rules = PolicySources(REGO_DIR).data_document()["hoi"]["rules"]
+    rules = PolicyBundle(REGO_DIR).data_document()["hoi"]["rules"]
     declared = {a.rule_id for a in annotations_from_source(REGO_DIR) if a.rule_id}
     assert set(rules) == declared
     assert rules["DENY-UNKNOWN-CATEGORY"] == {
@@ -24,7 +24,7 @@ def test_the_rules_document_holds_every_annotated_rule_by_id() -> None:
 
 
 def test_a_route_carries_the_words_every_route_shares() -> None:
-    route = PolicySources(REGO_DIR).rules_document()["SUL-43-1-CONSENT"]
+    route = PolicyBundle(REGO_DIR).rules_document()["SUL-43-1-CONSENT"]
     assert route["kind"] == "route"
     assert route["legal_basis"] == ["sul-43-1", "sul-44"]
     assert route["messages"]["permitted"] == (
@@ -36,7 +36,7 @@ def test_a_route_carries_the_words_every_route_shares() -> None:
 
 
 def test_the_bundle_tree_carries_the_rules_document(tmp_path: Path) -> None:
-    tree = PolicySources(REGO_DIR).write_bundle_tree(tmp_path / "rego")
+    tree = PolicyBundle(REGO_DIR).write_bundle_tree(tmp_path / "rego")
     assert (tree / "hoi" / "rules" / "data.json").is_file()
     assert (tree / "hoi" / "decision" / "decision.rego").is_file()
 
