@@ -45,6 +45,7 @@ from policy.facts import ChildRecord, RegistryState
 from policy.persons import DEV_HANDLE_KEY, PersonHandles
 from registry import service
 from registry.models import BlockCreate, ConsentCreate, ObjectionCreate, RecordedBy
+from registry.on_behalf import check_professional_write
 from registry.state import registry_state
 from registry.writer import Writer
 
@@ -316,12 +317,16 @@ class World:
                 return 403
             if spec.action == "read":
                 return 200
-            if spec.action in ("set_block", "lift_block", "withdraw_objection"):
-                return 403
-            if spec.on_behalf_of is None:
-                return 422
-            if spec.action != "revoke_consent" and spec.document_reference is None:
-                return 422
+            try:  # the registry's own rule for what a professional may write
+                check_professional_write(
+                    spec.action,
+                    handle=spec.on_behalf_of,
+                    document=spec.document_reference,
+                    field="on_behalf_of",
+                )
+            except HoiError as exc:
+                return as_the_api_answers(exc)[0]
+            assert spec.on_behalf_of is not None
             writer = Writer(
                 person=scenario.cpr(spec.on_behalf_of),
                 recorded_by=RecordedBy(

@@ -58,6 +58,7 @@ from registry.models import (
     Revocation,
     Withdrawal,
 )
+from registry.on_behalf import Write, check_professional_write, family_only
 from registry.writer import Change, Writer
 
 router = APIRouter(
@@ -75,11 +76,6 @@ FhirResource = Annotated[
         media_type=fhir.FHIR_JSON,
     ),
 ]
-
-FAMILY_ONLY = (
-    "only the family changes this: the young person from 15, or a custody holder for a "
-    "child under 15, with their own citizen login. A professional never {what}."
-)
 
 
 def _is_family(caller: Caller, child: ChildRecord) -> bool:
@@ -210,11 +206,11 @@ class RegistryCall:
 
         return hook
 
-    async def citizen_writer(self, what: str) -> Writer:
+    async def citizen_writer(self, write: Write) -> Writer:
         """The family writes for itself: the person is the token's."""
         caller = self.caller
         if caller.kind != "citizen":
-            raise Forbidden(FAMILY_ONLY.format(what=what))
+            raise family_only(write)
         if not _is_family(caller, self.child) or caller.cpr is None:
             raise Forbidden("you may change only your own or your child's registry", field="cpr")
         return Writer(
@@ -226,7 +222,12 @@ class RegistryCall:
         )
 
     async def writer(
-        self, action: str, on_behalf: OnBehalf | None = None, *, stated_by: str | None = None
+        self,
+        action: str,
+        write: Write,
+        on_behalf: OnBehalf | None = None,
+        *,
+        stated_by: str | None = None,
     ) -> Writer:
         """The family for itself, or a professional with a relation writing what the
         family gave or told them (named by handle, with the document)."""
@@ -238,22 +239,13 @@ class RegistryCall:
                 raise InvalidRequest(
                     f"you act for yourself with your own login; leave {field} out", field=field
                 )
-            return await self.citizen_writer(action)
+            return await self.citizen_writer(write)
         if not caller.has_catalogue_role:
             raise Forbidden("only the family, or a professional in a known role, records this")
         await self.professional_allowed(action)
-        if handle is None:
-            raise InvalidRequest(
-                f"a professional records what the family gave them: name whose in {field}",
-                field=field,
-            )
         document = on_behalf.document_reference if on_behalf is not None else None
-        if on_behalf is not None and document is None:
-            raise InvalidRequest(
-                "a professional recording on the family's behalf gives the document's "
-                "reference (the signed form, or the record note of an oral consent)",
-                field="document_reference",
-            )
+        check_professional_write(write, handle=handle, document=document, field=field)
+        assert handle is not None
         person = self.services.handles.resolve(self.child, handle)
         if person is None:
             raise InvalidRequest(
@@ -323,7 +315,7 @@ async def create_consent(body: ConsentCreate, call: Call, session: SessionDep) -
     unknown regime, a form the regime does not allow, or a giver who was not
     entitled on the day it was given. The end is capped by the regime's maximum
     validity (`expiry_capped`)."""
-    writer = await call.writer("consent.record", body)
+    writer = await call.writer("consent.record", "record_consent", body)
     now = call.services.clock()
     return await run_in_threadpool(
         service.create_consent, session, call.child, body, now, writer, judge=call.judge
@@ -370,11 +362,11 @@ async def import_fhir_consent(
     if call.caller.kind == "citizen":
         if giver != call.caller.cpr:
             raise Forbidden("you may import only a consent you gave yourself", field="performer")
-        writer = await call.writer("consent.record", OnBehalf())
+        writer = await call.writer("consent.record", "record_consent", OnBehalf())
     else:
         document = next((i["value"] for i in identifiers), resource.get("id"))
         on_behalf = OnBehalf(on_behalf_of=handle, document_reference=document)
-        writer = await call.writer("consent.record", on_behalf)
+        writer = await call.writer("consent.record", "record_consent", on_behalf)
     now = call.services.clock()
     consent = await run_in_threadpool(
         lambda: service.create_consent(
@@ -423,7 +415,7 @@ async def revoke_consent(
     (or the young person from 15) revokes with their own login; a professional
     with a relation who was told of it reports it, naming who said so (`stated_by`)."""
     body = body or Revocation()
-    writer = await call.writer("consent.revoke", stated_by=body.stated_by)
+    writer = await call.writer("consent.revoke", "revoke_consent", stated_by=body.stated_by)
     if writer.recorded_by.by_professional and body.document_reference:
         recorded_by = writer.recorded_by.model_copy(
             update={"document_reference": body.document_reference}
@@ -441,7 +433,7 @@ async def create_objection(
 ) -> ObjectionPublic:
     """Record an objection by the young person (15+) or a custody holder (under 15),
     with their own login, or one they told a professional (`on_behalf_of`)."""
-    writer = await call.writer("objection.record", body)
+    writer = await call.writer("objection.record", "record_objection", body)
     now = call.services.clock()
     return await run_in_threadpool(
         service.create_objection, session, call.child, body, now, writer, judge=call.judge
@@ -462,7 +454,7 @@ async def withdraw_objection(
 ) -> ObjectionPublic:
     """Withdraw an objection: only the person who objected (or the young person
     from 15), with their own login."""
-    writer = await call.citizen_writer("withdraws someone's objection")
+    writer = await call.citizen_writer("withdraw_objection")
     now = call.services.clock()
     return await run_in_threadpool(
         service.withdraw_objection, session, call.child, objection_id, now, writer, judge=call.judge
@@ -474,7 +466,7 @@ async def create_block(body: BlockCreate, call: Call, session: SessionDep) -> Bl
     """Record a block in the style of Min spærring (see BlockCreate.target_kind), with
     the young person's or a custody holder's own login. A block on an organisation
     the organisation register does not know is refused."""
-    writer = await call.citizen_writer("sets a block in the family's name")
+    writer = await call.citizen_writer("set_block")
     now, orgs = call.services.clock(), call.services.organisations
     return await run_in_threadpool(
         service.create_block, session, call.child, body, now, writer, orgs, judge=call.judge
@@ -495,7 +487,7 @@ async def lift_block(
 ) -> BlockPublic:
     """Lift a block: only the person who set it (or the young person from 15),
     with their own login."""
-    writer = await call.citizen_writer("lifts or narrows a family's block")
+    writer = await call.citizen_writer("lift_block")
     now = call.services.clock()
     return await run_in_threadpool(
         service.lift_block, session, call.child, block_id, now, writer, judge=call.judge
