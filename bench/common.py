@@ -76,7 +76,26 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-class ServiceProcess:
+class _Started:
+    """A process we start and stop: ready when `url` answers, stopped on exit."""
+
+    process: subprocess.Popen[bytes] | None
+
+    def _await_ready(self, url: str) -> None:
+        assert self.process is not None
+        try:
+            _wait_ready(url, self.process)
+        except RuntimeError:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+
+class ServiceProcess(_Started):
     """`hoi sandbox serve` (the development service) in a subprocess on a loopback
     port, with its own var folder.
 
@@ -116,17 +135,8 @@ class ServiceProcess:
         finally:
             if self.log:
                 out.close()  # type: ignore[union-attr]
-        try:
-            _wait_ready(self.url + "/readyz", self.process)
-        except RuntimeError:
-            self.__exit__()
-            raise
+        self._await_ready(self.url + "/readyz")
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
 
     def token(self, role: str, org: str, sub: str, *, health_professional: bool = False) -> str:
         """A development bearer token from `hoi token`, signed with this service's key."""
@@ -137,7 +147,7 @@ class ServiceProcess:
         return done.stdout.strip()
 
 
-class SandboxProcess:
+class SandboxProcess(_Started):
     """The sandbox sources in their own process, every source answering after
     `delay` seconds (`facts_delay` for the sources the policy reads: CPR, the
     relation evidence, the staff register).
@@ -175,17 +185,8 @@ class SandboxProcess:
         self.process = subprocess.Popen(
             self.args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        try:
-            _wait_ready(f"{self.url}/stil/enrolments?cpr=0", self.process)
-        except RuntimeError:
-            self.__exit__()
-            raise
+        self._await_ready(f"{self.url}/stil/enrolments?cpr=0")
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
 
 
 def tool(name: str) -> str | None:
