@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -28,6 +28,7 @@ from policy.cpr import age_on
 from policy.facts import Authorisation, AuthorisationStatus, ChildRecord, Relation, StaffMember
 from policy.paths import SCENARIO_DIR, SCENARIO_WORLD_DIR
 from policy.persons import PersonHandles
+from registry.on_behalf import Write
 
 __all__ = ["SCENARIO_DIR", "Scenario", "load_scenario", "load_scenarios"]
 
@@ -445,15 +446,8 @@ class RefusalSpec(_Strict):
     field: str = Field(description="the field the refusal names, e.g. context.override.reason")
 
 
-RegistryAction = Literal[
-    "read",
-    "record_consent",
-    "record_objection",
-    "revoke_consent",
-    "withdraw_objection",
-    "set_block",
-    "lift_block",
-]
+RegistryAction: TypeAlias = Literal["read"] | Write
+"""Reading the registry, or one of the writes `registry.on_behalf` rules on."""
 
 
 class RegistryAttemptSpec(_Strict):
