@@ -24,7 +24,8 @@ from cli.commands import EXIT_ERROR, Commands
 from policy.errors import HoiError
 
 if TYPE_CHECKING:
-    from handbook.scenarios import Expectation, Scenario, StepSpec
+    from handbook.expectations import Expectation
+    from handbook.scenarios import Scenario, StepSpec
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from handbook.scenarios import Expectation, RegistryAttemptSpec, Scenario, load_scenarios
+from handbook.expectations import Expectation
+from handbook.scenarios import RegistryAttemptSpec, Scenario, load_scenarios
 from handbook.worlds import DEV_HANDLES
 from sandbox.worlds import scenario_population
 from tests.conftest import ENGINES, AppFactory, auth_headers, citizen_headers

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from handbook.scenarios import AccessLogExpectation, Expectation, Scenario
+from handbook.expectations import AccessLogExpectation, Expectation
+from handbook.scenarios import Scenario
 
 DENY_BLOCKED: dict[str, Any] = {
     "category": "psychiatry_appointments",
