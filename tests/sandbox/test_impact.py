@@ -12,7 +12,8 @@ import pytest
 
 from handbook.scenarios import load_scenarios
 from policy.paths import REGO_DIR
-from sandbox.impact import corpus, impact, markdown, policy_at, write
+from sandbox.corpus import corpus
+from sandbox.impact import impact, markdown, policy_at, write
 
 SIZE = 600
 """A small corpus keeps the test quick (the command's default is 4,200 inputs)."""
