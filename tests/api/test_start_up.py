@@ -149,7 +149,9 @@ def test_the_service_is_built_off_the_event_loop(
             seen.append(False)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("api.app.build_services", watched)
+    # The tests' apps are composed by the sandbox, which builds production's
+    # services through this name.
+    monkeypatch.setattr("sandbox.app.build_services", watched)
     make_client()
     assert seen == [False]
 
