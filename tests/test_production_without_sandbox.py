@@ -178,7 +178,7 @@ def test_production_refuses_to_start_without_an_organisation_register(tmp_path: 
         import pytest
         from api.services import build_services
         from api.settings import Settings
-        from policy.errors import InvalidRequest
+        from policy.errors import ConfigError
 
         settings = Settings(
             environment="production",
@@ -190,7 +190,7 @@ def test_production_refuses_to_start_without_an_organisation_register(tmp_path: 
             database_url="sqlite:///{tmp_path / "prod.db"}",
             var_dir={str(tmp_path / "var")!r},
         )
-        with pytest.raises(InvalidRequest, match="HOI_ORGANISATION_REGISTER"):
+        with pytest.raises(ConfigError, match="HOI_ORGANISATION_REGISTER"):
             build_services(settings)
         print("refused")
     """)
