@@ -5,6 +5,9 @@ caller (the edge middleware, `api.authn`, verified the token with `auth.tokens`,
 which alone turns a token into a `policy.caller.Caller`); `ProfessionalCaller`,
 `CitizenDep` and `AuditorDep` narrow it to what a route serves, refusing (403)
 any other kind of caller.
+
+Dependencies that do not block are `async def`: FastAPI runs a plain `def`
+dependency on a worker thread, a thread hop per dependency per request.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from policy.errors import Forbidden, NotFound, Unavailable
 from policy.facts import ChildRecord, FactsUnavailable
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -47,7 +50,7 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_pdp(services: ServicesDep) -> DecisionPoint:
+async def get_pdp(services: ServicesDep) -> DecisionPoint:
     return services.pdp
 
 
@@ -95,7 +98,7 @@ CurrentCaller = Annotated[Caller, Depends(get_caller)]
 """Who calls, with both identities when a system acts for a professional."""
 
 
-def get_professional(caller: CurrentCaller) -> Caller:
+async def get_professional(caller: CurrentCaller) -> Caller:
     if not caller.is_professional:
         raise Forbidden(
             f"a {caller.kind} caller cannot do this; only a professional "
@@ -123,13 +126,13 @@ class Auditor:
     id: str
 
 
-def citizen_caller(caller: CurrentCaller) -> Citizen:
+async def citizen_caller(caller: CurrentCaller) -> Citizen:
     if caller.kind != "citizen" or caller.cpr is None:
         raise Forbidden("only a citizen (the young person or a custody holder) reads this log")
     return Citizen(cpr=caller.cpr)
 
 
-def auditor_caller(caller: CurrentCaller) -> Auditor:
+async def auditor_caller(caller: CurrentCaller) -> Auditor:
     if caller.kind != "auditor":
         raise Forbidden("only an auditor may read the audit trail")
     return Auditor(id=caller.id)
@@ -139,7 +142,7 @@ CitizenDep = Annotated[Citizen, Depends(citizen_caller)]
 AuditorDep = Annotated[Auditor, Depends(auditor_caller)]
 
 
-def get_audit(services: ServicesDep) -> AuditLog:
+async def get_audit(services: ServicesDep) -> AuditLog:
     return services.audit
 
 
@@ -148,7 +151,7 @@ AuditLogDep = Annotated[AuditLog, Depends(get_audit)]
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
-def trace_id(traceparent: Annotated[str | None, Header()] = None) -> str:
+async def trace_id(traceparent: Annotated[str | None, Header()] = None) -> str:
     """The W3C trace id the caller sent in `traceparent`, or a new one."""
     if traceparent is not None:
         match = _TRACEPARENT.match(traceparent.strip().lower())
@@ -160,7 +163,7 @@ def trace_id(traceparent: Annotated[str | None, Header()] = None) -> str:
 TraceIdDep = Annotated[str, Depends(trace_id)]
 
 
-def get_decisions(services: ServicesDep) -> AuditedDecisions:
+async def get_decisions(services: ServicesDep) -> AuditedDecisions:
     return services.decisions
 
 
@@ -172,7 +175,7 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_origin(caller: CurrentCaller, trace: TraceIdDep, request: Request) -> Origin:
+async def get_origin(caller: CurrentCaller, trace: TraceIdDep, request: Request) -> Origin:
     """Where the question comes from, as plain values for the audit record."""
     return Origin.of(caller, trace_id=trace, client_address=client_address(request))
 

@@ -43,10 +43,12 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint, FactsProvider
+from facts.cache import CachedFacts
 from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
+from policy.catalogue import catalogue
 from policy.errors import ConfigError, Unavailable
 from policy.facts import RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
@@ -234,15 +236,20 @@ def build_services(
             broker.client(broker.source_list.facts.person),
             broker.client(broker.source_list.facts.relations),
         ]
-        facts = RecordingFacts(
-            SourceFacts(
-                person=fact_sources[0],
-                relation_evidence=fact_sources[1],
-                staff=broker.client(broker.source_list.facts.staff),
-                read_registry=read_registry,
-                organisations=orgs,
-                clock=clock,
-            )
+        # Reused facts are not source calls: the recorder sits inside the cache.
+        facts = CachedFacts(
+            RecordingFacts(
+                SourceFacts(
+                    person=fact_sources[0],
+                    relation_evidence=fact_sources[1],
+                    staff=broker.client(broker.source_list.facts.staff),
+                    read_registry=read_registry,
+                    organisations=orgs,
+                    clock=clock,
+                )
+            ),
+            catalogue().fact_lifetimes,
+            clock,
         )
     server: OpaServer | None = None
     build_engine: Callable[[], PolicyEngine] | None = None  # an engine given: build with it

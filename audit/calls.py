@@ -49,7 +49,7 @@ class Facts(Protocol):
 
     async def child(self, cpr: str) -> ChildRecord | None: ...
 
-    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]: ...
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]: ...
 
     async def registry(self, cpr: str) -> RegistryState: ...
 
@@ -68,9 +68,9 @@ class RecordingFacts:
         async with timed("cpr"):
             return await self.inner.child(cpr)
 
-    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
         async with timed("relations"):
-            return await self.inner.relations(organisation_id, child)
+            return await self.inner.relations(organisation_id, cpr)
 
     async def registry(self, cpr: str) -> RegistryState:
         async with timed("consent_registry"):

@@ -138,6 +138,7 @@ def decision_record(
         policy_revision=decision.policy_revision,
         engine=decision.engine,
         source_calls=list(source_calls),
+        facts_read_at=decision.facts_read_at,
     )
 
 

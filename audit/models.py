@@ -121,6 +121,9 @@ class AuditRecord(BaseModel):
     policy_revision: str
     engine: str
     source_calls: list[SourceCall] = Field(default_factory=list)
+    facts_read_at: datetime | None = None
+    """When the oldest source fact the decision reused was read (facts/cache); the
+    sources it called for this decision are in source_calls."""
     registry: RegistryRecord | None = None
     """For registry_read and registry_write records: what was read or written."""
 

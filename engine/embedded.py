@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import weakref
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from typing import Any
 
+import orjson
 import regorus
 
 from engine.base import DECISION_RULE, NONCE_KEY, EngineError
@@ -21,73 +19,77 @@ def _first_line(exc: BaseException) -> str:
     return message.removeprefix("error:").strip() or type(exc).__name__
 
 
-def _shutdown(executor: ThreadPoolExecutor, state: dict[str, Any]) -> None:
+def _load(modules: list[tuple[str, str]], data: str) -> dict[str, Any]:
+    """A pristine engine (the template) and a working copy, built on this thread."""
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    problem = None
     try:
-        executor.submit(state.clear).result()
-    except RuntimeError:  # interpreter exit: the worker thread is already gone
-        return
-    executor.shutdown(wait=True)
+        for name, text in modules:
+            engine.add_policy(name, text)
+        engine.add_data_json(data)
+    except Exception as exc:  # regorus raises plain RuntimeError/ValueError
+        problem = _first_line(exc)
+    if problem is not None:
+        del engine  # dropped here, on its own thread
+        raise EngineError(f"policy failed to load: {problem}")
+    return {"template": engine, "engine": engine.clone()}  # type: ignore[attr-defined]
+
+
+def _evaluate_with(state: dict[str, Any], document_json: str) -> str:
+    # One working engine is reused for every decision: a fresh clone prepares
+    # the whole policy again on its first evaluation (1-2 ms, most of a
+    # decision's cost), while set_input_json starts each evaluation afresh.
+    # After a failure the working engine is replaced by a clone of the
+    # pristine template, so that nothing of a failed evaluation lingers.
+    engine = state["engine"]
+    problem = None
+    try:
+        engine.set_input_json(document_json)
+        return str(engine.eval_rule_as_json(DECISION_RULE))
+    except Exception as exc:
+        problem = _first_line(exc)
+    state["engine"] = state["template"].clone()
+    del engine
+    raise EngineError(f"evaluation failed: {problem}")
 
 
 class EmbeddedEngine:
-    """Evaluates on one worker thread that owns the regorus engine.
+    """Evaluates inline, on the calling thread, with that thread's own engine.
 
-    A regorus engine may only be used and dropped on the thread that made it
-    (it is not Send), so one dedicated thread builds it, evaluates every
-    decision on one working copy of it, and drops it on close. Evaluation holds
-    the GIL, so a single thread loses no parallelism; the thread is kept so that
-    the service's timeout can give up on an evaluation (fail closed) without
-    waiting for it.
+    A regorus engine may only be used and dropped on the thread that made it (it
+    is not Send), and evaluation holds the GIL, so a worker thread would buy no
+    parallelism: it cost a thread hop and a wake-up per decision. Each thread that
+    evaluates gets its own engine, built from the same policy the first time
+    (about 10 ms); the service's decisions all run on its event loop's thread.
+    A thread's engine is dropped when the thread ends (a thread-local), or on
+    `aclose` for the thread that closes.
+
+    Timeouts: an inline evaluation cannot be interrupted (regorus has no
+    cancellation and holds the GIL). The decision point's timeout still fails
+    closed, but only once the evaluation has returned; it cannot cut a runaway
+    evaluation short, and the event loop waits for it meanwhile. The policy's cost
+    is bounded by its own design (bench/growth.py: linear in consents and blocks),
+    not by the timeout.
     """
 
     def __init__(self, bundle: PolicyBundle) -> None:
         self._revision = bundle.revision()
-        modules = [
+        self._modules = [
             (str(p.relative_to(bundle.root)), p.read_text("utf-8"))
             for p in bundle.decision_modules()
         ]
-        data = json.dumps(bundle.data_document())
-        self._state: dict[str, Any] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regorus")
-        self._close = weakref.finalize(self, _shutdown, self._executor, self._state)
-        try:
-            self._executor.submit(self._load, modules, data).result()
-        except EngineError:
-            self._close()
-            raise
+        self._data = orjson.dumps(bundle.data_document()).decode()
+        self._closed = False
+        self._local = threading.local()
+        self._here()  # a policy that does not load fails here, at start
 
-    def _load(self, modules: list[tuple[str, str]], data: str) -> None:
-        engine = regorus.Engine()
-        engine.set_rego_v0(False)
-        problem = None
-        try:
-            for name, text in modules:
-                engine.add_policy(name, text)
-            engine.add_data_json(data)
-        except Exception as exc:  # regorus raises plain RuntimeError/ValueError
-            problem = _first_line(exc)
-        if problem is not None:
-            del engine  # dropped here, on its own thread
-            raise EngineError(f"policy failed to load: {problem}")
-        self._state["template"] = engine
-        self._state["engine"] = self._state["template"].clone()
-
-    def _evaluate_here(self, document_json: str) -> str:
-        # One working engine is reused for every decision: a fresh clone prepares
-        # the whole policy again on its first evaluation (1-2 ms, most of a
-        # decision's cost), while set_input_json starts each evaluation afresh.
-        # After a failure the working engine is replaced by a clone of the
-        # pristine template, so that nothing of a failed evaluation lingers.
-        engine = self._state["engine"]
-        problem = None
-        try:
-            engine.set_input_json(document_json)
-            return str(engine.eval_rule_as_json(DECISION_RULE))
-        except Exception as exc:
-            problem = _first_line(exc)
-        self._state["engine"] = self._state["template"].clone()
-        del engine
-        raise EngineError(f"evaluation failed: {problem}")
+    def _here(self) -> dict[str, Any]:
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        if state is None:
+            state = _load(self._modules, self._data)
+            self._local.state = state
+        return state
 
     @property
     def name(self) -> str:
@@ -99,7 +101,10 @@ class EmbeddedEngine:
 
     @staticmethod
     def _parse(raw: str) -> dict[str, Any]:
-        value = json.loads(raw)
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise EngineError("the engine's answer is not JSON") from exc
         if not isinstance(value, dict):
             raise EngineError("the decision rule is undefined for this input")
         value.pop(NONCE_KEY, None)  # in-process, the answer cannot belong to another question
@@ -107,19 +112,20 @@ class EmbeddedEngine:
 
     def evaluate_sync(self, document: dict[str, Any]) -> dict[str, Any]:
         """Evaluate from synchronous code (CLI, handbook, benchmarks, tests)."""
-        if not self._close.alive:
+        if self._closed:
             raise EngineError("the engine is closed")
-        raw = self._executor.submit(self._evaluate_here, json.dumps(document)).result()
-        return self._parse(raw)
+        try:
+            encoded = orjson.dumps(document).decode()
+        except TypeError as exc:
+            raise EngineError(f"the input cannot be encoded: {exc}") from exc
+        return self._parse(_evaluate_with(self._here(), encoded))
 
     async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
-        if not self._close.alive:
-            raise EngineError("the engine is closed")
-        future = self._executor.submit(self._evaluate_here, json.dumps(document))
-        return self._parse(await asyncio.wrap_future(future))
+        return self.evaluate_sync(document)
 
     async def ready(self) -> bool:
-        return self._close.alive
+        return not self._closed
 
     async def aclose(self) -> None:
-        self._close()
+        self._closed = True
+        self._local.__dict__.pop("state", None)  # this thread's engine, dropped here

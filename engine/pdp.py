@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -33,6 +33,7 @@ from policy.facts import (
     Relation,
     StaffFacts,
     StaffMember,
+    start_noting_reuse,
 )
 from policy.persons import PersonHandles, PseudonymMap
 
@@ -42,7 +43,11 @@ class FactsProvider(Protocol):
 
     async def child(self, cpr: str) -> ChildRecord | None: ...
 
-    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]: ...
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
+        """The organisation's relation evidence about the child with this CPR number
+        (asked beside the CPR register, so it may be asked about a number the
+        register does not know; its answer is then not used)."""
+        ...
 
     async def registry(self, cpr: str) -> RegistryState: ...
 
@@ -54,8 +59,31 @@ class FactsProvider(Protocol):
         ...
 
 
+T = TypeVar("T")
+
+
 async def _not_asked() -> None:
     return None
+
+
+@dataclass(frozen=True)
+class _Settled(Generic[T]):
+    """An awaited call's value or its exception, to be raised only if used."""
+
+    value: T | None = None
+    error: BaseException | None = None
+
+    def result(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+async def _settled(call: Awaitable[T]) -> _Settled[T]:
+    try:
+        return _Settled(value=await call)
+    except Exception as exc:  # re-raised by result() when the value is used
+        return _Settled(error=exc)
 
 
 class Citations(Protocol):
@@ -178,10 +206,14 @@ class DecisionPoint:
         cpr = request.resource.child_cpr
         subject = request.subject
         organisation = subject.organisation.id
-        # The staff register is asked only about what the request claims: the
-        # requester's own authorisation, and the clinician a secretary acts for.
-        child, registry, part_of, own, clinician = await asyncio.gather(
+        # Every source is asked at once. The staff register is asked only about
+        # what the request claims: the requester's own authorisation, and the
+        # clinician a secretary acts for. Relation evidence is asked beside the
+        # CPR register; when the register does not know the child, its answer
+        # (or its failure) is not used, as if it had not been asked.
+        child, evidence, registry, part_of, own, clinician = await asyncio.gather(
             self.facts.child(cpr),
+            _settled(self.facts.relations(organisation, cpr)),
             self.facts.registry(cpr),
             self.facts.part_of(organisation),
             self.facts.staff_member(organisation, subject.id)
@@ -191,9 +223,7 @@ class DecisionPoint:
             if subject.acting_for is not None
             else _not_asked(),
         )
-        relations = (
-            await self.facts.relations(request.subject.organisation.id, child) if child else []
-        )
+        relations = evidence.result() if child is not None else []
         names = self.handles.pseudonym(child) if self.handles is not None else None
         document = build_input(
             request,
@@ -240,6 +270,7 @@ class DecisionPoint:
         now = self.clock()
         asked = list(dict.fromkeys(request.resource.categories))
         names: PseudonymMap | None = None
+        reused = start_noting_reuse()
         try:
             async with asyncio.timeout(self.timeout):
                 document, names = await self._document(request, now)
@@ -270,4 +301,5 @@ class DecisionPoint:
             categories=categories,
             relied_on=relied_on_union(categories),
             override=override,
+            facts_read_at=min(reused, default=None),
         )

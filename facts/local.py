@@ -59,8 +59,8 @@ class LocalFacts:
     async def child(self, cpr: str) -> ChildRecord | None:
         return self.world.child_record(cpr)
 
-    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
-        return self.world.relations(organisation_id, child.cpr)
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
+        return self.world.relations(organisation_id, cpr)
 
     async def registry(self, cpr: str) -> RegistryState:
         state = await asyncio.to_thread(self.read_registry, cpr)

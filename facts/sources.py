@@ -37,11 +37,11 @@ class SourceFacts:
             detail = exc.detail if isinstance(exc, SourceError) else "timeout"
             raise FactsUnavailable(f"the CPR register did not answer ({detail})") from exc
 
-    async def relations(self, organisation_id: str, child: ChildRecord) -> list[Relation]:
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
         try:
             async with asyncio.timeout(self.relation_evidence.spec.timeout_s):
                 evidence = await read_relation_evidence(
-                    self.relation_evidence, child.cpr, organisation_id
+                    self.relation_evidence, cpr, organisation_id
                 )
         except (SourceError, TimeoutError) as exc:
             detail = exc.detail if isinstance(exc, SourceError) else "timeout"

@@ -83,6 +83,17 @@ class OverrideRules(_Frozen):
     review: str = ""
 
 
+class FactLifetimes(_Frozen):
+    """How long a fact read from a source may be reused for decisions (facts/cache)."""
+
+    cpr_s: int = Field(ge=0)
+    """The CPR register's record of the child, with its custody holders."""
+    relations_s: int = Field(ge=0)
+    staff_register_s: int = Field(ge=0)
+    legal_basis: tuple[str, ...] = ()
+    review: str = ""
+
+
 class Catalogue(_Frozen):
     roles: dict[str, RoleSpec]
     categories: dict[str, CategorySpec]
@@ -92,6 +103,8 @@ class Catalogue(_Frozen):
     gp_window: GpWindow
     relations: RelationRules
     override: OverrideRules
+    fact_lifetimes: FactLifetimes = FactLifetimes(cpr_s=0, relations_s=0, staff_register_s=0)
+    """Without it every decision reads its facts afresh."""
     kle_groups: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="Per role, the KLE subject groups of municipal cases the role may learn of. "

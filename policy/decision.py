@@ -279,6 +279,13 @@ class Decision(BaseModel):
     categories: dict[str, CategoryDecision]
     relied_on: ReliedOn
     override: OverrideAnswer = Field(default_factory=OverrideAnswer)
+    facts_read_at: datetime | None = Field(
+        default=None,
+        description="When the oldest source fact this decision used (the CPR record, "
+        "relation evidence, staff register) was read, if the decision reused one read "
+        "for an earlier decision within its lifetime (policy data `fact_lifetimes`); "
+        "null when every fact was read for this decision.",
+    )
 
     @property
     def permitted(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,3 +171,22 @@ class StaffFacts(BaseModel):
 
     subject: StaffMember | None = None
     acting_for: StaffMember | None = None
+
+
+_reused: ContextVar[list[dt.datetime] | None] = ContextVar("hoi_reused_facts", default=None)
+
+
+def start_noting_reuse() -> list[dt.datetime]:
+    """Begin noting, for the current decision, when each fact it reuses (rather
+    than reads afresh) was read from its source; the returned list fills up, also
+    from tasks the decision spawns."""
+    reads: list[dt.datetime] = []
+    _reused.set(reads)
+    return reads
+
+
+def note_reuse(read_at: dt.datetime) -> None:
+    """A fact read from its source at `read_at` was reused for this decision."""
+    reads = _reused.get()
+    if reads is not None:
+        reads.append(read_at)

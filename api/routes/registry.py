@@ -270,7 +270,7 @@ class RegistryCall:
         )
 
 
-def registry_call(
+async def registry_call(
     request: Request,
     caller: CurrentCaller,
     child: ChildDep,

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from engine.base import EngineError
+from engine.bundle import PolicyBundle
+from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine
-from engine.pdp import parse_result
+from engine.pdp import DecisionPoint, parse_result
+from facts.cache import CachedFacts
+from facts.local import LocalFacts
+from policy.catalogue import FactLifetimes
+from policy.decision import DecisionRequest
+from policy.facts import RegistryState
+from policy.paths import REGO_DIR
+from sandbox.pilot import organisations
 from sandbox.worlds import scenario_population
 from tests.conftest import AppFactory, auth_headers
 from tests.test_scenarios import SCENARIOS
@@ -109,3 +119,23 @@ def test_a_category_missing_from_the_answer_is_denied() -> None:
     parsed = parse_result({"categories": {}}, ["school_daycare"])
     assert parsed["school_daycare"].decision == "deny"
     assert parsed["school_daycare"].reasons[0].code == "engine_error"
+
+
+def test_a_decision_states_when_the_oldest_reused_fact_was_read() -> None:
+    """Facts reused within their lifetime (facts/cache) are named in the decision
+    and in its audit record, so nobody mistakes a reused fact for a fresh one."""
+    scenario = next(s for s in SCENARIOS if s.id == "caseworker_both_parents_consent")
+    first = datetime.combine(scenario.date, datetime.min.time(), UTC) + timedelta(hours=9)
+    now = [first]
+    facts = CachedFacts(
+        LocalFacts(scenario_population(scenario), lambda _: RegistryState(), organisations()),
+        FactLifetimes(cpr_s=60, relations_s=60, staff_register_s=60),
+        lambda: now[0],
+    )
+    pdp = DecisionPoint(EmbeddedEngine(PolicyBundle(REGO_DIR)), facts, clock=lambda: now[0])
+    request = DecisionRequest.model_validate(scenario.decision_body())
+    assert asyncio.run(pdp.decide(request)).facts_read_at is None  # all read for it
+    now[0] = first + timedelta(seconds=30)
+    assert asyncio.run(pdp.decide(request)).facts_read_at == first
+    now[0] = first + timedelta(seconds=61)
+    assert asyncio.run(pdp.decide(request)).facts_read_at is None  # too old: read again
