@@ -9,7 +9,10 @@ noted (policy.facts.note_reuse) and the decision states when the oldest fact it
 used was read. A fact is never reused once it is older than its lifetime (then
 the source is asked again, and if it fails the decision fails closed: there is no
 falling back to an old answer). Failures are never cached. The registry (consents,
-objections, blocks) is ours and is always read afresh.
+objections, blocks) is ours and is read afresh for every decision, except within
+`one_registry_reading()`: a batch of decisions (an AuthZEN evaluations call) is
+decided on one reading of each child's registry, so every evaluation in the call
+sees the same consents, objections and blocks.
 
 Concurrent decisions that need the same fact while it is being read share the one
 read."""
@@ -17,7 +20,9 @@ read."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -94,6 +99,22 @@ class _Reuse(Generic[T]):
             del self._reading[key]
 
 
+_readings: ContextVar[dict[str, asyncio.Task[RegistryState]] | None] = ContextVar(
+    "hoi_registry_readings", default=None
+)
+
+
+@contextmanager
+def one_registry_reading() -> Iterator[None]:
+    """Within this block (and the tasks it starts), each child's registry is read
+    once and that reading is used by every decision."""
+    token = _readings.set({})
+    try:
+        yield
+    finally:
+        _readings.reset(token)
+
+
 @dataclass
 class CachedFacts:
     """`inner`'s facts from the CPR register, the relation evidence and the staff
@@ -122,7 +143,13 @@ class CachedFacts:
         return list(kept)  # the kept list is never handed out to be changed
 
     async def registry(self, cpr: str) -> RegistryState:
-        return await self.inner.registry(cpr)
+        readings = _readings.get()
+        if readings is None:
+            return await self.inner.registry(cpr)
+        reading = readings.get(cpr)
+        if reading is None:
+            reading = readings[cpr] = asyncio.ensure_future(self.inner.registry(cpr))
+        return await asyncio.shield(reading)
 
     async def part_of(self, organisation_id: str) -> list[str]:
         return await self.inner.part_of(organisation_id)

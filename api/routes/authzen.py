@@ -25,6 +25,7 @@ from api.authzen import (
 from api.deps import DecisionsDep, OriginDep, ProfessionalCaller, ServicesDep
 from api.errors import WITH_BODY, problem_responses
 from decisions import AuditedDecisions
+from facts.cache import one_registry_reading
 from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest
 from policy.errors import Forbidden, HoiError, InvalidRequest
@@ -146,7 +147,9 @@ async def evaluations(
     the first deny or permit. An evaluation that cannot be decided (a bad CPR number,
     an unknown category) is a deny that says why in `context.reason_admin.error`; a
     subject other than the token's refuses the whole call (403) before anything is
-    decided. Every decision is audited before the answer leaves."""
+    decided. Every decision is audited before the answer leaves. The call is
+    decided on one reading of each child's registry: every evaluation sees the
+    same consents, objections and blocks."""
     _echo(response, request_id)
     limit = services.settings.authzen_max_evaluations
     if len(body.evaluations) > limit:
@@ -171,14 +174,16 @@ async def evaluations(
             async with gate:
                 return await _answer(index, one, decide)
 
-        answers = list(await asyncio.gather(*(bounded(i, a) for i, a in enumerate(asked))))
+        with one_registry_reading():
+            answers = list(await asyncio.gather(*(bounded(i, a) for i, a in enumerate(asked))))
         return EvaluationsResponse(evaluations=answers)
     answers = []
-    for index, one in enumerate(asked):
-        answer = await _answer(index, one, decide)
-        answers.append(answer)
-        if stops_after(semantic, answer.decision):
-            break
+    with one_registry_reading():
+        for index, one in enumerate(asked):
+            answer = await _answer(index, one, decide)
+            answers.append(answer)
+            if stops_after(semantic, answer.decision):
+                break
     return EvaluationsResponse(evaluations=answers)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from facts.cache import CachedFacts
+from facts.cache import CachedFacts, one_registry_reading
 from policy.catalogue import FactLifetimes, catalogue
 from policy.facts import (
     ChildRecord,
@@ -176,3 +176,13 @@ def test_the_policy_data_gives_every_source_a_short_lifetime() -> None:
     assert 0 < lifetimes.relations_s <= 300
     assert 0 < lifetimes.staff_register_s <= 300
     assert lifetimes.review.startswith("unconfirmed")
+
+
+async def test_within_one_registry_reading_each_child_is_read_once() -> None:
+    source, clock = Source(), Clock()
+    facts = _cached(source, clock)
+    with one_registry_reading():
+        await asyncio.gather(*(facts.registry(CHILD) for _ in range(5)))
+        await facts.registry("0202150000")
+    await facts.registry(CHILD)  # the block is over: read afresh
+    assert source.calls == ["registry", "registry", "registry"]
