@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+from cachetools import LRUCache
 from joserfc import jwt
 from joserfc.errors import (
     BadSignatureError,
@@ -74,6 +75,7 @@ from policy.decision import ActingFor, Identifier, Organisation
 from policy.errors import Unauthenticated
 
 MAX_TOKEN_LENGTH = 8192
+VERIFIED_TOKENS = 10_000
 ACCEPTED_TYPES = (None, "JWT", "at+jwt", "application/at+jwt")
 RoleName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -179,15 +181,27 @@ class TokenVerifier:
     """Every token is accepted once, not only those that say `single_use`."""
     uses: TokenUses | None = None
     """The replay store; None: tokens are not recorded (tools, unit tests)."""
+    _verified: LRUCache[str, tuple[KeySet, jwt.Token]] = field(
+        default_factory=lambda: LRUCache(maxsize=VERIFIED_TOKENS), init=False, repr=False
+    )
+    """Signatures already checked, by the exact token and the key set that
+    verified it: a client sends the same token with every call. Only the
+    signature check is kept; claims, expiry and replay are checked every time,
+    and a changed key set checks the signature again."""
 
     async def _decode(self, token: str) -> jwt.Token:
         keys = await self.keys.key_set()
+        kept = self._verified.get(token)
+        if kept is not None and kept[0] is keys:
+            return kept[1]
         try:
-            return jwt.decode(token, keys, algorithms=list(self.algorithms))
+            decoded = jwt.decode(token, keys, algorithms=list(self.algorithms))
         except InvalidKeyIdError:
             # Perhaps the identity provider rolled its keys: look once more.
             keys = await self.keys.key_set(refresh=True)
-            return jwt.decode(token, keys, algorithms=list(self.algorithms))
+            decoded = jwt.decode(token, keys, algorithms=list(self.algorithms))
+        self._verified[token] = (keys, decoded)
+        return decoded
 
     async def verify(self, token: str) -> Caller:
         if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:

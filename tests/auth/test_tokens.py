@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
+from joserfc.jwk import ECKey, KeySet
 
 from api.deps import CurrentCaller
 from api.settings import DEV_ISSUER, Settings
@@ -218,3 +220,40 @@ def test_a_token_without_jti_is_refused_where_jti_is_required() -> None:
 def test_an_unusable_jti_is_refused(jti: Any) -> None:
     with pytest.raises(Unauthenticated, match="jti"):
         verify(signed(jti=jti))
+
+
+# --- signatures kept ------------------------------------------------------------
+
+
+class _SwappableKeys:
+    """A key source whose key set the identity provider can change."""
+
+    def __init__(self, keys: Any) -> None:
+        self.keys = keys
+
+    async def key_set(self, *, refresh: bool = False) -> Any:
+        return self.keys
+
+    async def ready(self) -> bool:
+        return True
+
+
+def test_a_kept_signature_does_not_outlive_the_key_set_that_verified_it() -> None:
+    source = _SwappableKeys(dev_key_set(signing_key_file()))
+    verifier = dev_verifier()
+    verifier.keys = source
+    token = signed()
+    assert asyncio.run(verifier.verify(token)).id == BASE["sub"]
+    source.keys = KeySet([ECKey.generate_key("P-256", private=False)])  # the key is withdrawn
+    with pytest.raises(Unauthenticated):
+        asyncio.run(verifier.verify(token))
+
+
+def test_a_kept_signature_does_not_keep_an_expired_token_alive() -> None:
+    verifier = dev_verifier()
+    now = int(time.time())
+    token = signed(iat=now - 100, nbf=now - 100, exp=now + 5)
+    assert asyncio.run(verifier.verify(token)).id == BASE["sub"]
+    verifier.clock = lambda: datetime.now(UTC) + timedelta(seconds=120)  # past exp and leeway
+    with pytest.raises(Unauthenticated, match="expired"):
+        asyncio.run(verifier.verify(token))
