@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import weakref
 from typing import Any
 
 import orjson
@@ -54,6 +56,26 @@ def _evaluate_with(state: dict[str, Any], document_json: str) -> str:
     raise EngineError(f"evaluation failed: {problem}")
 
 
+_PER_THREAD = threading.local()
+"""Each thread's engines, by EmbeddedEngine. Module-level, so a thread's engines
+are dropped only when that thread ends (on that thread), never by another thread
+collecting an EmbeddedEngine: regorus refuses to drop an engine elsewhere."""
+
+_keys = itertools.count()
+
+
+def _engines_here() -> dict[int, dict[str, Any]]:
+    engines: dict[int, dict[str, Any]] | None = getattr(_PER_THREAD, "engines", None)
+    if engines is None:
+        engines = _PER_THREAD.engines = {}
+    return engines
+
+
+def _drop_here(key: int) -> None:
+    """Drop the current thread's engine of one EmbeddedEngine, if it has one."""
+    _engines_here().pop(key, None)
+
+
 class EmbeddedEngine:
     """Evaluates inline, on the calling thread, with that thread's own engine.
 
@@ -62,8 +84,8 @@ class EmbeddedEngine:
     parallelism: it cost a thread hop and a wake-up per decision. Each thread that
     evaluates gets its own engine, built from the same policy the first time
     (about 10 ms); the service's decisions all run on its event loop's thread.
-    A thread's engine is dropped when the thread ends (a thread-local), or on
-    `aclose` for the thread that closes.
+    A thread's engine is dropped when the thread ends, or on `aclose` (or when
+    this object is collected) if that happens on the same thread.
 
     Timeouts: an inline evaluation cannot be interrupted (regorus has no
     cancellation and holds the GIL). The decision point's timeout still fails
@@ -81,14 +103,15 @@ class EmbeddedEngine:
         ]
         self._data = orjson.dumps(bundle.data_document()).decode()
         self._closed = False
-        self._local = threading.local()
+        self._key = next(_keys)
+        weakref.finalize(self, _drop_here, self._key)
         self._here()  # a policy that does not load fails here, at start
 
     def _here(self) -> dict[str, Any]:
-        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        engines = _engines_here()
+        state = engines.get(self._key)
         if state is None:
-            state = _load(self._modules, self._data)
-            self._local.state = state
+            state = engines[self._key] = _load(self._modules, self._data)
         return state
 
     @property
@@ -128,4 +151,4 @@ class EmbeddedEngine:
 
     async def aclose(self) -> None:
         self._closed = True
-        self._local.__dict__.pop("state", None)  # this thread's engine, dropped here
+        _drop_here(self._key)
