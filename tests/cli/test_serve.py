@@ -1,0 +1,106 @@
+"""`hoi serve` / `hoi sandbox serve --workers N`: what the workers share is made
+once, in the parent, before uvicorn starts them (uvicorn itself is replaced by a
+recorder here; tests/audit/test_server_kill.py runs two real workers)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from api.settings import get_settings
+from cli.main import main
+from db.engine import make_engine
+from engine.opa import find_opa
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path) -> Iterator[None]:
+    """serve() hands the workers their settings through the environment: restore it."""
+    saved = dict(os.environ)
+    os.environ["HOI_VAR_DIR"] = str(tmp_path / "var")
+    os.environ["HOI_ENVIRONMENT"] = "test"
+    get_settings.cache_clear()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+class Recorder:
+    """Stands in for uvicorn.run; looks at what the workers would be given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, dict[str, Any]]] = []
+        self.env: dict[str, str] = {}
+        self.probe: dict[str, int] = {}
+
+    def __call__(self, app: Any, **options: Any) -> None:
+        self.calls.append((app, options))
+        self.env = {k: v for k, v in os.environ.items() if k.startswith("HOI_")}
+        for name in ("HOI_SANDBOX_URL", "HOI_OPA_URL"):
+            if name in self.env:  # the shared server answers while the workers run
+                self.probe[name] = httpx.get(self.env[name], timeout=5).status_code
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    fake = Recorder()
+    monkeypatch.setattr(uvicorn, "run", fake)
+    return fake
+
+
+def test_workers_must_be_at_least_one() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["sandbox", "serve", "--workers", "0"])
+    assert exit_.value.code == 2
+
+
+def test_sandbox_workers_share_one_database_and_one_source_server(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    assert main(["sandbox", "serve", "--workers", "2", "--port", "0"]) == 0
+    [(app, options)] = recorder.calls
+    # Each worker builds the sandbox's app from the environment.
+    assert app == "sandbox.app:create_app"
+    assert options["factory"] is True
+    assert options["workers"] == 2
+    env = recorder.env
+    assert env["HOI_HANDBOOK_AT_START"] == "false"  # not built N times at start
+    assert "HOI_DEMO_REFERENCE_DATE" in env  # one population for every worker
+    assert recorder.probe["HOI_SANDBOX_URL"] < 500  # served by the parent
+    # The database is made and seeded before any worker starts.
+    db = make_engine(f"sqlite:///{tmp_path / 'var' / 'hoi.db'}")
+    try:
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM consent")).scalar_one() > 0
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        db.dispose()
+    # The source server stops with the service.
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(env["HOI_SANDBOX_URL"], timeout=2)
+
+
+def test_one_worker_serves_the_app_in_process(recorder: Recorder) -> None:
+    assert main(["sandbox", "serve", "--port", "0"]) == 0
+    [(app, options)] = recorder.calls
+    assert not isinstance(app, str)
+    assert "workers" not in options
+
+
+@pytest.mark.skipif(find_opa() is None, reason="no opa binary")
+def test_opa_workers_share_one_local_opa(recorder: Recorder) -> None:
+    assert main(["sandbox", "serve", "--workers", "2", "--engine", "opa", "--port", "0"]) == 0
+    env = recorder.env
+    assert env["HOI_ENGINE"] == "opa"
+    assert env["HOI_OPA_TOKEN"]  # every worker presents the one token OPA admits
+    assert recorder.probe["HOI_OPA_URL"] < 500
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(env["HOI_OPA_URL"], timeout=2)
