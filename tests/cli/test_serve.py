@@ -104,3 +104,17 @@ def test_opa_workers_share_one_local_opa(recorder: Recorder) -> None:
     assert recorder.probe["HOI_OPA_URL"] < 500
     with pytest.raises(httpx.HTTPError):
         httpx.get(env["HOI_OPA_URL"], timeout=2)
+
+
+def test_production_workers_find_the_schema_at_head(tmp_path: Path, recorder: Recorder) -> None:
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 0
+    [(app, options)] = recorder.calls
+    assert app == "api.app:create_app"  # production's composition in every worker
+    assert options["workers"] == 2
+    assert "HOI_SANDBOX_URL" not in recorder.env
+    db = make_engine(f"sqlite:///{tmp_path / 'var' / 'hoi.db'}")
+    try:
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        db.dispose()
