@@ -33,7 +33,8 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -402,17 +403,17 @@ def overview(run: Run, day: date, tmp: Path) -> None:
             "A": SandboxProcess(delay=SOURCE_DELAY, facts_delay=SOURCE_DELAY, day=day),
             "B": SandboxProcess(delay=SOURCE_DELAY, facts_delay=0.0, day=day),
         }
-        services = {}
-        for name, sandbox in sandboxes.items():
-            stack.enter_context(sandbox)
-            services[name] = stack.enter_context(
-                ServiceProcess(
-                    tmp / f"overview-{name}",
-                    env={**_env(day), **sandbox.service_env()},
-                    log=tmp / f"overview-{name}.log",
-                    workers=run.workers,
-                )
+        services = {
+            name: ServiceProcess(
+                tmp / f"overview-{name}",
+                env={**_env(day), **sandbox.service_env()},
+                log=tmp / f"overview-{name}.log",
+                workers=run.workers,
             )
+            for name, sandbox in sandboxes.items()
+        }
+        start_together(stack, list(sandboxes.values()))  # the services read them at start
+        start_together(stack, list(services.values()))
         for name in ("A", "B"):
             service, sandbox = services[name], sandboxes[name]
             token = service.token(*CASEWORKER)
@@ -466,6 +467,19 @@ def overview(run: Run, day: date, tmp: Path) -> None:
             met,
         )
     )
+
+
+def start_together(
+    stack: contextlib.ExitStack, processes: Sequence[contextlib.AbstractContextManager[Any]]
+) -> None:
+    """Start processes side by side (each waits for its readiness in its own
+    thread), to keep `make bench` short; all are stopped when `stack` closes,
+    also when one of them failed to start."""
+    for process in processes:
+        stack.callback(process.__exit__, None, None, None)
+    with ThreadPoolExecutor(len(processes)) as pool:
+        for started in [pool.submit(process.__enter__) for process in processes]:
+            started.result()
 
 
 # 6. cost growth -----------------------------------------------------------------
