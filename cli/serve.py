@@ -75,9 +75,12 @@ def serve(
 
 
 def shared_parts(settings: Settings, stack: contextlib.ExitStack) -> dict[str, str]:
-    """The schema at head, and one local OPA for every worker (HOI_ENGINE=opa
-    without HOI_OPA_URL); returns the variables that point the workers at it."""
+    """The schema at head, the development token key (outside production, when no
+    identity provider's keys are set), and one local OPA for every worker
+    (HOI_ENGINE=opa without HOI_OPA_URL); returns the variables that point the
+    workers at it."""
     from api.services import start_local_opa
+    from auth.keys import dev_signing_key
     from db.engine import make_engine
     from db.schema import create_schema
     from engine.bundle import PolicyBundle
@@ -88,6 +91,9 @@ def shared_parts(settings: Settings, stack: contextlib.ExitStack) -> dict[str, s
         create_schema(db)
     finally:
         db.dispose()
+    if settings.uses_dev_key and settings.environment != "production":
+        # Made once here, so every worker trusts the one key `hoi token` signs with.
+        dev_signing_key(settings.resolved_dev_key_file)
     if settings.engine != "opa" or settings.opa_url is not None:
         return {}
     token = settings.opa_token.get_secret_value() if settings.opa_token else None

@@ -112,6 +112,8 @@ def test_production_workers_find_the_schema_at_head(tmp_path: Path, recorder: Re
     assert app == "api.app:create_app"  # production's composition in every worker
     assert options["workers"] == 2
     assert "HOI_SANDBOX_URL" not in recorder.env
+    # One development token key for every worker, made before they start.
+    assert (tmp_path / "var" / "dev-signing-key.jwk.json").is_file()
     db = make_engine(f"sqlite:///{tmp_path / 'var' / 'hoi.db'}")
     try:
         with db.connect() as conn:
