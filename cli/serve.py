@@ -18,7 +18,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api.settings import Settings, get_settings
 from cli.commands import Commands
@@ -53,7 +53,7 @@ def serve(
         os.environ["HOI_ENGINE"] = args.engine  # what the worker processes read
         get_settings.cache_clear()
     settings = get_settings()
-    options = {
+    options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
         "log_level": "info",
@@ -70,8 +70,23 @@ def serve(
             env["HOI_HANDBOOK_AT_START"] = "false"
         os.environ.update(env)
         get_settings.cache_clear()
-        uvicorn.run(factory, factory=True, workers=args.workers, **options)
-    return 0
+        return supervise(factory, args.workers, options)
+
+
+def supervise(factory: str, workers: int, options: dict[str, Any]) -> int:
+    """Run `workers` processes of the app `factory()` on one socket until stopped;
+    the exit status is uvicorn's start-up failure (3) when a worker could not start
+    (uvicorn.run returns normally then, as if the service had served and stopped)."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(factory, factory=True, workers=workers, **options)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    with contextlib.suppress(KeyboardInterrupt):
+        supervisor.run()
+    failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
 
 
 def shared_parts(settings: Settings, stack: contextlib.ExitStack) -> dict[str, str]:

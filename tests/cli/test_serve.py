@@ -5,6 +5,8 @@ recorder here; tests/audit/test_server_kill.py runs two real workers)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import uvicorn
 from sqlalchemy import text
 
 from api.settings import get_settings
+from cli import serve
 from cli.main import main
 from db.engine import make_engine
 from engine.opa import find_opa
@@ -34,7 +37,7 @@ def _isolated(tmp_path: Path) -> Iterator[None]:
 
 
 class Recorder:
-    """Stands in for uvicorn.run; looks at what the workers would be given."""
+    """Stands in for uvicorn; looks at what the workers would be given."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[Any, dict[str, Any]]] = []
@@ -42,6 +45,15 @@ class Recorder:
         self.probe: dict[str, int] = {}
 
     def __call__(self, app: Any, **options: Any) -> None:
+        """uvicorn.run (one worker)."""
+        self._record(app, options)
+
+    def supervise(self, factory: str, workers: int, options: dict[str, Any]) -> int:
+        """cli.serve.supervise (several workers)."""
+        self._record(factory, {**options, "factory": True, "workers": workers})
+        return 0
+
+    def _record(self, app: Any, options: dict[str, Any]) -> None:
         self.calls.append((app, options))
         self.env = {k: v for k, v in os.environ.items() if k.startswith("HOI_")}
         for name in ("HOI_SANDBOX_URL", "HOI_OPA_URL"):
@@ -53,6 +65,7 @@ class Recorder:
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     fake = Recorder()
     monkeypatch.setattr(uvicorn, "run", fake)
+    monkeypatch.setattr(serve, "supervise", fake.supervise)
     return fake
 
 
@@ -120,3 +133,21 @@ def test_production_workers_find_the_schema_at_head(tmp_path: Path, recorder: Re
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     finally:
         db.dispose()
+
+
+def test_workers_that_cannot_start_stop_the_service_with_a_failure(tmp_path: Path) -> None:
+    """A start-up failure in the workers (here: no organisation register) must not
+    leave a parent that exits 0, as if it had served and stopped."""
+    hoi = Path(sys.executable).with_name("hoi")
+    env = {
+        **os.environ,
+        "HOI_ORGANISATION_REGISTER": str(tmp_path / "missing.yaml"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    done = subprocess.run(
+        [str(hoi), "serve", "--workers", "2", "--port", "0"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
