@@ -90,3 +90,32 @@ def test_two_writers_extend_one_chain(shared_url: str) -> None:
     finally:
         for db in engines:
             db.dispose()
+
+
+def test_verify_while_writers_append_sees_one_moment_of_the_chain(shared_url: str) -> None:
+    """An auditor's verify (GET /v1/audit/verify, `hoi audit verify`) runs while the
+    workers append: it must read the records and the signed head as of one moment,
+    or an append between the two reads looks like records cut off the end."""
+    writer_db, reader_db = make_engine(shared_url), make_engine(shared_url)
+    try:
+        create_schema(writer_db)
+        signer = Signer(DEV_AUDIT_KEY)
+        reports = []
+
+        async def append_and_verify() -> None:
+            log = AuditLog(writer_db, signer, max_batch=2)
+            try:
+                appending = asyncio.gather(*(log.submit(_record(n)) for n in range(400)))  # type: ignore[arg-type]
+                while not appending.done():
+                    reports.append(await asyncio.to_thread(verify, reader_db, signer))
+                await appending
+            finally:
+                await log.aclose()
+
+        asyncio.run(append_and_verify())
+        broken = [r.first_broken for r in reports if not r.ok]
+        assert len(reports) > 3
+        assert broken == []
+    finally:
+        writer_db.dispose()
+        reader_db.dispose()
