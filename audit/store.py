@@ -51,9 +51,14 @@ def prepare(record: AuditRecord, body: str) -> Prepared:
 def _lock_head(conn: Connection, signer: Signer, now: datetime) -> tuple[int, str]:
     """Take the chain head for this transaction (creating it on first use).
 
-    The UPDATE comes first on purpose: it takes SQLite's write lock and
-    PostgreSQL's row lock before the head is read, so two writers (threads,
-    processes or replicas) can never extend the chain from the same link."""
+    The UPDATE comes first on purpose: it takes SQLite's write lock (the driver
+    opens the transaction at the first write, so a SELECT first would read the
+    head outside any lock) and PostgreSQL's row lock before the head is read, so
+    two writers (threads, the worker processes of `--workers N`, replicas) can
+    never extend the chain from the same link. The other writer waits: SQLite's
+    busy timeout (db/engine.py), PostgreSQL's lock wait; under READ COMMITTED the
+    SELECT after the wait sees the head the other writer committed.
+    tests/audit/test_writers.py forks the chain when this lock is left out."""
     locked = conn.execute(update(HEAD).where(HEAD.c.id == 1).values(id=1))
     if locked.rowcount == 0:
         conn.execute(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +61,26 @@ def anchor(conn: Connection, signer: Signer) -> tuple[int, str, int, BrokenLink 
     return seq, digest, count, None
 
 
+@contextmanager
+def one_moment(db: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see the database as of one moment (a snapshot).
+
+    The workers append while an auditor verifies: read apart, the records and the
+    signed head disagree whenever a batch commits between the two reads, and an
+    intact chain would be reported cut off at the end. PostgreSQL: a REPEATABLE
+    READ transaction; SQLite (WAL): one read transaction (the driver opens none
+    for reads)."""
+    with db.connect() as conn:
+        if db.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+            return
+        if db.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")  # ended by the connection's rollback on close
+        yield conn
+
+
 def verify(db: Engine, signer: Signer) -> VerifyReport:
     """Walk the chain from its anchor; report the first broken link."""
     checked = 0
@@ -75,7 +97,7 @@ def verify(db: Engine, signer: Signer) -> VerifyReport:
             first_broken=broken,
         )
 
-    with db.connect() as conn:
+    with one_moment(db) as conn:
         seq, prev, checkpoints, broken = anchor(conn, signer)
         if broken is not None:
             return report(checkpoints, broken)

@@ -99,7 +99,8 @@ class ServiceProcess(_Started):
     """`hoi sandbox serve` (the development service) in a subprocess on a loopback
     port, with its own var folder.
 
-    `command`: a prefix to run it under (a profiler); `log`: where its output goes."""
+    `command`: a prefix to run it under (a profiler); `log`: where its output goes;
+    `workers`: its worker processes (`--workers`)."""
 
     def __init__(
         self,
@@ -108,6 +109,7 @@ class ServiceProcess(_Started):
         *,
         command: Sequence[str] = (),
         log: Path | None = None,
+        workers: int = 1,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -115,6 +117,7 @@ class ServiceProcess(_Started):
         self.env = {**os.environ, "HOI_VAR_DIR": str(var_dir), **(env or {})}
         self.command = list(command)
         self.log = log
+        self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -127,7 +130,12 @@ class ServiceProcess(_Started):
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
         try:
             self.process = subprocess.Popen(
-                [*self.command, str(hoi_command()), "sandbox", "serve", "--port", str(self.port)],
+                [
+                    *self.command,
+                    str(hoi_command()),
+                    *("sandbox", "serve", "--port", str(self.port)),
+                    *("--workers", str(self.workers)),
+                ],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,

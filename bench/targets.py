@@ -1,15 +1,17 @@
 """`make bench`: every target of issue 12 beside today's measurement, met or not.
 
-    .venv/bin/python -m bench.targets [--label latest] [--quick] [--skip ...]
+    .venv/bin/python -m bench.targets [--label latest] [--quick] [--skip ...] [--workers 2]
 
 1. engine: `python -m bench.decisions` as it is (its own tables are printed).
-3. API: `hoi serve` (embedded engine, SQLite, sandbox sources) in a subprocess;
-   wrk, 16 connections, on POST /v1/decisions with the README's example body
-   and a `hoi token` bearer token, then on /healthz of the same server.
+3. API: `hoi sandbox serve --workers 2` (embedded engine, SQLite, the handbook
+   not built at start) in a subprocess, the sandbox sources in their own process
+   answering at once; wrk, 16 connections, on POST /v1/decisions with the
+   README's example body and a `hoi token` bearer token, then on /healthz of the
+   same server.
 7. profile: py-spy records that server under the same load (flame graph SVG).
 5. AuthZEN: one POST /access/v1/evaluations of 100 evaluations at a time.
 4. overview: the sandbox sources in their own process answering after 50 ms,
-   a second service reading them; 50 concurrent and one at a time.
+   a second service (as many workers) reading them; 50 concurrent and one at a time.
 6. cost growth: bench.growth (embedded engine, in this process), with a plot.
 
 Everything is driven from outside through HTTP and the `hoi` command; the few
@@ -31,7 +33,8 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,6 +56,8 @@ README_BODY = {
 }
 CASEWORKER = ("municipal_caseworker", "851-family", "cw-851-family-1")
 SOURCE_DELAY = 0.05
+WORKERS = 2
+"""The services' worker processes (`hoi sandbox serve --workers`): one a core."""
 SECTIONS = ("decisions", "api", "authzen", "overview", "growth")
 GOALS = {
     "1": "p50 <= 300 us, p99 <= 1 ms",
@@ -80,6 +85,7 @@ class Row:
 class Run:
     label: str
     quick: bool
+    workers: int = WORKERS
     rows: list[Row] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -168,11 +174,35 @@ def engine(run: Run) -> None:
 
 
 def _env(day: date) -> dict[str, str]:
-    return {"HOI_ENGINE": "embedded", "HOI_DEMO_REFERENCE_DATE": day.isoformat()}
+    return {
+        "HOI_ENGINE": "embedded",
+        "HOI_DEMO_REFERENCE_DATE": day.isoformat(),
+        "HOI_HANDBOOK_AT_START": "false",  # not built (N times) while under load
+    }
+
+
+@contextlib.contextmanager
+def api_service(run: Run, day: date, var_dir: Path, **options: Any) -> Iterator[ServiceProcess]:
+    """The API bench's service: `hoi sandbox serve --workers N` reading the sandbox
+    sources, which run in their own process and answer at once."""
+    with (
+        SandboxProcess(delay=0.0, facts_delay=0.0, day=day) as sandbox,
+        ServiceProcess(
+            var_dir,
+            env={**_env(day), **sandbox.service_env()},
+            workers=run.workers,
+            **options,
+        ) as service,
+    ):
+        yield service
 
 
 def api(run: Run, day: date, tmp: Path, sections: set[str]) -> None:
-    with ServiceProcess(tmp / "api", env=_env(day), log=tmp / "api.log") as service:
+    say(
+        f"service: hoi sandbox serve --workers {run.workers} (embedded engine, SQLite, "
+        "handbook not built at start); sandbox sources in their own process, no delay"
+    )
+    with api_service(run, day, tmp / "api", log=tmp / "api.log") as service:
         token = service.token(*CASEWORKER)
         check = httpx.post(
             service.url + "/v1/decisions",
@@ -203,10 +233,14 @@ def _api_load(run: Run, service: ServiceProcess, token: str) -> None:
         url, connections=16, seconds=run.seconds(12), method="POST", body=README_BODY, token=token
     )
     healthz = wrk.run(service.url + "/healthz", connections=16, seconds=run.seconds(8))
-    run.raw["api"] = {"decisions": asdict(decisions), "healthz": asdict(healthz)}
+    run.raw["api"] = {
+        "workers": run.workers,
+        "decisions": asdict(decisions),
+        "healthz": asdict(healthz),
+    }
     ratio = decisions.rate / healthz.rate if healthz.rate else 0.0
     say(
-        f"POST /v1/decisions, 16 connections, {decisions.seconds:.0f} s: "
+        f"POST /v1/decisions, {run.workers} workers, 16 connections, {decisions.seconds:.0f} s: "
         f"{decisions.rate:,.0f} decisions/s, p50 {decisions.p50_ms:.1f} ms, "
         f"p99 {decisions.p99_ms:.1f} ms, failed {decisions.failed} of {decisions.requests}"
     )
@@ -216,7 +250,7 @@ def _api_load(run: Run, service: ServiceProcess, token: str) -> None:
     )
     run.rows.append(
         Row(
-            "3 API decisions (16 conn.)",
+            f"3 API decisions (16 conn., {run.workers} workers)",
             ">= 1,000 decisions/s, p99 <= 25 ms",
             f"{decisions.rate:,.0f}/s, p50 {decisions.p50_ms:.0f} ms, "
             f"p99 {decisions.p99_ms:.0f} ms; /healthz {healthz.rate:,.0f}/s "
@@ -255,7 +289,7 @@ def _profile(run: Run, service: ServiceProcess, url: str, token: str) -> None:
     under = f"{loaded[0].rate:,.0f}" if loaded else "unknown"
     if result.svg is None and profile.available():
         say(f"py-spy could not attach ({result.note}); running a server under py-spy instead")
-        result = _profile_under_spy(svg, seconds)
+        result = _profile_under_spy(run, svg, seconds)
     run.raw["profile"] = {"how": result.how, "note": result.note, "rate_under_profiler": under}
     where = shown(result.svg) if result.svg else "none"
     say(f"flame graph: {where} ({result.how}; {result.note}); decisions/s while profiled: {under}")
@@ -269,10 +303,18 @@ def _profile(run: Run, service: ServiceProcess, url: str, token: str) -> None:
     )
 
 
-def _profile_under_spy(svg: Path, seconds: float) -> profile.Profile:
+def _profile_under_spy(run: Run, svg: Path, seconds: float) -> profile.Profile:
     day = date.today()
-    with tempfile.TemporaryDirectory(prefix="hoi-bench-spy-") as tmp:
-        service = ServiceProcess(Path(tmp), env=_env(day), command=profile.spy_prefix(svg))
+    with (
+        tempfile.TemporaryDirectory(prefix="hoi-bench-spy-") as tmp,
+        SandboxProcess(delay=0.0, facts_delay=0.0, day=day) as sandbox,
+    ):
+        service = ServiceProcess(
+            Path(tmp),
+            env={**_env(day), **sandbox.service_env()},
+            command=profile.spy_prefix(svg),
+            workers=run.workers,
+        )
         service.__enter__()
         try:
             token = service.token(*CASEWORKER)
@@ -361,16 +403,17 @@ def overview(run: Run, day: date, tmp: Path) -> None:
             "A": SandboxProcess(delay=SOURCE_DELAY, facts_delay=SOURCE_DELAY, day=day),
             "B": SandboxProcess(delay=SOURCE_DELAY, facts_delay=0.0, day=day),
         }
-        services = {}
-        for name, sandbox in sandboxes.items():
-            stack.enter_context(sandbox)
-            services[name] = stack.enter_context(
-                ServiceProcess(
-                    tmp / f"overview-{name}",
-                    env={**_env(day), **sandbox.service_env()},
-                    log=tmp / f"overview-{name}.log",
-                )
+        services = {
+            name: ServiceProcess(
+                tmp / f"overview-{name}",
+                env={**_env(day), **sandbox.service_env()},
+                log=tmp / f"overview-{name}.log",
+                workers=run.workers,
             )
+            for name, sandbox in sandboxes.items()
+        }
+        start_together(stack, list(sandboxes.values()))  # the services read them at start
+        start_together(stack, list(services.values()))
         for name in ("A", "B"):
             service, sandbox = services[name], sandboxes[name]
             token = service.token(*CASEWORKER)
@@ -426,6 +469,19 @@ def overview(run: Run, day: date, tmp: Path) -> None:
     )
 
 
+def start_together(
+    stack: contextlib.ExitStack, processes: Sequence[contextlib.AbstractContextManager[Any]]
+) -> None:
+    """Start processes side by side (each waits for its readiness in its own
+    thread), to keep `make bench` short; all are stopped when `stack` closes,
+    also when one of them failed to start."""
+    for process in processes:
+        stack.callback(process.__exit__, None, None, None)
+    with ThreadPoolExecutor(len(processes)) as pool:
+        for started in [pool.submit(process.__enter__) for process in processes]:
+            started.result()
+
+
 # 6. cost growth -----------------------------------------------------------------
 
 
@@ -460,7 +516,10 @@ def cost_growth(run: Run, day: date, tmp: Path) -> None:
 
 def summary(run: Run, wall: float) -> None:
     width = [max(len(r.target) for r in run.rows), max(len(r.goal) for r in run.rows)]
-    say(f"\n== issue 12 targets ({run.label}; load average {load_average()}) ==")
+    say(
+        f"\n== issue 12 targets ({run.label}; services with {run.workers} workers; "
+        f"load average {load_average()}) =="
+    )
     say(f"| {'target':<{width[0]}} | {'goal':<{width[1]}} | measured | verdict |")
     say(f"|{'-' * (width[0] + 2)}|{'-' * (width[1] + 2)}|---|---|")
     for r in run.rows:
@@ -476,16 +535,25 @@ def main() -> None:
     parser.add_argument("--label", default="latest", help="names the result files")
     parser.add_argument("--quick", action="store_true", help="a third of the durations")
     parser.add_argument("--skip", default="", help=f"comma-separated, of: {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help=f"the services' worker processes (default {WORKERS})",
+    )
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
     unknown = skip - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
-    run = Run(label=args.label, quick=args.quick)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    run = Run(label=args.label, quick=args.quick, workers=args.workers)
     day = date.today()
     started = time.perf_counter()
     run.raw["started"] = datetime.now(UTC).isoformat(timespec="seconds")
     run.raw["load_average_start"] = load_average()
+    run.raw["workers"] = run.workers
     with tempfile.TemporaryDirectory(prefix="hoi-bench-") as tmp_name:
         tmp = Path(tmp_name)
         if "decisions" not in skip:

@@ -13,6 +13,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine
 
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
 
 def database_url(url: str) -> URL:
     """The URL with PostgreSQL's driver fixed to psycopg 3."""
@@ -37,7 +39,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        # timeout: SQLite's busy timeout, how long a writer waits for another
+        # process's write lock (the audit chain's head, `--workers N`) before
+        # failing; the failure refuses the answer.
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
         if parsed.database and parsed.database != ":memory:":
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine

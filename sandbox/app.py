@@ -9,6 +9,7 @@ run`) serves it; the tests build their apps with it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -21,6 +22,8 @@ from api.app import create_app as create_production_app
 from api.services import Plug, Services, build_services, organisation_register, utc_now
 from api.settings import Settings, get_settings
 from broker.disclosure import DisclosureRecorder
+from db.engine import make_engine
+from db.schema import create_schema
 from engine.base import PolicyEngine
 from facts.organisations import Organisation
 from sandbox.pilot import organisations
@@ -94,6 +97,30 @@ def build_dev_services(
         raise
     parts = {f.name: getattr(services, f.name) for f in fields(Services)}
     return DevServices(**parts, population=pop, sandbox=sandbox)
+
+
+def prepare_workers(settings: Settings, shared: contextlib.ExitStack) -> dict[str, str]:
+    """What the worker processes of `hoi sandbox serve --workers N` share, made
+    once in the parent: the database (a copy of the seeded template, seeded here
+    when it is not new) and the sandbox sources, served from this process apart
+    from the workers. Returns the variables that point the workers at them."""
+    reference: date = settings.demo_reference_date or utc_now().date()
+    pop = population(reference)
+    env = {"HOI_DEMO_REFERENCE_DATE": reference.isoformat()}  # one population for all
+    url = settings.resolved_database_url
+    if not start_from_template(url, pop if settings.seed_demo_data else None):
+        db = make_engine(url)
+        try:
+            create_schema(db)
+            if settings.seed_demo_data:
+                seed_registry(db, pop)
+        finally:
+            db.dispose()
+    if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
+        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
+        shared.callback(sandbox.stop)
+        env["HOI_SANDBOX_URL"] = sandbox.url
+    return env
 
 
 def create_app(

@@ -25,9 +25,11 @@ from policy.errors import HoiError
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from sandbox.app import build_dev_services
+    from sandbox.app import build_dev_services, prepare_workers
 
-    return serve(args, compose=build_dev_services)
+    return serve(
+        args, compose=build_dev_services, factory="sandbox.app:create_app", prepare=prepare_workers
+    )
 
 
 def _decide(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
-"""Durable before the answer: kill the real server with SIGKILL under load;
-every decision id a client received must be in the audit log, and the chain
-must verify. The server's own output must be JSON lines without a CPR number."""
+"""Durable before the answer: kill the real server, two worker processes
+appending to one audit chain, with SIGKILL under load (the whole process group:
+the parent and both workers at once); every decision id a client received must
+be in the audit log, and the chain must verify. The server's own output must be
+JSON lines without a CPR number."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from tests.conftest import auth_headers, citizen_headers, signing_key_file
 
 CLIENTS = 12
 KILL_AFTER = 150  # answers received before the kill
+WORKERS = 2
 MAX_REQUESTS = 3000  # a bound on the whole run, whatever happens
 
 
@@ -51,11 +54,13 @@ def _start(var_dir: Path, port: int, output: Path) -> subprocess.Popen[bytes]:
         "HOI_DEV_KEY_FILE": str(signing_key_file()),  # trusts the tests' tokens
     }
     with output.open("wb") as sink:
+        serve = ["sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)]
         return subprocess.Popen(
-            [str(hoi), "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(hoi), *serve, "--workers", str(WORKERS)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers die with it
         )
 
 
@@ -94,7 +99,7 @@ async def _load(
                     received.append(response.json()["decision_id"])
                 if len(received) >= KILL_AFTER and not killed.is_set():
                     killed.set()
-                    os.kill(proc.pid, signal.SIGKILL)  # other clients are mid-request
+                    os.killpg(proc.pid, signal.SIGKILL)  # other clients are mid-request
 
     await asyncio.gather(*(client(n) for n in range(CLIENTS)))
     return received
@@ -123,7 +128,7 @@ def test_every_answered_decision_survives_a_sigkill(tmp_path: Path) -> None:
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert len(received) >= KILL_AFTER
@@ -144,6 +149,8 @@ def test_every_answered_decision_survives_a_sigkill(tmp_path: Path) -> None:
         db.dispose()
 
     lines = output.read_text(encoding="utf-8").splitlines()
+    started = [line for line in lines if "Started server process" in line]
+    assert len(started) == WORKERS, "the workers did not all start"
     assert any('"decision"' in line for line in lines)
     assert any("access-log" in line for line in lines)
     for line in lines:
