@@ -5,6 +5,6 @@ Every way in (the native API, AuthZEN, the child overview, the command line) ask
 on its own. Nothing here knows about HTTP: callers pass plain values (`Origin`).
 """
 
-from decisions.service import CLOCK_SKEW, AuditedDecisions, Origin
+from decisions.service import CLOCK_SKEW, AuditedDecisions, Origin, together_key
 
-__all__ = ["CLOCK_SKEW", "AuditedDecisions", "Origin"]
+__all__ = ["CLOCK_SKEW", "AuditedDecisions", "Origin", "together_key"]

@@ -13,16 +13,19 @@ Guarantees, for every caller:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from audit.calls import start_recording
 from audit.log import AuditLog
+from audit.models import SourceCall
 from engine.pdp import DecisionPoint
 from policy.caller import Caller
-from policy.decision import Decision, DecisionRequest
+from policy.decision import Decision, DecisionRequest, relied_on_union
 from policy.errors import InvalidRequest
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -34,6 +37,28 @@ log = logging.getLogger("hoi.decisions")
 def override_field(name: str) -> str:
     """The request field of an override problem, as the native API names it."""
     return f"context.override.{name}"
+
+
+def together_key(request: DecisionRequest) -> str | None:
+    """Questions with the same key differ only in the categories they ask, and may
+    be decided with one evaluation of the policy (`decide_together`); None for a
+    question that asks to set a block aside, which is always decided alone (the
+    policy's answer to an override depends on the categories asked)."""
+    if request.context.override is not None:
+        return None
+    return request.model_dump_json(exclude={"resource": {"categories"}})
+
+
+def _part(joint: Decision, request: DecisionRequest) -> Decision:
+    """The decision on `request`'s categories, cut from a joint decision."""
+    categories = {c: joint.categories[c] for c in dict.fromkeys(request.resource.categories)}
+    return joint.model_copy(
+        update={
+            "decision_id": str(uuid.uuid4()),
+            "categories": categories,
+            "relied_on": relied_on_union(categories),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -124,6 +149,40 @@ class AuditedDecisions:
         await self.check_override(request, origin, field_of=field_of)
         calls = start_recording()
         decision = await self.pdp.decide(request)
+        await self._audit(request, decision, origin, calls)
+        return decision
+
+    async def decide_together(
+        self, requests: Sequence[DecisionRequest], origin: Origin
+    ) -> list[Decision]:
+        """Decide questions that share one `together_key` with one evaluation of the
+        policy on all their categories, and audit each as its own decision (its own
+        id and record, committed before any answer leaves). Sound because a
+        category's outcome does not depend on the other categories asked
+        (tests/engine/test_categories_apart.py holds the policy to that)."""
+        keys = {together_key(r) for r in requests}
+        if not requests or None in keys or len(keys) != 1:
+            raise ValueError("only questions with one together_key are decided together")
+        first = requests[0]
+        union = list(dict.fromkeys(c for r in requests for c in r.resource.categories))
+        joint_request = first.model_copy(
+            update={"resource": first.resource.model_copy(update={"categories": union})}
+        )
+        calls = start_recording()
+        joint = await self.pdp.decide(joint_request)
+        decisions = [_part(joint, r) for r in requests]
+        await asyncio.gather(
+            *(self._audit(r, d, origin, calls) for r, d in zip(requests, decisions, strict=True))
+        )
+        return decisions
+
+    async def _audit(
+        self,
+        request: DecisionRequest,
+        decision: Decision,
+        origin: Origin,
+        calls: Sequence[SourceCall],
+    ) -> None:
         await self.audit.record_decision(
             request,
             decision,
@@ -143,4 +202,3 @@ class AuditedDecisions:
                 "outcomes": {c: d.decision for c, d in decision.categories.items()},
             },
         )
-        return decision

@@ -24,7 +24,7 @@ from api.authzen import (
 )
 from api.deps import DecisionsDep, OriginDep, ProfessionalCaller, ServicesDep
 from api.errors import WITH_BODY, problem_responses
-from decisions import AuditedDecisions
+from decisions import AuditedDecisions, Origin, together_key
 from facts.cache import one_registry_reading
 from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest
@@ -125,6 +125,43 @@ async def _answer(
     return evaluation_response(decision)
 
 
+async def _all_at_once(
+    asked: list[Asked],
+    decide: Callable[[int, DecisionRequest], Awaitable[Decision]],
+    decisions: AuditedDecisions,
+    origin: Origin,
+) -> list[EvaluationResponse]:
+    """Every evaluation answered. Evaluations that differ only in their categories
+    (the same professional, child, purpose and context, no override) are decided
+    with one evaluation of the policy and audited one by one; the rest alone."""
+    answers: dict[int, EvaluationResponse] = {}
+    together: dict[str, list[tuple[int, DecisionRequest]]] = {}
+    alone: list[tuple[int, Asked]] = []
+    for index, one in enumerate(asked):
+        key = together_key(one) if isinstance(one, DecisionRequest) else None
+        if key is None or not isinstance(one, DecisionRequest):
+            alone.append((index, one))
+        else:
+            together.setdefault(key, []).append((index, one))
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one_alone(index: int, one: Asked) -> None:
+        async with gate:
+            answers[index] = await _answer(index, one, decide)
+
+    async def as_group(group: list[tuple[int, DecisionRequest]]) -> None:
+        async with gate:
+            decided = await decisions.decide_together([q for _, q in group], origin)
+        for (index, _), decision in zip(group, decided, strict=True):
+            answers[index] = evaluation_response(decision)
+
+    await asyncio.gather(
+        *(one_alone(i, a) for i, a in alone),
+        *(as_group(g) if len(g) > 1 else one_alone(*g[0]) for g in together.values()),
+    )
+    return [answers[i] for i in range(len(asked))]
+
+
 @router.post(
     EVALUATIONS_PATH,
     operation_id="authzenEvaluations",
@@ -168,14 +205,8 @@ async def evaluations(
         )
 
     if semantic == "execute_all":
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def bounded(index: int, one: Asked) -> EvaluationResponse:
-            async with gate:
-                return await _answer(index, one, decide)
-
         with one_registry_reading():
-            answers = list(await asyncio.gather(*(bounded(i, a) for i, a in enumerate(asked))))
+            answers = await _all_at_once(asked, decide, decisions, origin)
         return EvaluationsResponse(evaluations=answers)
     answers = []
     with one_registry_reading():

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import DEFAULT_SUBJECT, AppFactory
+from tests.conftest import DEFAULT_SUBJECT, AppFactory, auditor_headers
 
 ALMA = "6809144615"  # both custody holders consented to psychiatry data for the municipality
 SUBJECT = {"type": "user", "id": DEFAULT_SUBJECT["id"]}
@@ -246,3 +246,36 @@ def test_too_many_evaluations_are_refused(make_client: AppFactory) -> None:
 def test_an_unknown_semantic_is_refused(client: TestClient) -> None:
     response = client.post("/access/v1/evaluations", json=batch(PERMIT, semantic="best_effort"))
     assert response.status_code == 422
+
+
+def test_evaluations_decided_together_answer_as_if_asked_alone(client: TestClient) -> None:
+    """Evaluations differing only in categories share one policy evaluation
+    (decisions.together_key); each answer and audit record is still its own."""
+    asked = [
+        ("psychiatry_appointments",),
+        ("school_daycare",),
+        ("psychiatry_contacts", "school_daycare"),
+        ("psychiatry_appointments",),
+    ]
+    body = batch(*({"resource": child(*c)} for c in asked))
+    together = client.post("/access/v1/evaluations", json=body).json()["evaluations"]
+    alone = [client.post("/access/v1/evaluation", json=evaluation(*c)).json() for c in asked]
+
+    def without_id(answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer without what names one decision (its id and time)."""
+        context = {k: v for k, v in answer["context"].items() if k != "id"}
+        admin = context["reason_admin"]
+        context["reason_admin"] = {
+            k: v for k, v in admin.items() if k not in ("decision_id", "decided_at")
+        }
+        return {**answer, "context": context}
+
+    assert [without_id(a) for a in together] == [without_id(a) for a in alone]
+    for answer, categories in zip(together, asked, strict=True):
+        assert list(answer["context"]["reason_admin"]["categories"]) == list(categories)
+    page = client.get(
+        "/v1/audit", params={"child_cpr": ALMA, "limit": 100}, headers=auditor_headers()
+    ).json()
+    records = {r["record"]["decision_id"]: r["record"] for r in page["records"]}
+    for answer, categories in zip(together, asked, strict=True):
+        assert records[answer["context"]["id"]]["categories_asked"] == list(categories)
