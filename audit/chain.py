@@ -7,9 +7,10 @@ record's hash and its canonical JSON:
 
 Canonical JSON is RFC 8785 (JCS) for the values records hold: objects with
 ASCII keys sorted, no whitespace, UTF-8, and no floating-point numbers (durations
-are whole microseconds). For that domain Python's `json.dumps` with sorted keys
-produces exactly the JCS bytes, at a quarter of the cost of a pure-Python JCS
-encoder; a test checks the equality against the `rfc8785` reference package.
+are whole microseconds). For that domain orjson with sorted keys produces exactly
+the JCS bytes, several times faster than the standard library's encoder and far
+faster than a pure-Python JCS encoder; a property test checks the equality
+against the `rfc8785` reference package on generated values (tests/audit/test_chain.py).
 
 The chain head and retention checkpoints are signed with HMAC-SHA256 under a
 key from settings, so truncating the chain's end or forging a checkpoint needs
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
+
+import orjson
 
 GENESIS_HASH = "0" * 64
 _PREFIX = b"hoi-audit/1\n"
@@ -51,7 +53,10 @@ def canonical_json(value: Any, *, check: bool = True) -> str:
     """The RFC 8785 form of `value` (JSON types without floats)."""
     if check:
         _reject_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError as exc:  # orjson's JSONEncodeError: not a JSON value
+        raise CanonicalJsonError(str(exc)) from exc
 
 
 def link_hash(seq: int, prev_hash: str, body: str) -> str:

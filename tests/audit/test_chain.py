@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import rfc8785
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from audit.chain import Signer, canonical_json, link_hash
@@ -180,3 +182,30 @@ def test_canonical_json_is_rfc8785(chain: tuple[TestClient, Engine]) -> None:
     assert canonical_json(sample) == rfc8785.dumps(sample).decode("utf-8")
     with pytest.raises(ValueError):
         canonical_json({"duration": 1.5})
+
+
+_SAFE = 2**53 - 1  # RFC 8785's integer domain (IEEE 754 doubles)
+_ASCII_KEYS = st.text(st.characters(max_codepoint=127))
+"""Record keys are ASCII field names (outside ASCII, code point order and RFC 8785's
+UTF-16 order can differ)."""
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-_SAFE, max_value=_SAFE)
+    | st.text(),  # any code point but lone surrogates, control characters included
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_ASCII_KEYS, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(_JSON_VALUES)
+def test_canonical_json_equals_the_reference_encoder(value: Any) -> None:
+    """The fast encoder gives the reference JCS bytes for every value records may hold."""
+    assert canonical_json(value) == rfc8785.dumps(value).decode("utf-8")
+
+
+def test_canonical_json_refuses_what_is_not_json() -> None:
+    with pytest.raises(ValueError):
+        canonical_json({1: "a non-string key"}, check=False)
+    with pytest.raises(ValueError):
+        canonical_json({"a": object()})
