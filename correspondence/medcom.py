@@ -136,10 +136,11 @@ CATEGORY_DISPLAY: dict[str, str] = {
 
 Activity = Literal["new", "reply", "forward"]
 ACTIVITY_CODE: dict[Activity, tuple[str, str]] = {
-    "new": ("new-message", "A new message has been sent"),
-    "reply": ("reply-message", "A message has been replied to"),
-    "forward": ("forward-message", "A message has been forwarded and potentially changed"),
+    "new": ("new-message", "Ny meddelelse"),
+    "reply": ("reply-message", "Svar på meddelelse"),
+    "forward": ("forward-message", "Videresendt meddelelse"),
 }
+"""MedCom's activity code and our Danish words for the narrative."""
 
 _UUID_URN = re.compile(
     r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -263,8 +264,12 @@ def _ref(kind: str, ident: str) -> dict[str, str]:
     return {"reference": f"{kind}/{ident}"}
 
 
-def _narrative(*lines: str) -> dict[str, str]:
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+def _narrative(*paragraphs: str) -> dict[str, str]:
+    """Generated XHTML: one paragraph each, line breaks kept, everything escaped."""
+    body = "".join(
+        "<p>" + "<br/>".join(html.escape(line) for line in p.splitlines()) + "</p>"
+        for p in paragraphs
+    )
     return {"status": "generated", "div": f'<div xmlns="{XHTML}">{body}</div>'}
 
 
@@ -559,7 +564,7 @@ def build_message(
         "resourceType": "Provenance",
         "id": provenance_id,
         "meta": _meta(PROVENANCE_PROFILE),
-        "text": _narrative(f"{display} ({timestamp.isoformat()}) af {draft.sender.name}"),
+        "text": _narrative(f"{display} fra {draft.sender.name}, {timestamp.isoformat()}"),
         "target": [_ref("MessageHeader", header_id)],
         "occurredDateTime": timestamp.isoformat(),
         "recorded": timestamp.isoformat(),
