@@ -37,7 +37,6 @@ retract/modify activities.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,7 +46,13 @@ from uuid import UUID
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from correspondence.attachments import AcceptedAttachment, detect
+from correspondence.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    MAX_MESSAGE_ATTACHMENT_BYTES,
+    AcceptedAttachment,
+    detect,
+)
 from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 from policy.cpr import Cpr
 from policy.errors import InvalidRequest
@@ -142,10 +147,6 @@ ACTIVITY_CODE: dict[Activity, tuple[str, str]] = {
 }
 """MedCom's activity code and our Danish words for the narrative."""
 
-_UUID_URN = re.compile(
-    r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-)
-
 
 class MessageRefused(InvalidRequest):
     """The draft breaks a CareCommunication rule (an invariant of the profile, or a
@@ -212,14 +213,14 @@ class Draft(BaseModel):
     """What the sender wrote and to whom. Attachments are given already accepted
     (`correspondence.attachments.accept_attachments`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     sender: Organisation
     receiver: Organisation
     author: Author
     child: Child
     category: Category
-    topic: str | None = Field(default=None, min_length=1, max_length=60)
+    topic: str | None = Field(default=None, min_length=1, max_length=200)
     asap: bool = False
     text: str = Field(min_length=1, max_length=100_000)
     attachments: tuple[AcceptedAttachment, ...] = ()
@@ -236,8 +237,22 @@ class Draft(BaseModel):
                 field="asap",
             )
         # Attachments are checked when accepted; a draft made any other way (from
-        # JSON, by hand) must not smuggle content past that check.
+        # JSON, by hand) must not smuggle content or size past that check.
+        if len(self.attachments) > MAX_ATTACHMENTS:
+            raise MessageRefused(
+                f"a message may carry at most {MAX_ATTACHMENTS} attachments", field="attachments"
+            )
+        if sum(len(a.data) for a in self.attachments) > MAX_MESSAGE_ATTACHMENT_BYTES:
+            raise MessageRefused(
+                f"a message may carry at most {MAX_MESSAGE_ATTACHMENT_BYTES} bytes of attachments",
+                field="attachments",
+            )
         for index, attachment in enumerate(self.attachments):
+            if len(attachment.data) > MAX_ATTACHMENT_BYTES:
+                raise MessageRefused(
+                    f"attachment {index + 1} is larger than {MAX_ATTACHMENT_BYTES} bytes",
+                    field=f"attachments[{index}]",
+                )
             if detect(attachment.data) != attachment.content_type:
                 raise MessageRefused(
                     f"attachment {index + 1} is not the {attachment.content_type} it claims",
@@ -612,11 +627,6 @@ def _entry(resource: dict[str, Any]) -> dict[str, Any]:
 def message_json(bundle: Bundle) -> dict[str, Any]:
     """The Bundle as FHIR JSON (what goes on the wire)."""
     return bundle.model_dump(mode="json", exclude_none=True)
-
-
-def is_uuid_urn(value: str) -> bool:
-    """`urn:uuid:` followed by a lower-case UUID version 4 (MedCom's medcom-uuidv4)."""
-    return _UUID_URN.fullmatch(value) is not None
 
 
 __all__ = [

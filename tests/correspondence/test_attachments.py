@@ -104,6 +104,15 @@ def test_a_draft_made_by_hand_cannot_smuggle_html_as_a_pdf() -> None:
     assert caught.value.field == "attachments[0]"
 
 
+def test_a_draft_made_by_hand_cannot_carry_more_attachments_than_allowed() -> None:
+    photo = AcceptedAttachment(
+        title="Foto", content_type="image/png", data=png_bytes(), created=None
+    )
+    with pytest.raises(MessageRefused) as caught:
+        draft(attachments=(photo,) * (MAX_ATTACHMENTS + 1))
+    assert caught.value.field == "attachments"
+
+
 def test_a_title_with_control_characters_is_refused() -> None:
     refused = refusal(pdf_bytes(), "application/pdf", title="Brev\x1b[31m")
     assert what(refused) == (0, "attachments[0].title", "bad_title")
