@@ -13,9 +13,11 @@ A reply or a forward is built from the preceding message's Bundle (`thread_of`):
 segments are repeated before the new ones (oldest first), its Provenances and the
 resources its segments name (authors, their practitioners, assigning organisations)
 are carried over, and the new Provenance has an entity with role `revision` pointing
-at the preceding MessageHeader. An organisation that appears in the thread under the
-same SOR id keeps its resource id, so references in the carried segments still
-resolve and the Bundle has one resource per organisation.
+at the preceding MessageHeader. Each Provenance also lists the segments its message
+added (entities with role `source`, by the segment's `urn:uuid`), as MedCom's
+CareCommunication Provenance profile requires. An organisation that appears in the
+thread under the same SOR id keeps its resource id, so references in the carried
+segments still resolve and the Bundle has one resource per organisation.
 
 Deterministic: every id comes from the injected `new_id` (UUID version 4, in a fixed
 order) and every time from the injected `now`, so the same inputs give the same
@@ -23,15 +25,18 @@ Bundle.
 
 Models: fhir.resources 8 ships R5 (the top-level package), R4B (4.3.0) and STU3, and
 no R4. MedCom's guides are R4 (4.0.1). We validate with the R4B models, as the audit
-export and the Appointment source do: the resources used here (Bundle, MessageHeader,
-Communication, Patient, Organization, Practitioner, PractitionerRole, Provenance) are
-element for element the same in R4 and R4B. R5 would be wrong: it renamed
+export and the Appointment source do: every element this module writes in Bundle,
+MessageHeader, Communication, Patient, Organization, Practitioner, PractitionerRole
+and Provenance has the same name, type and cardinality in R4 and R4B (R4B's changes
+are in other resources). A conformance run against MedCom's own R4 package is still
+to do (see the open questions of issue 13). R5 would be wrong: it renamed
 `MessageHeader.destination.endpoint` (to `endpointUrl`/`endpointReference`) and
 dropped `Communication.payload.contentString`.
 
 Not built here: the `medcom-core-sender-extension`, `Communication.recipient` (a more
-specific receiver), Encounter (episode of care), CareTeam, copy destinations, and the
-retract/modify activities.
+specific receiver), Encounter (episode of care), CareTeam, copy destinations, the
+Patient's address, attachments by `url`, the retract/modify activities, and the
+Acknowledgement message.
 """
 
 from __future__ import annotations
