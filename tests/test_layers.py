@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each package and the packages of ours it may import (DESIGN.md, "Layers").
 POLICY = {"policy"}
 DATA = POLICY | {"db"}
-DOMAIN = {"auth", "engine", "registry", "audit", "broker", "facts"}
+DOMAIN = {"auth", "engine", "registry", "audit", "broker", "facts", "correspondence"}
 ALLOWED: dict[str, set[str]] = {
     "policy": set(),
     "db": POLICY,
@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "registry": DATA | {"engine"},  # asks the policy where an entry stands
     "audit": DATA,
     "broker": POLICY,
+    "correspondence": POLICY,  # MedCom messages: built from plain values
     "facts": POLICY | {"broker"},
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
