@@ -276,6 +276,9 @@ def make_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppF
             "var_dir": tmp_path / f"var-{len(clients)}",
             "seed_demo_data": population is None,
             "dev_key_file": signing_key_file(),
+            # A decision that outlives the production timeout on a loaded CI
+            # machine is not a policy outcome; tests of the timeout set their own.
+            "decision_timeout_s": 20.0,
             **overrides,
         }
         if engine == "opa":
