@@ -147,11 +147,16 @@ valid(regime, category) := {c | some c in _counting; c.regime == regime; categor
 # Who gave the valid consents, per regime and category a counting consent covers.
 # (The set is built in the body: the embedded engine cannot schedule a
 # comprehension in the head of a rule whose key comes from the body.)
-_givers[[regime, category]] := givers if {
-	some given in _counting
-	regime := given.regime
-	some category in given.categories
-	givers := {c.giver | some c in _counting; c.regime == regime; category in c.categories}
+_givers[key] := givers if {
+	some key in _consent_keys
+	givers := {c.giver | some c in _counting; c.regime == key[0]; key[1] in c.categories}
+}
+
+# The [regime, category] pairs the counting consents cover (few: each pair is
+# looked at once, however many consents there are).
+_consent_keys contains [c.regime, category] if {
+	some c in _counting
+	some category in c.categories
 }
 
 # The [regime, category] pairs whose valid consents satisfy the regime: the
@@ -228,6 +233,18 @@ _status(regime, category, consents) := {
 	missing := entitled - {c.giver | some c in consents}
 	lapsed := expired(regime, category)
 	unnamed := unnamed_recipient(regime, category)
+}
+
+# Why a regime is not satisfied for a category, for a route that fails: whose
+# consent is missing, which consents have lapsed, which name no recipient.
+# (status without first asking whether the regime is satisfied.)
+shortfall(regime, category) := result if {
+	givers := {c.giver | some c in valid(regime, category)}
+	result := {
+		"missing": sort(entitled - givers),
+		"expired": sort(expired(regime, category)),
+		"unnamed_recipient": sort(unnamed_recipient(regime, category)),
+	}
 }
 
 _objection_covers(o, _) if count(object.get(o, "categories", [])) == 0

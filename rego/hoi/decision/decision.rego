@@ -300,7 +300,7 @@ _consent_failures(r) := [] if {
 } else := [] if {
 	[r.consent_regime, r.category] in data.hoi.consent.satisfied
 } else := reasons if {
-	s := data.hoi.consent.status(r.consent_regime, r.category)
+	s := data.hoi.consent.shortfall(r.consent_regime, r.category)
 	expired := [data.hoi.reason.with_fields(
 		r.rule_id,
 		"consent_expired",
@@ -347,14 +347,24 @@ _capacity(p) := "child" if p == input.child.cpr
 
 _capacity(p) := "custody_holder" if p != input.child.cpr
 
-_relation_failures(r) := [] if {
-	_relation_met(r)
-} else := [data.hoi.reason.with_fields(
-	r.rule_id,
+_relation_failures(r) := found if {
+	found := _no_relation[[r.rule_id, r.relation]]
+} else := []
+
+# The reason a route fails for want of its relation, built once per route rule
+# and relation (the same for every category the route covers).
+_no_relation[[rule_id, relation]] := [data.hoi.reason.with_fields(
+	rule_id,
 	"no_relation",
-	{"relation": r.relation},
-	{"relation": r.relation},
-)]
+	{"relation": relation},
+	{"relation": relation},
+)] if {
+	some r in data.hoi.routes.route
+	relation := r.relation
+	relation != null
+	not relation in _active_relations
+	rule_id := r.rule_id
+}
 
 # A permit. Without a block in force there is nothing to override, withhold
 # or rely on, and the permit says so without asking.
@@ -450,6 +460,9 @@ _route_failures(category) := [reason |
 # (routes.alternative) for one category, as reasons.
 # (Lists are built in the body: the embedded engine cannot schedule a
 # comprehension in the head of a rule whose key comes from the body.)
+# Every denial refuses every asked category, so one look says whether any does.
+_refused if count(data.hoi.routes.denial) > 0
+
 _denials[category] := found if {
 	some category in _asked
 	found := [object.remove(d, ["category"]) | some d in data.hoi.routes.denial; d.category == category]
@@ -484,7 +497,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 } else := _deny(category, [_unknown_category_reason(category)]) if {
 	not _config.categories[category]
 } else := _deny(category, _denials[category]) if {
-	count(_denials[category]) > 0
+	_refused
 } else := _blocked_outcome(category) if {
 	_is_blocked(category)
 } else := _deny_relying(category, [data.hoi.consent.objection_reason(category)], {

@@ -27,7 +27,9 @@
 #       The requester has no active relation to the child ({relation} needed).
 package hoi.routes
 
-_fields(category) := data.hoi.config.categories[category].fields
+_fields(category) := _categories[category].fields
+
+_categories := data.hoi.config.categories
 
 _clinicians := data.hoi.staff.clinician_roles
 
@@ -188,7 +190,7 @@ route contains {
 	"category": "psychiatry_appointments",
 	"consent_regime": null,
 	"relation": "treatment_course",
-	"fields": _fields("psychiatry_appointments"),
+	"fields": _categories.psychiatry_appointments.fields,
 } if {
 	_effective_role in _clinicians
 	_health_professional
@@ -234,7 +236,7 @@ route contains {
 	"category": "psychiatry_contacts",
 	"consent_regime": null,
 	"relation": "treatment_course",
-	"fields": _fields("psychiatry_contacts"),
+	"fields": _categories.psychiatry_contacts.fields,
 } if {
 	_effective_role in _bup_staff
 	_purpose_of_role
