@@ -288,6 +288,9 @@ _objecting contains o if {
 	_objection_recipient(o)
 }
 
+# Whether any objection counts against this requester at all.
+objected if count(_objecting) > 0
+
 # The reason a deny gives for the objections to this category.
 objection_reason(category) := data.hoi.reason.with_fields(
 	"SUL-OBJECTION",

@@ -6,8 +6,9 @@
 #   category is permitted only when a route's every requirement is met.
 package hoi.decision
 
-# Functions of other packages are called by their full data path: the embedded
-# engine (regorus) resolves imported rules but not imported functions.
+# Rules and functions of other packages are referenced by their full data path:
+# the embedded engine (regorus) resolves imported rules but not imported
+# functions, and it evaluates every rule of an imported package on first use.
 
 _config := data.hoi.config
 
@@ -207,7 +208,7 @@ _block_organisations(block) := {block.target.id} | {unit |
 }
 
 withheld_organisations(category) := {org |
-	ids := _source_blocks_of[category]
+	ids := source_blocks(category)
 	some block in input.facts.blocks
 	block.id in ids
 	some org in _block_organisations(block)
@@ -220,7 +221,14 @@ _blocks_of[category] := blocks(category) if some category in _asked
 
 _source_blocks_of[category] := source_blocks(category) if some category in _asked
 
-_objections_of[category] := data.hoi.consent.objections(category) if some category in _asked
+# (Only categories with objections have an entry, and none is looked for when
+# no objection counts against the requester.)
+_objections_of[category] := ids if {
+	data.hoi.consent.objected
+	some category in _asked
+	ids := data.hoi.consent.objections(category)
+	count(ids) > 0
+}
 
 _blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", "blocked", {}, {
 	"blocks": sort(_blocks_of[category]),
@@ -245,29 +253,18 @@ _no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_l
 	"purpose": object.get(input.context, "purpose", ""),
 })
 
-# The routes for each asked category, once; in the order of the route set, the
-# order their failures are explained in.
 _asked := {c | some c in input.resource.categories}
 
-_routes_of[category] := found if {
-	some category in _asked
-	found := [r | some r in data.hoi.routes.route; r.category == category]
-}
+# The categories some route covers.
+_routed contains r.category if some r in data.hoi.routes.route
 
-# Whether a route's requirements are met, as a plain true or false: the
-# explanation of a failure is built only for a category that ends in a deny.
-_route_met(r) if {
-	_consent_met(r)
-	_relation_met(r)
-}
+# Whether a route's requirements are met, as a plain true or false, looked up
+# in tables made once per decision: the explanation of a failure is built only
+# for a category that ends in a deny. A route that needs no relation names
+# null, one that needs no consent has a null regime.
+_relations_met := _active_relations | {null}
 
-_consent_met(r) if r.consent_regime == null
-
-_consent_met(r) if [r.consent_regime, r.category] in data.hoi.consent.satisfied
-
-_relation_met(r) if r.relation == null
-
-_relation_met(r) if r.relation in _active_relations
+_consents_met := data.hoi.consent.satisfied | {[null, category] | some category in _asked}
 
 # The relations the routes name that are active, each graded once per decision.
 _active_relations contains relation if {
@@ -281,7 +278,8 @@ _active_relations contains relation if {
 _met_routes contains r if {
 	some r in data.hoi.routes.route
 	r.category in _asked
-	_route_met(r)
+	r.relation in _relations_met
+	[r.consent_regime, r.category] in _consents_met
 }
 
 # The route a permit rests on: of the met routes for the category, the one
@@ -451,8 +449,10 @@ _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
 _obligations(false) := ["log_to_citizen"]
 
+# In the order of the route set, the order failures are explained in.
 _route_failures(category) := [reason |
-	some r in _routes_of[category]
+	some r in data.hoi.routes.route
+	r.category == category
 	some reason in _failures(r)
 ]
 
@@ -468,8 +468,10 @@ _denials[category] := found if {
 	found := [object.remove(d, ["category"]) | some d in data.hoi.routes.denial; d.category == category]
 }
 
+# (Only categories with alternatives have an entry.)
 _alternatives[category] := found if {
-	some category in _asked
+	some alternative in data.hoi.routes.alternative
+	category := alternative.category
 	found := [object.remove(a, ["category"]) | some a in data.hoi.routes.alternative; a.category == category]
 }
 
@@ -505,9 +507,9 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	"objections": sort(_objections_of[category]),
 	"blocks": [],
 }) if {
-	count(_objections_of[category]) > 0
-} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives[category])) if {
-	count(_routes_of[category]) == 0
+	_objections_of[category]
+} else := _deny(category, array.concat([_no_route_reason(category)], object.get(_alternatives, category, []))) if {
+	not category in _routed
 } else := _permit(category, _permit_route[category]) if {
 	_permit_route[category]
-} else := _deny(category, array.concat(_route_failures(category), _alternatives[category]))
+} else := _deny(category, array.concat(_route_failures(category), object.get(_alternatives, category, [])))

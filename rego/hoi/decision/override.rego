@@ -106,7 +106,7 @@ _override_possible(category) if {
 	count(_blocks_of[category] | _source_blocks_of[category]) > 0
 	_override_eligible(category)
 	_permit_route[category]
-	count(_objections_of[category]) == 0
+	not _objections_of[category]
 }
 
 # The deny of a category a block hides from this requester.
