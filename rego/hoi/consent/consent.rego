@@ -131,8 +131,41 @@ _usable contains c if {
 	_giver_counts(c)
 }
 
-# Valid consents: usable and in period.
-valid(regime, category) := {c | some c in _applicable(regime, category); c in _usable; c in _in_period}
+# Consents that count today for this recipient and purpose, whatever their
+# regime and categories: usable, in period, naming the requester's unit (or an
+# organisation it is part of), for this purpose (judged once per decision).
+_counting contains c if {
+	some c in _usable
+	c in _in_period
+	_recipient_matches(c.recipient)
+	_purpose_matches(c)
+}
+
+# Valid consents: given under `regime`, covering `category`, and counting.
+valid(regime, category) := {c | some c in _counting; c.regime == regime; category in c.categories}
+
+# Who gave the valid consents, per regime and category a counting consent covers.
+# (The set is built in the body: the embedded engine cannot schedule a
+# comprehension in the head of a rule whose key comes from the body.)
+_givers[key] := givers if {
+	some key in _consent_keys
+	givers := {c.giver | some c in _counting; c.regime == key[0]; key[1] in c.categories}
+}
+
+# The [regime, category] pairs the counting consents cover (few: each pair is
+# looked at once, however many consents there are).
+_consent_keys contains [c.regime, category] if {
+	some c in _counting
+	some category in c.categories
+}
+
+# The [regime, category] pairs whose valid consents satisfy the regime: the
+# plain answer a decision needs, computed once per decision. A pair without
+# valid consents is never satisfied (status explains why).
+satisfied contains key if {
+	some key, givers in _givers
+	_satisfied(key[0], givers)
+}
 
 # Consents that would count but have lapsed (§ 44: at most one year).
 expired(regime, category) := {c.id |
@@ -202,6 +235,18 @@ _status(regime, category, consents) := {
 	unnamed := unnamed_recipient(regime, category)
 }
 
+# Why a regime is not satisfied for a category, for a route that fails: whose
+# consent is missing, which consents have lapsed, which name no recipient.
+# (status without first asking whether the regime is satisfied.)
+shortfall(regime, category) := result if {
+	givers := {c.giver | some c in valid(regime, category)}
+	result := {
+		"missing": sort(entitled - givers),
+		"expired": sort(expired(regime, category)),
+		"unnamed_recipient": sort(unnamed_recipient(regime, category)),
+	}
+}
+
 _objection_covers(o, _) if count(object.get(o, "categories", [])) == 0
 
 _objection_covers(o, category) if category in o.categories
@@ -232,13 +277,19 @@ _objection_recipient(o) if {
 #   messages:
 #     objection: >-
 #       A person entitled to decide for the child has objected to this disclosure.
-objections(category) := {o.id |
+objections(category) := {o.id | some o in _objecting; _objection_covers(o, category)}
+
+# Objections that count against this requester, whatever they cover (judged
+# once per decision).
+_objecting contains o if {
 	some o in input.facts.objections
 	o.withdrawn_at == null
 	o.person in entitled
-	_objection_covers(o, category)
 	_objection_recipient(o)
 }
+
+# Whether any objection counts against this requester at all.
+objected if count(_objecting) > 0
 
 # The reason a deny gives for the objections to this category.
 objection_reason(category) := data.hoi.reason.with_fields(

@@ -6,11 +6,9 @@
 #   category is permitted only when a route's every requirement is met.
 package hoi.decision
 
-# Functions of other packages are called by their full data path: the embedded
-# engine (regorus) resolves imported rules but not imported functions.
-
-import data.hoi.consent
-import data.hoi.routes
+# Rules and functions of other packages are referenced by their full data path:
+# the embedded engine (regorus) resolves imported rules but not imported
+# functions, and it evaluates every rule of an imported package on first use.
 
 _config := data.hoi.config
 
@@ -170,11 +168,14 @@ _open_ended_or_before(until) if _today <= until
 #   messages:
 #     blocked: >-
 #       The citizen has blocked this requester from this information.
-blocks(category) := {block.id |
+blocks(category) := {block.id | some block in _hitting_blocks; _block_covers(block, category)}
+
+# The blocks in force that hit this requester, whatever they cover (judged once
+# per decision).
+_hitting_blocks contains block if {
 	some block in input.facts.blocks
 	_block_in_force(block)
 	_block_hits(block)
-	_block_covers(block, category)
 }
 
 # METADATA
@@ -192,11 +193,13 @@ blocks(category) := {block.id |
 #     withheld_by_block: >-
 #       Some records are withheld at the family's request: the family has
 #       blocked their source.
-source_blocks(category) := {block.id |
+source_blocks(category) := {block.id | some block in _source_blocks_in_force; _block_covers(block, category)}
+
+# The blocks on data sources in force, whatever they cover (judged once per decision).
+_source_blocks_in_force contains block if {
 	some block in input.facts.blocks
 	block.target.kind == "source_organisation"
 	_block_in_force(block)
-	_block_covers(block, category)
 }
 
 _block_organisations(block) := {block.target.id} | {unit |
@@ -218,7 +221,14 @@ _blocks_of[category] := blocks(category) if some category in _asked
 
 _source_blocks_of[category] := source_blocks(category) if some category in _asked
 
-_objections_of[category] := data.hoi.consent.objections(category) if some category in _asked
+# (Only categories with objections have an entry, and none is looked for when
+# no objection counts against the requester.)
+_objections_of[category] := ids if {
+	data.hoi.consent.objected
+	some category in _asked
+	ids := data.hoi.consent.objections(category)
+	count(ids) > 0
+}
 
 _blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", "blocked", {}, {
 	"blocks": sort(_blocks_of[category]),
@@ -243,47 +253,41 @@ _no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_l
 	"purpose": object.get(input.context, "purpose", ""),
 })
 
-# The routes for each asked category, once; in the order of the route set, the
-# order their failures are explained in.
 _asked := {c | some c in input.resource.categories}
 
-_routes_of[category] := found if {
-	some category in _asked
-	found := [r | some r in routes.route; r.category == category]
+# The categories some route covers.
+_routed contains r.category if some r in data.hoi.routes.route
+
+# Whether a route's requirements are met, as a plain true or false, looked up
+# in tables made once per decision: the explanation of a failure is built only
+# for a category that ends in a deny. A route that needs no relation names
+# null, one that needs no consent has a null regime.
+_relations_met := _active_relations | {null}
+
+_consents_met := data.hoi.consent.satisfied | {[null, category] | some category in _asked}
+
+# The relations the routes name that are active, each graded once per decision.
+_active_relations contains relation if {
+	some r in data.hoi.routes.route
+	relation := r.relation
+	relation != null
+	data.hoi.relation.active(relation)
 }
 
-# Whether a route's requirements are met, as a plain true or false: the
-# explanation of a failure is built only for a category that ends in a deny.
-_route_met(r) if {
-	_consent_met(r)
-	_relation_met(r)
-}
-
-_consent_met(r) if r.consent_regime == null
-
-_consent_met(r) if _consent_status[[r.consent_regime, r.category]].satisfied
-
-_relation_met(r) if r.relation == null
-
-_relation_met(r) if data.hoi.relation.active(r.relation)
-
-# Each consent regime a route of an asked category needs, checked once per
-# category.
-_consent_status[[regime, category]] := data.hoi.consent.status(regime, category) if {
-	some category in _asked
-	some r in _routes_of[category]
-	regime := r.consent_regime
-	is_string(regime)
+# The met routes of the asked categories, found once per decision.
+_met_routes contains r if {
+	some r in data.hoi.routes.route
+	r.category in _asked
+	r.relation in _relations_met
+	[r.consent_regime, r.category] in _consents_met
 }
 
 # The route a permit rests on: of the met routes for the category, the one
 # first by rule id, so that both engines pick the same one when several apply.
 _permit_route[category] := r if {
-	some category in _asked
-	met := {r.rule_id | some r in _routes_of[category]; _route_met(r)}
-	count(met) > 0
-	some r in _routes_of[category]
-	r.rule_id == sort(met)[0]
+	some r in _met_routes
+	category := r.category
+	r.rule_id == min({m.rule_id | some m in _met_routes; m.category == category})
 }
 
 # Reasons why one route's requirements are not met; empty when they all are.
@@ -292,9 +296,9 @@ _failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
 _consent_failures(r) := [] if {
 	r.consent_regime == null
 } else := [] if {
-	_consent_status[[r.consent_regime, r.category]].satisfied
+	[r.consent_regime, r.category] in data.hoi.consent.satisfied
 } else := reasons if {
-	s := _consent_status[[r.consent_regime, r.category]]
+	s := data.hoi.consent.shortfall(r.consent_regime, r.category)
 	expired := [data.hoi.reason.with_fields(
 		r.rule_id,
 		"consent_expired",
@@ -324,7 +328,7 @@ _missing_consent := {"key": _missing_key, "rule": _config.consent.joint_custody_
 
 default _missing_key := "missing_consent.custody_holders"
 
-_missing_key := "missing_consent.young_person" if consent.child_decides
+_missing_key := "missing_consent.young_person" if data.hoi.consent.child_decides
 
 _missing_failure(r, persons, wording) := data.hoi.reason.with_fields(
 	r.rule_id,
@@ -341,42 +345,77 @@ _capacity(p) := "child" if p == input.child.cpr
 
 _capacity(p) := "custody_holder" if p != input.child.cpr
 
-_relation_failures(r) := [] if {
-	r.relation == null
-} else := [] if {
-	data.hoi.relation.active(r.relation)
-} else := [data.hoi.reason.with_fields(
-	r.rule_id,
-	"no_relation",
-	{"relation": r.relation},
-	{"relation": r.relation},
-)]
+_relation_failures(r) := found if {
+	found := _no_relation[[r.rule_id, r.relation]]
+} else := []
 
-_permit(category, r) := {
+# The reason a route fails for want of its relation, built once per route rule
+# and relation (the same for every category the route covers).
+_no_relation[[rule_id, relation]] := [data.hoi.reason.with_fields(
+	rule_id,
+	"no_relation",
+	{"relation": relation},
+	{"relation": relation},
+)] if {
+	some r in data.hoi.routes.route
+	relation := r.relation
+	relation != null
+	not relation in _active_relations
+	rule_id := r.rule_id
+}
+
+# A permit. Without a block in force there is nothing to override, withhold
+# or rely on, and the permit says so without asking.
+_permit(category, r) := _permit_as(category, r, {
+	"reasons": array.concat([_permitted_reason(r)], data.hoi.routes.support(r)),
+	"blocks": [],
+	"override": false,
+	"override_possible": false,
+	"excluded": [],
+}) if {
+	not _blocks_in_force
+} else := _permit_as(category, r, {
+	"reasons": reasons,
+	"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
+	"override": flag,
+	"override_possible": _override_possible(category),
+	"excluded": excluded,
+}) if {
+	flag := _override_flag(category)
+	excluded := _excluded(category)
+	reasons := [reason |
+		some part in [
+			[_permitted_reason(r)],
+			data.hoi.routes.support(r),
+			_override_reasons(category, flag),
+			_withheld_reasons(category, excluded),
+		]
+		some reason in part
+	]
+}
+
+_permit_as(category, r, shown) := {
 	"category": category,
 	"decision": "permit",
 	"fields": r.fields,
 	"rule_id": r.rule_id,
 	"legal_basis": data.hoi.reason.legal_basis(r.rule_id),
-	"reasons": [reason |
-		some part in [
-			[_permitted_reason(r)],
-			data.hoi.routes.support(r),
-			_override_reasons(category),
-			_withheld_reasons(category),
-		]
-		some reason in part
-	],
+	"reasons": shown.reasons,
 	"relied_on": {
 		"consents": _relied_consents(r),
 		"objections": [],
-		"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
+		"blocks": shown.blocks,
 	},
-	"override": _override_flag(category),
-	"override_possible": _override_possible(category),
-	"obligations": _obligations(_override_flag(category)),
-	"exclude_organisations": _excluded(category),
+	"override": shown.override,
+	"override_possible": shown.override_possible,
+	"obligations": _obligations(shown.override),
+	"exclude_organisations": shown.excluded,
 }
+
+# Whether any block is in force for this requester or on a source.
+_blocks_in_force if count(_hitting_blocks) > 0
+
+_blocks_in_force if count(_source_blocks_in_force) > 0
 
 # Records from blocked source organisations are withheld unless the block was overridden.
 _excluded(category) := [] if {
@@ -384,15 +423,15 @@ _excluded(category) := [] if {
 } else := sort(withheld_organisations(category))
 
 # Say on a permit which sources' records are withheld, and why.
-_withheld_reasons(category) := [] if {
-	count(_excluded(category)) == 0
+_withheld_reasons(category, excluded) := [] if {
+	count(excluded) == 0
 } else := [data.hoi.reason.with_fields("BLOCK-SOURCE-ORGANISATION", "withheld_by_block", {}, {
-	"organisations": _excluded(category),
+	"organisations": excluded,
 	"blocks": sort(_source_blocks_of[category]),
 })]
 
-_override_reasons(category) := [] if {
-	not _override_flag(category)
+_override_reasons(category, flag) := [] if {
+	not flag
 } else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"grounds": _override.grounds}, {
 	"grounds": _override.grounds,
 	"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
@@ -400,7 +439,9 @@ _override_reasons(category) := [] if {
 
 _relied_consents(r) := [] if {
 	r.consent_regime == null
-} else := _consent_status[[r.consent_regime, r.category]].relied_on
+} else := ids if {
+	ids := sort({c.id | some c in data.hoi.consent.valid(r.consent_regime, r.category)})
+}
 
 _permitted_reason(r) := data.hoi.reason.build(r.rule_id, "permitted", {})
 
@@ -408,8 +449,10 @@ _obligations(true) := ["log_to_citizen", "flag_override_in_citizen_log"]
 
 _obligations(false) := ["log_to_citizen"]
 
+# In the order of the route set, the order failures are explained in.
 _route_failures(category) := [reason |
-	some r in _routes_of[category]
+	some r in data.hoi.routes.route
+	r.category == category
 	some reason in _failures(r)
 ]
 
@@ -417,22 +460,29 @@ _route_failures(category) := [reason |
 # (routes.alternative) for one category, as reasons.
 # (Lists are built in the body: the embedded engine cannot schedule a
 # comprehension in the head of a rule whose key comes from the body.)
+# Every denial refuses every asked category, so one look says whether any does.
+_refused if count(data.hoi.routes.denial) > 0
+
 _denials[category] := found if {
 	some category in _asked
-	found := [object.remove(d, ["category"]) | some d in routes.denial; d.category == category]
+	found := [object.remove(d, ["category"]) | some d in data.hoi.routes.denial; d.category == category]
 }
 
+# (Only categories with alternatives have an entry.)
 _alternatives[category] := found if {
-	some category in _asked
-	found := [object.remove(a, ["category"]) | some a in routes.alternative; a.category == category]
+	some alternative in data.hoi.routes.alternative
+	category := alternative.category
+	found := [object.remove(a, ["category"]) | some a in data.hoi.routes.alternative; a.category == category]
 }
 
 _is_blocked(category) if {
+	_blocks_in_force
 	count(_blocks_of[category]) > 0
 	not _override_allowed(category)
 }
 
 _overridden(category) if {
+	_blocks_in_force
 	count(_blocks_of[category] | _source_blocks_of[category]) > 0
 	_override_allowed(category)
 }
@@ -449,7 +499,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 } else := _deny(category, [_unknown_category_reason(category)]) if {
 	not _config.categories[category]
 } else := _deny(category, _denials[category]) if {
-	count(_denials[category]) > 0
+	_refused
 } else := _blocked_outcome(category) if {
 	_is_blocked(category)
 } else := _deny_relying(category, [data.hoi.consent.objection_reason(category)], {
@@ -457,9 +507,9 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 	"objections": sort(_objections_of[category]),
 	"blocks": [],
 }) if {
-	count(_objections_of[category]) > 0
-} else := _deny(category, array.concat([_no_route_reason(category)], _alternatives[category])) if {
-	count(_routes_of[category]) == 0
+	_objections_of[category]
+} else := _deny(category, array.concat([_no_route_reason(category)], object.get(_alternatives, category, []))) if {
+	not category in _routed
 } else := _permit(category, _permit_route[category]) if {
 	_permit_route[category]
-} else := _deny(category, array.concat(_route_failures(category), _alternatives[category]))
+} else := _deny(category, array.concat(_route_failures(category), object.get(_alternatives, category, [])))

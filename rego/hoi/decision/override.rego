@@ -7,8 +7,6 @@
 # argument); see .regal/config.yaml.
 package hoi.decision
 
-import data.hoi.staff
-
 # METADATA
 # title: A health professional may override a block on health data for a weighty reason
 # description: >-
@@ -50,7 +48,7 @@ _municipal_user if input.subject.organisation.type == "municipality"
 # The login's health-professional claim, confirmed by the staff register.
 _health_professional if {
 	_role.sector == "health"
-	staff.health_professional
+	data.hoi.staff.health_professional
 }
 
 _override_grounds_given if {
@@ -104,10 +102,11 @@ _override_eligible(category) if {
 default _override_possible(_) := false
 
 _override_possible(category) if {
-	_override_eligible(category)
+	_blocks_in_force
 	count(_blocks_of[category] | _source_blocks_of[category]) > 0
+	_override_eligible(category)
 	_permit_route[category]
-	count(_objections_of[category]) == 0
+	not _objections_of[category]
 }
 
 # The deny of a category a block hides from this requester.
@@ -123,7 +122,10 @@ _blocked_outcome(category) := object.union(
 # The policy's answer to an override request, for the audit and the citizen's
 # log: asked or not, allowed for any asked category or not, and if refused, why
 # (the refusal of the first asked category that refuses it).
-_override_answer := {
+# Without a request the answer is known: nothing asked, nothing allowed or refused.
+_override_answer := {"requested": false, "allowed": false, "refusal": null} if {
+	not _override_requested
+} else := {
 	"requested": _override_requested,
 	"allowed": count(_overridable) > 0,
 	"refusal": _first_refusal,

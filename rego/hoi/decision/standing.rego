@@ -4,10 +4,14 @@
 # leaves every part empty.
 package hoi.decision
 
+default registry_standing := {"consents": {}, "objections": {}, "blocks": {}}
+
 registry_standing := {
 	"consents": data.hoi.consent.standing,
 	"objections": data.hoi.consent.objection_standing,
 	"blocks": block_standing,
+} if {
+	input.action == "registry.standing"
 }
 
 # METADATA

@@ -14,7 +14,7 @@ package hoi.reason
 # "missing_consent.custody_holders" message is a missing_consent reason in the
 # custody holders' words. args maps placeholder names to text.
 build(rule_id, key, args) := reason if {
-	rule := data.hoi.rules[rule_id]
+	rule := _rules[rule_id]
 	reason := {
 		"code": rule.codes[key],
 		"rule_id": rule_id,
@@ -34,4 +34,6 @@ _text(value) := value if {
 with_fields(rule_id, key, args, fields) := object.union(build(rule_id, key, args), fields)
 
 # A rule's legal basis, as its METADATA declares it.
-legal_basis(rule_id) := data.hoi.rules[rule_id].legal_basis
+legal_basis(rule_id) := _rules[rule_id].legal_basis
+
+_rules := data.hoi.rules

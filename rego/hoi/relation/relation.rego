@@ -201,12 +201,16 @@ active("municipal_case") if municipal_case
 # The reason a permit gives for the relation it relied on, by the rule that
 # graded it; for the GP, the registered GP's window first, else the same-day
 # consultation.
+# Only an active relation is relied on, so only those reasons are built.
 reasons["gp_consultation"] := data.hoi.reason.build("GP-CONSULTATION-WINDOW", "relation", {}) if gp_window_met
 
-reasons["gp_consultation"] := data.hoi.reason.build("GP-SAME-DAY-CONSULTATION", "relation", {}) if not gp_window_met
+reasons["gp_consultation"] := data.hoi.reason.build("GP-SAME-DAY-CONSULTATION", "relation", {}) if {
+	not gp_window_met
+	gp_same_day
+}
 
-reasons["municipal_case"] := data.hoi.reason.build("MUN-CASE-IN-CHILDS-MUNICIPALITY", "relation", {})
+reasons["municipal_case"] := data.hoi.reason.build("MUN-CASE-IN-CHILDS-MUNICIPALITY", "relation", {}) if municipal_case
 
-reasons["treatment_course"] := data.hoi.reason.build("BUP-ACTIVE-COURSE", "relation", {})
+reasons["treatment_course"] := data.hoi.reason.build("BUP-ACTIVE-COURSE", "relation", {}) if course
 
-reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {})
+reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {}) if open_case

@@ -27,11 +27,11 @@
 #       The requester has no active relation to the child ({relation} needed).
 package hoi.routes
 
-import data.hoi.staff
+_fields(category) := _categories[category].fields
 
-_fields(category) := data.hoi.config.categories[category].fields
+_categories := data.hoi.config.categories
 
-_clinicians := staff.clinician_roles
+_clinicians := data.hoi.staff.clinician_roles
 
 _bup_staff := {"bup_psychiatrist", "bup_psychologist", "bup_social_worker"}
 
@@ -55,11 +55,11 @@ _acting_for := object.get(input.subject, "acting_for", null)
 # login's on-behalf claim or the staff register confirms.
 _secretary_for_clinician if {
 	input.subject.role == "bup_medical_secretary"
-	staff.acting_for.role in _clinicians
+	data.hoi.staff.acting_for.role in _clinicians
 }
 
 # The role whose routes apply: a medical secretary acts on the clinician's.
-_effective_role := staff.acting_for.role if {
+_effective_role := data.hoi.staff.acting_for.role if {
 	_secretary_for_clinician
 } else := input.subject.role
 
@@ -74,13 +74,13 @@ _health_professional if {
 	input.subject.role != "bup_medical_secretary"
 	_effective_role in _lookup_roles
 	_role.sector == "health"
-	staff.health_professional
+	data.hoi.staff.health_professional
 }
 
 _health_professional if {
 	_secretary_for_clinician
 	_role.sector == "health"
-	staff.acting_for.health_professional == true
+	data.hoi.staff.acting_for.health_professional == true
 }
 
 # METADATA
@@ -190,7 +190,7 @@ route contains {
 	"category": "psychiatry_appointments",
 	"consent_regime": null,
 	"relation": "treatment_course",
-	"fields": _fields("psychiatry_appointments"),
+	"fields": _categories.psychiatry_appointments.fields,
 } if {
 	_effective_role in _clinicians
 	_health_professional
@@ -236,7 +236,7 @@ route contains {
 	"category": "psychiatry_contacts",
 	"consent_regime": null,
 	"relation": "treatment_course",
-	"fields": _fields("psychiatry_contacts"),
+	"fields": _categories.psychiatry_contacts.fields,
 } if {
 	_effective_role in _bup_staff
 	_purpose_of_role
@@ -496,7 +496,7 @@ alternative contains data.hoi.reason.with_fields(
 	{},
 	{"category": category},
 ) if {
-	staff.health_professional_unconfirmed
+	data.hoi.staff.health_professional_unconfirmed
 	input.subject.role in _lookup_roles
 	some category in _psychiatry
 }
@@ -516,9 +516,9 @@ _confirmed_by := {"token": "the login's on-behalf claim", "staff_register": "the
 default _on_behalf_support := []
 
 _on_behalf_support := [data.hoi.reason.build("SECRETARY-ON-BEHALF", "on_behalf", {
-	"id": staff.acting_for.id,
-	"role": staff.acting_for.role,
-	"confirmed_by": _confirmed_by[staff.acting_for.confirmed_by],
+	"id": data.hoi.staff.acting_for.id,
+	"role": data.hoi.staff.acting_for.role,
+	"confirmed_by": _confirmed_by[data.hoi.staff.acting_for.confirmed_by],
 })] if {
 	_secretary_for_clinician
 }
