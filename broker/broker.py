@@ -264,10 +264,12 @@ class DataBroker:
         addressed = []
         for record in records:
             data = {k: v for k, v in record.data.items() if k != RECIPIENT}
-            address = self.recipient_of(record.origin) if record.origin else None
+            address = (
+                self.recipient_of(record.origin) if record.origin and record.addressable else None
+            )
             if address is not None:
                 data[RECIPIENT] = address
-            addressed.append(SourceRecord(origin=record.origin, data=data))
+            addressed.append(SourceRecord(record.origin, data, record.addressable))
         return addressed
 
     def _label(self, category: str) -> str:

@@ -187,3 +187,25 @@ async def test_a_blocked_department_is_not_offered_as_a_recipient() -> None:
         answer, ["section", "recipient"], "psychiatry_contacts", exclude=["bup-rn-thisted"]
     )
     assert [r["recipient"]["write_to"] for r in records] == ["org/bup-rn/unit/bup-rn-hjoerring"]
+
+
+@pytest.mark.anyio
+async def test_a_closed_case_does_not_point_at_its_former_unit() -> None:
+    def case(ident: str, status: str, unit: str) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "kle": {"code": "27.24"},
+            "status": status,
+            "responsible_unit": {"id": unit, "name": unit},
+        }
+
+    answer = {"cases": [case("c1", "closed", "851-ppr"), case("c2", "open", "851-family")]}
+    records = await _contacts_overview(
+        answer, ["has_active_case", "recipient"], "municipal_case_status"
+    )
+    family = recipient_of(REGISTER, "851-family")
+    assert family is not None
+    assert records == [
+        {"has_active_case": False},
+        {"has_active_case": True, "recipient": family.as_record()},
+    ]
