@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -43,6 +44,7 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint, FactsProvider
+from facts.addressing import recipient_of
 from facts.cache import CachedFacts
 from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
@@ -333,4 +335,10 @@ def make_broker(
         org = orgs.get(organisation_id)
         return org.part_of if org else ()
 
-    return DataBroker.build(source_list, recorder=disclosures, part_of=part_of, clock=clock)
+    def address(organisation_id: str) -> dict[str, Any] | None:
+        recipient = recipient_of(orgs, organisation_id)
+        return recipient.as_record() if recipient else None
+
+    return DataBroker.build(
+        source_list, recorder=disclosures, part_of=part_of, clock=clock, recipient_of=address
+    )

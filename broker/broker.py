@@ -3,7 +3,11 @@
 Given a decision, it calls only the sources of permitted categories, in
 parallel, each bounded by its timeout and guarded by its circuit breaker;
 keeps only the permitted fields of records from organisations not excluded;
-records the disclosure; and returns the overview. What it fetched lives only
+records the disclosure; and returns the overview. Each record of a contact point
+gets its organisation's `recipient` (SOR id, GLN, KLE task areas and the
+`write_to` handle) from the organisation register (`recipient_of`, injected),
+never from the source; like every field it leaves only when the category's
+permitted fields name it. What it fetched lives only
 in memory for the length of one request: nothing is written anywhere.
 """
 
@@ -15,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -49,6 +54,14 @@ def _no_parents(_: str) -> tuple[str, ...]:
     return ()
 
 
+def _no_recipient(_: str) -> dict[str, Any] | None:
+    return None
+
+
+RECIPIENT = "recipient"
+"""The field a record's organisation's address goes in (a catalogue field name)."""
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -68,6 +81,9 @@ class DataBroker:
     part_of: Callable[[str], tuple[str, ...]] = _no_parents
     clock: Callable[[], datetime] = _utc_now
     monotonic: Callable[[], float] = time.monotonic
+    recipient_of: Callable[[str], dict[str, Any] | None] = _no_recipient
+    """A record's organisation as a correspondence recipient (the organisation
+    register's answer), or None when the register cannot address it."""
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +115,7 @@ class DataBroker:
         part_of: Callable[[str], tuple[str, ...]] = _no_parents,
         clock: Callable[[], datetime] = _utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        recipient_of: Callable[[str], dict[str, Any] | None] = _no_recipient,
     ) -> DataBroker:
         """One HTTP client per source; call in the app's lifespan."""
         quiet_http_logs()
@@ -110,6 +127,7 @@ class DataBroker:
             part_of=part_of,
             clock=clock,
             monotonic=monotonic,
+            recipient_of=recipient_of,
         )
 
     def client(self, source_id: str) -> SourceClient:
@@ -188,7 +206,9 @@ class DataBroker:
         for category, outcome in permitted.items():
             records = []
             for result in by_category[category]:
-                kept = permitted_records(result.records, outcome, part_of=self.part_of)
+                kept = permitted_records(
+                    self._addressed(result.records), outcome, part_of=self.part_of
+                )
                 result.status.records = len(kept)
                 statuses.append(result.status)
                 records += kept
@@ -237,6 +257,20 @@ class DataBroker:
             withheld=withheld,
             sources=statuses,
         )
+
+    def _addressed(self, records: list[SourceRecord]) -> list[SourceRecord]:
+        """The records with their organisation's `recipient` from the register. A
+        `recipient` the source itself sent is dropped: only the register addresses."""
+        addressed = []
+        for record in records:
+            data = {k: v for k, v in record.data.items() if k != RECIPIENT}
+            address = (
+                self.recipient_of(record.origin) if record.origin and record.addressable else None
+            )
+            if address is not None:
+                data[RECIPIENT] = address
+            addressed.append(SourceRecord(record.origin, data, record.addressable))
+        return addressed
 
     def _label(self, category: str) -> str:
         spec = catalogue().categories.get(category)

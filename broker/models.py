@@ -31,7 +31,14 @@ class CategoryData(BaseModel):
     category: str
     label: str
     fields: list[str] = Field(description="The only fields any record may carry.")
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]] = Field(
+        description="The records, each with only permitted fields. A contact point's "
+        "`recipient` (where the category's fields name it) is its organisation as the "
+        "organisation register knows it: `write_to` (a handle such as "
+        "`org/851/unit/851-family`, resolved through the register only), `name`, "
+        "`sor_id`, `gln` (EAN/GLN location number) and `kle` (KLE task areas of a "
+        "municipal unit)."
+    )
     complete: bool = Field(
         description="True when every source of the category answered and no record was "
         "withheld at the family's request (then the category is also in `withheld`)."

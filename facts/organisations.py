@@ -4,11 +4,18 @@ The register is data, read from a source like SOR and FK Organisation. The
 service reads it from a YAML file named in the settings
 (`HOI_ORGANISATION_REGISTER`); development and the compliance scenarios use the
 pilot's file. The information point uses it to fill in the sub-units a block
-reaches and the organisations a requester's unit is part of.
+reaches and the organisations a requester's unit is part of; the overview uses it
+to say how to write to a contact point (`facts/addressing.py`): the SOR id and the
+EAN/GLN location number MedCom addresses a message with, and the KLE task areas a
+municipal unit answers for.
+
+A register file is checked when it is read: a GLN has 13 digits and a valid GS1
+check digit, a KLE code looks like one (`27`, `27.24`, `27.24.03`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +34,10 @@ class Organisation:
     municipality_code: str | None = None
     part_of: tuple[str, ...] = ()
     sor_id: str | None = None
+    gln: str | None = None
+    """EAN/GLN location number (13 digits, GS1 check digit): MedCom's address."""
+    kle: tuple[str, ...] = ()
+    """KLE task areas the unit answers for (municipal units): who is responsible for what."""
     phone: str = ""
     secure_mail: str = ""
     units: tuple[str, ...] = field(default=())
@@ -36,9 +47,32 @@ OrganisationRegister = Mapping[str, Organisation]
 """Every organisation by id."""
 
 
+_GLN = re.compile(r"^[0-9]{13}$")
+_KLE = re.compile(r"^[0-9]{2}(\.[0-9]{2}){0,2}$")
+
+
+def gln_ok(gln: str) -> bool:
+    """13 digits with a valid GS1 check digit (weights 3 and 1 from the right,
+    excluding the check digit)."""
+    if not _GLN.match(gln):
+        return False
+    digits = [int(c) for c in gln]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
 def _organisation(entry: dict[str, Any]) -> Organisation:
+    ident = str(entry["id"])
+    gln = str(entry["gln"]) if entry.get("gln") else None
+    if gln is not None and not gln_ok(gln):
+        raise ValueError(f"organisation {ident}: {gln!r} is not a GLN (13 digits, GS1 check digit)")
+    kle = tuple(str(k) for k in entry.get("kle", ()))
+    for code in kle:
+        if not _KLE.match(code):
+            raise ValueError(f"organisation {ident}: {code!r} is not a KLE code")
     return Organisation(
-        id=str(entry["id"]),
+        id=ident,
         name=str(entry["name"]),
         type=str(entry["type"]),
         municipality_code=(
@@ -46,6 +80,8 @@ def _organisation(entry: dict[str, Any]) -> Organisation:
         ),
         part_of=tuple(str(p) for p in entry.get("part_of", ())),
         sor_id=str(entry["sor_id"]) if entry.get("sor_id") else None,
+        gln=gln,
+        kle=kle,
         phone=str(entry.get("phone", "")),
         secure_mail=str(entry.get("secure_mail", "")),
         units=tuple(str(u) for u in entry.get("units", ())),
@@ -60,7 +96,10 @@ def load_organisations(path: Path) -> dict[str, Organisation]:
         raise ValueError(f"{path}: expected a list under `organisations`")
     found: dict[str, Organisation] = {}
     for entry in entries:
-        org = _organisation(entry)
+        try:
+            org = _organisation(entry)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
         if org.id in found:
             raise ValueError(f"{path}: organisation {org.id} is listed twice")
         found[org.id] = org

@@ -29,6 +29,9 @@ class SourceRecord:
 
     origin: str | None
     data: dict[str, Any]
+    addressable: bool = True
+    """Whether the origin is a contact point to write to about this record (a
+    closed case's unit is no longer responsible: no `recipient` for it)."""
 
 
 class Adapter(Protocol):

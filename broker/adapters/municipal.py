@@ -49,6 +49,7 @@ async def fk_case_index(client: SourceClient, query: FetchQuery) -> list[SourceR
                 "has_active_case": case.status == "open",
                 "responsible_unit": case.responsible_unit.name,
             },
+            addressable=case.status == "open",
         )
         for case in answer.cases
         if kle_allowed(case.kle.code, query.kle_groups)

@@ -71,7 +71,15 @@ def test_every_decision_is_recorded_with_what_was_decided_and_why(
     ]
     assert record["released"] == {
         "psychiatry_appointments": ["date", "time", "department", "status"],
-        "psychiatry_contacts": ["department", "section", "phone", "secure_mail", "sor_id"],
+        # the contact point's address is a field like any other (issue 13)
+        "psychiatry_contacts": [
+            "department",
+            "section",
+            "phone",
+            "secure_mail",
+            "sor_id",
+            "recipient",
+        ],
     }
     assert record["override"] == {
         "requested": False,

@@ -61,7 +61,15 @@ def test_the_decision_and_the_disclosure_are_audited_without_the_data(
     assert disclosure["kind"] == "disclosure"
     assert disclosure["released"] == {
         "psychiatry_appointments": ["date", "time", "department", "status"],
-        "psychiatry_contacts": ["department", "section", "phone", "secure_mail", "sor_id"],
+        # the contact point's address is released, and recorded as such (issue 13)
+        "psychiatry_contacts": [
+            "department",
+            "section",
+            "phone",
+            "secure_mail",
+            "sor_id",
+            "recipient",
+        ],
         "child_identity": ["name", "age", "custody_holders"],
     }
     assert {c["source"] for c in disclosure["source_calls"]} == {
@@ -72,6 +80,7 @@ def test_the_decision_and_the_disclosure_are_audited_without_the_data(
     recorded = json.dumps(disclosure)
     for record in body["data"]["psychiatry_contacts"]["records"]:
         assert record["phone"] not in recorded and record["secure_mail"] not in recorded
+        assert record["recipient"]["write_to"] not in recorded
 
 
 def test_nothing_leaves_when_the_disclosure_cannot_be_recorded(
