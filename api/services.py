@@ -43,7 +43,7 @@ from engine.opa import (
     find_opa,
     verification_key,
 )
-from engine.pdp import DecisionPoint, FactsProvider
+from engine.pdp import DecisionPoint
 from facts.addressing import recipient_of
 from facts.cache import CachedFacts
 from facts.local import InMemorySource, LocalFacts
@@ -52,7 +52,7 @@ from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
 from policy.catalogue import catalogue
 from policy.errors import ConfigError, Unavailable
-from policy.facts import RegistryState
+from policy.facts import FactsProvider, RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles

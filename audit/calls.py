@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
 
 from audit.models import CallStatus, SourceCall
-from policy.facts import ChildRecord, RegistryState, Relation, StaffMember
+from policy.facts import ChildRecord, FactsProvider, RegistryState, Relation, StaffMember
 
 _calls: ContextVar[list[SourceCall] | None] = ContextVar("hoi_source_calls", default=None)
 
@@ -44,25 +43,11 @@ async def timed(source: str) -> AsyncIterator[None]:
             calls.append(SourceCall(source=source, status=status, duration_us=duration))
 
 
-class Facts(Protocol):
-    """The policy information point (engine.pdp.FactsProvider's shape)."""
-
-    async def child(self, cpr: str) -> ChildRecord | None: ...
-
-    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]: ...
-
-    async def registry(self, cpr: str) -> RegistryState: ...
-
-    async def part_of(self, organisation_id: str) -> list[str]: ...
-
-    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None: ...
-
-
 @dataclass
 class RecordingFacts:
     """Facts, with each call recorded for the audit record."""
 
-    inner: Facts
+    inner: FactsProvider
 
     async def child(self, cpr: str) -> ChildRecord | None:
         async with timed("cpr"):

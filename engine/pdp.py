@@ -27,37 +27,12 @@ from policy.decision import (
     relied_on_union,
 )
 from policy.facts import (
-    ChildRecord,
+    FactsProvider,
     FactsUnavailable,
-    RegistryState,
-    Relation,
     StaffFacts,
-    StaffMember,
     start_noting_reuse,
 )
 from policy.persons import PersonHandles, PseudonymMap
-
-
-class FactsProvider(Protocol):
-    """The policy information point the PDP asks."""
-
-    async def child(self, cpr: str) -> ChildRecord | None: ...
-
-    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
-        """The organisation's relation evidence about the child with this CPR number
-        (asked beside the CPR register, so it may be asked about a number the
-        register does not know; its answer is then not used)."""
-        ...
-
-    async def registry(self, cpr: str) -> RegistryState: ...
-
-    async def part_of(self, organisation_id: str) -> list[str]: ...
-
-    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
-        """The person on the organisation's staff list (with their authorisation), or
-        None; raises FactsUnavailable when the staff register does not answer."""
-        ...
-
 
 T = TypeVar("T")
 

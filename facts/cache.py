@@ -25,31 +25,24 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from cachetools import TTLCache
 
 from policy.catalogue import FactLifetimes
-from policy.facts import ChildRecord, RegistryState, Relation, StaffMember, note_reuse
+from policy.facts import (
+    ChildRecord,
+    FactsProvider,
+    RegistryState,
+    Relation,
+    StaffMember,
+    note_reuse,
+)
 
 T = TypeVar("T")
 
 MAX_ENTRIES = 50_000
 """Per source; the least recently used fall out first."""
-
-
-class Facts(Protocol):
-    """The policy information point (engine.pdp.FactsProvider's shape)."""
-
-    async def child(self, cpr: str) -> ChildRecord | None: ...
-
-    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]: ...
-
-    async def registry(self, cpr: str) -> RegistryState: ...
-
-    async def part_of(self, organisation_id: str) -> list[str]: ...
-
-    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None: ...
 
 
 @dataclass
@@ -121,7 +114,7 @@ class CachedFacts:
     register, reused within their lifetimes; the registry and the organisation
     register are passed through."""
 
-    inner: Facts
+    inner: FactsProvider
     lifetimes: FactLifetimes
     clock: Callable[[], datetime]
     _children: _Reuse[ChildRecord | None] = field(init=False)

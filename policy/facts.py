@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -190,3 +190,26 @@ def note_reuse(read_at: dt.datetime) -> None:
     reads = _reused.get()
     if reads is not None:
         reads.append(read_at)
+
+
+class FactsProvider(Protocol):
+    """The policy information point the decision point asks (engine/pdp.py), and
+    the shape every layer of facts keeps: the cache (facts/cache.py) and the
+    recorder (audit/calls.py) wrap one and are one."""
+
+    async def child(self, cpr: str) -> ChildRecord | None: ...
+
+    async def relations(self, organisation_id: str, cpr: str) -> list[Relation]:
+        """The organisation's relation evidence about the child with this CPR number
+        (asked beside the CPR register, so it may be asked about a number the
+        register does not know; its answer is then not used)."""
+        ...
+
+    async def registry(self, cpr: str) -> RegistryState: ...
+
+    async def part_of(self, organisation_id: str) -> list[str]: ...
+
+    async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
+        """The person on the organisation's staff list (with their authorisation), or
+        None; raises FactsUnavailable when the staff register does not answer."""
+        ...
