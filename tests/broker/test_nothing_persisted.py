@@ -4,6 +4,7 @@ sentinel values, no database file, log or temporary file contains them."""
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +17,15 @@ from api.settings import Settings
 from sandbox.app import create_app
 from sandbox.population import Population, generate
 from sandbox.server import SandboxServer
-from tests.broker.conftest import ALMA, CASEWORKER, DAY, GP, GP_CHILD, overview
+from tests.broker.conftest import (
+    ALMA,
+    CASEWORKER,
+    DAY,
+    GP,
+    GP_CHILD,
+    default_registry_text,
+    overview,
+)
 from tests.conftest import fixed_clock, signing_key_file
 
 SENTINELS = {
@@ -93,10 +102,18 @@ def test_nothing_fetched_is_written_anywhere(
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     needles = [v.encode() for v in SENTINELS.values()]
+    # Every source gets 20 s: this test is about what is written, and its first
+    # overview once timed out on a slow CI machine (the in-process sandbox's
+    # first answers), leaving no sentinel to look for.
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        re.sub(r"(?m)^(  - id: .+\n)", r"\1    timeout_s: 20.0\n", default_registry_text())
+    )
 
     with SandboxServer(_sentinel_population()) as sandbox:
         settings = Settings(
             environment="test",
+            source_registry=sources,
             var_dir=tmp_path / "var",
             demo_reference_date=DAY,
             sandbox_url=sandbox.url,
