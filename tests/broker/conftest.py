@@ -3,6 +3,7 @@ service pointed at them, on a fixed day."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,8 +56,19 @@ PSYCHIATRIST = {
 }
 
 
+TEST_TIMEOUT = "timeout_s: 20.0"
+"""Each source's timeout in these tests, unless a test sets its own: the sandbox
+answers from a thread of the test process, and on a slow CI machine its answer
+once came after the production 2 s, turning an expected `error` into `timeout`."""
+
+
 def default_registry_text() -> str:
-    return DEFAULT_SOURCES.read_text(encoding="utf-8")
+    """The shipped registry, every source with TEST_TIMEOUT."""
+    return re.sub(
+        r"(?m)^(  - id: .+\n)",
+        lambda m: f"{m.group(1)}    {TEST_TIMEOUT}\n",
+        DEFAULT_SOURCES.read_text(encoding="utf-8"),
+    )
 
 
 @pytest.fixture
@@ -141,6 +153,8 @@ def with_source_settings(registry: str, source_id: str, settings: str) -> str:
     """The registry text with extra YAML lines (indented 4) under one source."""
     marker = f"  - id: {source_id}\n"
     assert marker in registry
+    if any(line.startswith("timeout_s:") for line in settings.splitlines()):
+        registry = registry.replace(f"{marker}    {TEST_TIMEOUT}\n", marker)
     return registry.replace(
         marker, marker + "".join(f"    {line}\n" for line in settings.splitlines())
     )
