@@ -61,6 +61,7 @@ from correspondence.attachments import (
 from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 from policy.cpr import Cpr
 from policy.errors import InvalidRequest
+from policy.gln import valid_gln
 
 # Profiles.
 _CC = "http://medcomfhir.dk/ig/carecommunication/StructureDefinition/"
@@ -158,14 +159,6 @@ class MessageRefused(InvalidRequest):
     thread that does not fit); `field` names the draft's field at fault."""
 
 
-def _gln_ok(gln: str) -> bool:
-    """GS1 check digit: weights 3 and 1 from the right, excluding the check digit."""
-    digits = [int(c) for c in gln]
-    body, check = digits[:-1], digits[-1]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 class Organisation(BaseModel):
     """A sender or receiver: its SOR id (the MedCom address) and its EAN/GLN
     location number."""
@@ -178,7 +171,7 @@ class Organisation(BaseModel):
 
     @model_validator(mode="after")
     def _check_digit(self) -> Organisation:
-        if not _gln_ok(self.gln):
+        if not valid_gln(self.gln):
             raise ValueError("the GLN's check digit is wrong")
         return self
 

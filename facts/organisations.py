@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from policy.facts import RegistryState
+from policy.gln import valid_gln
 
 
 @dataclass(frozen=True)
@@ -47,25 +48,13 @@ OrganisationRegister = Mapping[str, Organisation]
 """Every organisation by id."""
 
 
-_GLN = re.compile(r"^[0-9]{13}$")
 _KLE = re.compile(r"^[0-9]{2}(\.[0-9]{2}){0,2}$")
-
-
-def gln_ok(gln: str) -> bool:
-    """13 digits with a valid GS1 check digit (weights 3 and 1 from the right,
-    excluding the check digit)."""
-    if not _GLN.match(gln):
-        return False
-    digits = [int(c) for c in gln]
-    body, check = digits[:-1], digits[-1]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
 
 
 def _organisation(entry: dict[str, Any]) -> Organisation:
     ident = str(entry["id"])
     gln = str(entry["gln"]) if entry.get("gln") else None
-    if gln is not None and not gln_ok(gln):
+    if gln is not None and not valid_gln(gln):
         raise ValueError(f"organisation {ident}: {gln!r} is not a GLN (13 digits, GS1 check digit)")
     kle = tuple(str(k) for k in entry.get("kle", ()))
     for code in kle:

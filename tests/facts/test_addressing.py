@@ -13,9 +13,10 @@ from facts.addressing import (
     responsible_unit,
     write_to,
 )
-from facts.organisations import Organisation, gln_ok
+from facts.organisations import Organisation
 from handbook.scenarios import scenario_organisations
 from policy.errors import InvalidRequest
+from policy.gln import valid_gln
 
 REGISTER = scenario_organisations()
 
@@ -73,7 +74,7 @@ def test_every_pilot_organisation_has_a_handle_that_resolves_to_itself() -> None
         assert handle is not None
         recipient = resolve(REGISTER, handle)
         assert recipient.organisation == org
-        assert recipient.gln == org.gln and gln_ok(recipient.gln)
+        assert recipient.gln == org.gln and valid_gln(recipient.gln)
 
 
 def test_handles_of_units_and_of_organisations() -> None:

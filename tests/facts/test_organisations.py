@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from facts.organisations import gln_ok, load_organisations
+from facts.organisations import load_organisations
 from handbook.scenarios import SCENARIO_ORGANISATIONS
+from policy.gln import valid_gln
 
 
 def _write(tmp_path: Path, extra: str) -> Path:
@@ -20,11 +21,11 @@ def _write(tmp_path: Path, extra: str) -> Path:
 
 
 def test_gln_check_digit() -> None:
-    assert gln_ok("0218510000018")
-    assert not gln_ok("0218510000015")  # wrong check digit
-    assert not gln_ok("021851000001")  # 12 digits
-    assert not gln_ok("02185100000180")  # 14 digits
-    assert not gln_ok("021851000001a")
+    assert valid_gln("0218510000018")
+    assert not valid_gln("0218510000015")  # wrong check digit
+    assert not valid_gln("021851000001")  # 12 digits
+    assert not valid_gln("02185100000180")  # 14 digits
+    assert not valid_gln("021851000001a")
 
 
 @pytest.mark.parametrize(
