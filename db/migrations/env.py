@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from audit import tables as audit_tables  # noqa: F401 - the audit trail's tables
 from auth import tables as auth_tables  # noqa: F401 - the token replay store's table
+from correspondence import tables as correspondence_tables  # noqa: F401 - the outbox
 from registry import tables as registry_tables  # noqa: F401 - consents, objections, blocks
 
 config = context.config
