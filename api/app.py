@@ -42,6 +42,7 @@ def create_app(
         # worker thread so the event loop stays free.
         services: Services = await asyncio.to_thread(compose, settings, clock=clock, engine=engine)
         app.state.services = services
+        services.start_background()  # the outbox relay, when a message network is set
         if settings.resolved_handbook_at_start:
             services.handbook.start()
         try:

@@ -29,6 +29,7 @@ from broker.broker import DataBroker
 from broker.client import SourceClient
 from broker.disclosure import DisclosureRecorder
 from broker.sources import DEFAULT_SOURCES, SANDBOX, load_sources
+from correspondence.relay import Relay, RelayConfig, RelayTask
 from db.engine import make_engine
 from db.schema import create_schema
 from decisions import AuditedDecisions
@@ -82,14 +83,30 @@ class Services:
     """The one audited decision path every route asks."""
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
+    relay: Relay | None = field(default=None, repr=False)
+    """Delivers the correspondence outbox (when a message network is configured);
+    the sender path calls `relay.notify()` after writing a message."""
     _opa_server: OpaServer | None = field(default=None, repr=False)
     _http: httpx.AsyncClient | None = field(default=None, repr=False)
+    _relay_task: RelayTask | None = field(default=None, repr=False)
 
     def organisation_name(self, organisation_id: str) -> str | None:
         org = self.organisations.get(organisation_id)
         return org.name if org else None
 
+    def start_background(self) -> None:
+        """Start what runs beside the requests (the outbox relay); in the app's lifespan,
+        on its event loop."""
+        if self.relay is not None and self._relay_task is None:
+            self._relay_task = RelayTask(self.relay)
+            self._relay_task.start()
+
     async def aclose(self) -> None:
+        if self._relay_task is not None:  # first: it writes to the database
+            await self._relay_task.stop()
+            self._relay_task = None
+        elif self.relay is not None:
+            await self.relay.aclose()
         await self.handbook.aclose()
         await self.audit.aclose()
         await self.engine.aclose()
@@ -185,6 +202,27 @@ class Plug:
     """Where the source registry's sandbox placeholders point (HOI_SOURCES=sandbox)."""
     prepare_db: Callable[[Engine], None] | None = None
     """Run once the schema exists (the sandbox seeds its population's registry)."""
+    message_network_url: str | None = None
+    """The message network the relay delivers to, when the settings name none (the
+    sandbox's own)."""
+
+
+def make_relay(settings: Settings, db: Engine, network_url: str | None) -> Relay | None:
+    """The outbox relay, when there is a message network to deliver to."""
+    if network_url is None:
+        return None
+    return Relay(
+        db,
+        RelayConfig(
+            network_url=network_url,
+            max_attempts=settings.message_relay_max_attempts,
+            poll_interval_s=settings.message_relay_poll_s,
+            lease_s=settings.message_relay_lease_s,
+            backoff_base_s=settings.message_relay_backoff_s,
+            backoff_max_s=settings.message_relay_backoff_max_s,
+            timeout_s=settings.message_relay_timeout_s,
+        ),
+    )
 
 
 def organisation_register(settings: Settings) -> dict[str, Organisation]:
@@ -302,6 +340,8 @@ def build_services(
         handles=handles,
         decisions=AuditedDecisions(pdp, audit),
         fact_sources=fact_sources,
+        # Real time, as for tokens: a test's fixed decision clock must not hold mail back.
+        relay=make_relay(settings, db, settings.message_network_url or plug.message_network_url),
         _opa_server=server,
         _http=http,
     )

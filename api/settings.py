@@ -102,6 +102,22 @@ class Settings(BaseSettings):
     dev_key_file: Path | None = None
     """The development signing key; unset: var_dir/dev-signing-key.jwk.json."""
 
+    message_network_url: str | None = None
+    """The MedCom message network's base URL (inboxes at `/inboxes/{gln}/messages`):
+    the outbox relay delivers the correspondence there, and runs only when it is set.
+    Unset under `hoi sandbox serve`: the sandbox's own network (`<sandbox>/network`).
+    Production accepts only https or a loopback address."""
+    message_relay_max_attempts: int = Field(default=8, ge=1)
+    """Attempts before a message is marked failed (a fatal acknowledgement fails it at once)."""
+    message_relay_poll_s: float = Field(default=2.0, gt=0)
+    """How often the relay looks for due messages (it also wakes when one is written)."""
+    message_relay_lease_s: float = Field(default=60.0, gt=0)
+    """How long a relay holds a message it is posting; must outlast the timeout."""
+    message_relay_timeout_s: float = Field(default=10.0, gt=0)
+    message_relay_backoff_s: float = Field(default=1.0, gt=0)
+    """The first retry's wait; it doubles per attempt (half of it random)."""
+    message_relay_backoff_max_s: float = Field(default=600.0, gt=0)
+
     public_url: str | None = None
     """The service's external base URL, for the AuthZEN metadata; unset: from the request."""
     authzen_max_evaluations: int = Field(default=500, ge=1, le=10_000)
@@ -140,6 +156,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
+        if self.message_relay_lease_s <= self.message_relay_timeout_s:
+            raise ValueError("HOI_MESSAGE_RELAY_LEASE_S must be longer than its timeout")
         if not self.auth_algorithms or any(
             a.upper().startswith("HS") or a.lower() == "none" for a in self.auth_algorithms
         ):
@@ -180,6 +198,12 @@ class Settings(BaseSettings):
                 )
             if self.sources == "sandbox":
                 raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")
+            if self.message_network_url is not None and not https_or_loopback(
+                self.message_network_url
+            ):
+                raise ValueError(
+                    "HOI_MESSAGE_NETWORK_URL must be https or a loopback address in production"
+                )
             self._production_opa_is_safe()
         return self
 

@@ -32,6 +32,9 @@ from sandbox.seed import seed_registry
 from sandbox.server import SandboxServer
 from sandbox.template import start_from_template
 
+NETWORK_DB = "sandbox-network.db"
+"""The sandbox message network's inboxes, under var_dir: they outlive the service."""
+
 
 @dataclass(kw_only=True)
 class DevServices(Services):
@@ -70,7 +73,9 @@ def build_dev_services(
     pop = population_override or population(reference)
     sandbox: SandboxServer | None = None
     if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
-        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
+        sandbox = SandboxServer(
+            pop, port=settings.sandbox_port, network_db=settings.var_dir / NETWORK_DB
+        ).start()
 
     seeding = settings.seed_demo_data and population_override is None
     # A new SQLite database starts as a copy of a migrated (and seeded) template.
@@ -81,11 +86,20 @@ def build_dev_services(
             seed_registry(db, pop)
 
     local = settings.facts == "local" or population_override is not None
+    # The correspondence goes to the sandbox's message network unless the settings
+    # name another (HOI_MESSAGE_NETWORK_URL).
+    sandbox_base = sandbox.url if sandbox is not None else settings.sandbox_url
+    network = (
+        f"{sandbox_base}/network"
+        if settings.resolved_sources == "sandbox" and sandbox_base is not None
+        else None
+    )
     plug = Plug(
         organisations=dev_organisations(settings),
         in_memory=pop if local else None,
         sandbox_url=sandbox.url if sandbox is not None else None,
         prepare_db=seed,
+        message_network_url=network,
     )
     try:
         services = build_services(
@@ -117,7 +131,9 @@ def prepare_workers(settings: Settings, shared: contextlib.ExitStack) -> dict[st
         finally:
             db.dispose()
     if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
-        sandbox = SandboxServer(pop, port=settings.sandbox_port).start()
+        sandbox = SandboxServer(
+            pop, port=settings.sandbox_port, network_db=settings.var_dir / NETWORK_DB
+        ).start()
         shared.callback(sandbox.stop)
         env["HOI_SANDBOX_URL"] = sandbox.url
     return env

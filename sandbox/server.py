@@ -1,7 +1,8 @@
 """Serve every sandbox source over real HTTP on loopback.
 
 One uvicorn server hosts all sources, each under its own path (`/cpr`, `/fhir`,
-...), so a source's base URL is `http://127.0.0.1:<port>/<name>`. The server
+...), so a source's base URL is `http://127.0.0.1:<port>/<name>`; the message
+network (sandbox/network.py: MedCom inboxes) is served beside them at `/network`. The server
 runs in a background thread of the calling process (the service in
 development, a test fixture), or on its own with `python -m sandbox.server`.
 
@@ -17,6 +18,7 @@ import asyncio
 import threading
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -24,6 +26,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from sandbox.network import MessageNetwork
+from sandbox.pilot import organisations
 from sandbox.population import Population, population
 from sandbox.sources import SandboxSource, build_sources
 
@@ -55,8 +59,13 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         extra: dict[str, SandboxSource] | None = None,
+        network_db: Path | None = None,
     ) -> None:
-        self.sources: dict[str, SandboxSource] = build_sources(population) | (extra or {})
+        self.network = MessageNetwork(population, organisations(), network_db)
+        """The message network's inboxes (kept in `network_db`; in memory when None)."""
+        self.sources: dict[str, SandboxSource] = (
+            build_sources(population) | {"network": self.network.source} | (extra or {})
+        )
         self.app = Starlette(
             routes=[Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
         )
@@ -132,11 +141,15 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds the sources the policy reads (cpr, brs, staff) wait; default: --delay",
     )
     parser.add_argument("--date", type=date.fromisoformat, default=date.today())
+    parser.add_argument(
+        "--network-db", type=Path, default=None, help="the message network's SQLite file"
+    )
     args = parser.parse_args(argv)
-    server = SandboxServer(population(args.date), port=args.port)
+    server = SandboxServer(population(args.date), port=args.port, network_db=args.network_db)
     facts_delay = args.delay if args.facts_delay is None else args.facts_delay
     for name, src in server.sources.items():
-        src.control.delay_s = facts_delay if name in ("cpr", "brs", "staff") else args.delay
+        if name != "network":
+            src.control.delay_s = facts_delay if name in ("cpr", "brs", "staff") else args.delay
     print(f"sandbox sources on port {args.port} (delay {args.delay}s)", flush=True)
     server._server.run()
 

@@ -39,9 +39,7 @@ PRODUCTION = OURS - {"sandbox", "bench"}
 
 # The migrations are the one place the database layer names every owner's tables:
 # Alembic compares them with the schema it builds.
-EXCEPTIONS: dict[str, set[str]] = {
-    "db/migrations": {"registry", "audit", "auth", "correspondence"}
-}
+EXCEPTIONS: dict[str, set[str]] = {"db/migrations": {"registry", "audit", "auth", "correspondence"}}
 
 
 def imports_of(path: Path) -> set[str]:
