@@ -33,7 +33,7 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
 
 
 def start_relay(database_url: str, network_url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",

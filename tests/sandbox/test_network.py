@@ -141,7 +141,7 @@ def test_an_unknown_inbox_is_a_fatal_404(client: TestClient) -> None:
 
 
 def test_the_idempotency_key_must_be_the_message_header_id(client: TestClient) -> None:
-    header_id, body = message()
+    _, body = message()
     response = post(client, body, "another-key")
     assert response.status_code == 422
     assert ack_of(response).issues == ("MSG_INVALID_ID",)
