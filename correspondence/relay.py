@@ -212,8 +212,11 @@ class Relay:
                 await self._deliver(message)
                 return 1
 
-        results = await asyncio.gather(*(one(i) for i in ids))
-        return sum(results)
+        results = await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        for failure in failures:  # the row stays pending; it is claimed again after its lease
+            log.warning("relay attempt failed", extra={"error": type(failure).__name__})
+        return sum(r for r in results if isinstance(r, int))
 
     async def run(self, stop_event: asyncio.Event) -> None:
         """Deliver until `stop_event` is set: at once when notified, else every

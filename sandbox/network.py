@@ -347,13 +347,16 @@ class MessageNetwork:
             return 400, json.dumps({"detail": "the body is not JSON"})
         if not isinstance(message, dict):
             return 400, json.dumps({"detail": "the body is not a JSON object"})
-        header_id = key
         try:
             self._check(gln, message, key)
         except _Refused as refused:
-            header_id = refused.header_id or key or ""
+            if refused.header_id is None:  # nothing to acknowledge: not a message at all
+                return 400, json.dumps({"detail": refused.issue.text})
             return refused.status, self._ack(
-                acknowledges=header_id, code="fatal-error", message=message, issue=refused.issue
+                acknowledges=refused.header_id,
+                code="fatal-error",
+                message=message,
+                issue=refused.issue,
             )
         resources = self._resources(message)
         header = resources[("MessageHeader", None)]

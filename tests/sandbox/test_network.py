@@ -155,6 +155,8 @@ def test_what_is_not_a_carecommunication_is_refused(client: TestClient) -> None:
     assert response.status_code == 422
     assert ack_of(response).issues == ("MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE",)
     assert post(client, "not json", None).status_code == 400
+    not_a_message = '{"resourceType": "Bundle", "type": "collection", "entry": []}'
+    assert post(client, not_a_message, header_id).status_code == 400
 
 
 def test_the_inboxes_outlive_the_network_process(tmp_path: Path, client: TestClient) -> None:
