@@ -58,9 +58,6 @@ from correspondence.outbox import (
 
 log = logging.getLogger("hoi.correspondence.relay")
 
-RETRY_STATUSES = frozenset({408, 425, 429})
-"""Client errors that say "later", not "never"."""
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
