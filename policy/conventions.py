@@ -251,9 +251,7 @@ def check(
         where = f"{entry.source_file}:{entry.source_line}"
         if entry.in_scope and not cited.get(pid):
             out.append(Violation(where, "no-rule", f"in-scope provision {pid} has no rule"))
-        elif entry.in_scope and not any(
-            coverage.rules.get(r) or r in exempt for r in cited[pid]
-        ):
+        elif entry.in_scope and not any(coverage.rules.get(r) or r in exempt for r in cited[pid]):
             out.append(
                 Violation(where, "not-exercised", f"no scenario exercises a rule resting on {pid}")
             )

@@ -30,7 +30,11 @@ PSYCHIATRIST = {
     "id": "bup-doctor",
     "role": "bup_psychiatrist",
     "health_professional": True,
-    "organisation": {"type": "region_psychiatry", "id": "bup-rn-aalborg-amb", "part_of": ["bup-rn"]},
+    "organisation": {
+        "type": "region_psychiatry",
+        "id": "bup-rn-aalborg-amb",
+        "part_of": ["bup-rn"],
+    },
 }
 CASEWORKER = {
     "id": "caseworker",
@@ -57,7 +61,12 @@ OTHER_MUNICIPALITY = {
     "part_of": ["787"],
     "municipality_code": "787",
 }
-CHILDS_GP = {"organisation_id": "gp-a", "type": "gp_clinic", "part_of": [], "municipality_code": None}
+CHILDS_GP = {
+    "organisation_id": "gp-a",
+    "type": "gp_clinic",
+    "part_of": [],
+    "municipality_code": None,
+}
 
 # The sender's own evidence of its relation to the child.
 SENDER_EVIDENCE = {
