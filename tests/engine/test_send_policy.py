@@ -61,7 +61,7 @@ OTHER_MUNICIPALITY = {
     "part_of": ["787"],
     "municipality_code": "787",
 }
-CHILDS_GP = {
+CHILDS_GP: dict[str, Any] = {
     "organisation_id": "gp-a",
     "type": "gp_clinic",
     "part_of": [],
