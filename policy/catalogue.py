@@ -94,6 +94,26 @@ class FactLifetimes(_Frozen):
     review: str = ""
 
 
+class Channel(_Frozen):
+    """Where a kind of message goes instead of correspondence (a report of concern
+    to the municipality's reporting channel, a referral as a MedCom referral, ...)."""
+
+    id: str
+    label: str
+    standard: str | None = None
+
+
+class CorrespondenceRules(_Frozen):
+    """What the policy needs to decide a message (rego/hoi/correspondence)."""
+
+    message_topics: tuple[str, ...]
+    """The topics sent as correspondence; the topics in `channels` are refused."""
+    weighty_concern_min_reason_chars: int = Field(ge=1)
+    channels: dict[str, Channel]
+    legal_basis: tuple[str, ...] = ()
+    review: str = ""
+
+
 class Catalogue(_Frozen):
     roles: dict[str, RoleSpec]
     categories: dict[str, CategorySpec]
@@ -103,6 +123,8 @@ class Catalogue(_Frozen):
     gp_window: GpWindow
     relations: RelationRules
     override: OverrideRules
+    correspondence: CorrespondenceRules | None = None
+    """Without it no message is sent (every send finds no route)."""
     fact_lifetimes: FactLifetimes = FactLifetimes(cpr_s=0, relations_s=0, staff_register_s=0)
     """Without it every decision reads its facts afresh."""
     kle_groups: dict[str, tuple[str, ...]] = Field(

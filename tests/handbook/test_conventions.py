@@ -54,6 +54,9 @@ def test_check_fails_when_a_permitting_rule_loses_its_legal_basis(tmp_path: Path
     rego = _policy_copy(tmp_path)
     routes = rego / "hoi" / "routes" / "routes.rego"
     _edit(routes, "#   legal_basis: [sul-43-1, sul-44]\n", "")
+    # The message route that rests on the same provisions cites only § 43 here.
+    send = rego / "hoi" / "correspondence" / "send.rego"
+    _edit(send, "#   legal_basis: [sul-43-1, sul-44]\n", "#   legal_basis: [sul-43-1]\n")
     result = run_check(require_opa(), rego_dir=rego, today=TODAY)
     where = f"rego/hoi/routes/routes.rego:{_head_row(routes, 'SUL-43-1-CONSENT')}"
     found = {(v.where, v.code, v.message) for v in result.violations}
@@ -181,6 +184,17 @@ def test_a_rule_no_scenario_exercises_is_reported() -> None:
     messages = _violations([_route("SUL-43-1-CONSENT", ("sul-43-1", "sul-44"))], Coverage())
     assert "no scenario exercises SUL-43-1-CONSENT" in messages
     assert "no scenario exercises a rule resting on sul-43-1" in messages
+
+
+def test_a_provision_resting_on_a_scenario_exempt_rule_is_not_reported() -> None:
+    rule = _route("SUL-43-1-CONSENT", ("sul-43-1", "sul-44"))
+    assert rule.annotation is not None
+    exempt = rule.model_copy(
+        update={"annotation": rule.annotation.model_copy(update={"scenario_exempt": "why"})}
+    )
+    messages = _violations([exempt], Coverage())
+    assert "no scenario exercises SUL-43-1-CONSENT" not in messages
+    assert "no scenario exercises a rule resting on sul-43-1" not in messages
 
 
 def test_a_rule_citing_context_outside_the_policy_is_reported() -> None:

@@ -105,6 +105,14 @@ def test_cli_writes_the_handbook(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "review-unconfirmed" in provision
     assert "SUL-42A-OVERRIDE" in provision
     assert "override_by_psychiatrist" in provision
+    # The rules of sending a message show, with their review status and why no
+    # scenario exercises them yet.
+    weighty = (out / "provision-sul-43-2-2.md").read_text(encoding="utf-8")
+    assert "SEND-SUL-43-2-WEIGHTY-CONCERN" in weighty
+    assert "unconfirmed" in weighty
+    rules = (out / "rules.md").read_text(encoding="utf-8")
+    assert "## SEND-OWN-STANDARD-CHANNEL" in rules
+    assert "none (The service's send endpoint (issue 13) does not exist yet" in rules
     # Every provision has a page in both formats.
     for pid in legal_catalogue().entries:
         assert (out / f"provision-{pid}.html").is_file()
@@ -147,6 +155,7 @@ def test_the_service_serves_the_handbook_and_the_catalogue(make_client: AppFacto
     )
     assert provisions["sul-43-1"]["rules"] == [
         "MUN-CASE-IN-CHILDS-MUNICIPALITY",
+        "SEND-SUL-43-1-CONSENT",
         "SUL-43-1-CONSENT",
     ]
     assert provisions["rsl-11c"]["review"]["status"] == "unconfirmed"

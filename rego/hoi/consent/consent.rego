@@ -67,16 +67,21 @@ custody_consent_outlives_self_consent_age(regime) if {
 # unit). A recipient named only by organisation type matches no one: a consent
 # "to the municipality" as a type would open the data to every municipality's
 # staff (legal_basis/: consent-recipient choice, review unconfirmed).
-_recipient_matches(recipient) if {
+_recipient_matches(recipient) if names(recipient, input.subject.organisation)
+
+# Whether a consent's (or objection's) recipient names `organisation` ({id,
+# part_of}): the organisation itself, or one it is part of. A lookup asks it of
+# the requester's unit, a message (hoi.correspondence) of the recipient's.
+names(recipient, organisation) if {
 	is_object(recipient)
 	is_string(object.get(recipient, "organisation_id", null))
-	recipient.organisation_id == input.subject.organisation.id
+	recipient.organisation_id == organisation.id
 }
 
-_recipient_matches(recipient) if {
+names(recipient, organisation) if {
 	is_object(recipient)
 	is_string(object.get(recipient, "organisation_id", null))
-	recipient.organisation_id in object.get(input.subject.organisation, "part_of", [])
+	recipient.organisation_id in object.get(organisation, "part_of", [])
 }
 
 _purpose_matches(c) if count(object.get(c, "purposes", [])) == 0
@@ -251,18 +256,22 @@ _objection_covers(o, _) if count(object.get(o, "categories", [])) == 0
 
 _objection_covers(o, category) if category in o.categories
 
-_objection_recipient(o) if object.get(o, "recipient", null) == null
+_objection_recipient(o) if _objection_reaches(o, input.subject.organisation)
 
-_objection_recipient(o) if {
+# Whether an objection reaches `organisation` ({id, type, part_of}): it names no
+# recipient, names the organisation (or one it is part of), or names its kind.
+_objection_reaches(o, _) if object.get(o, "recipient", null) == null
+
+_objection_reaches(o, organisation) if {
 	is_object(object.get(o, "recipient", null))
-	_recipient_matches(o.recipient)
+	names(o.recipient, organisation)
 }
 
 # An objection may name a kind of organisation: it only ever narrows access.
-_objection_recipient(o) if {
+_objection_reaches(o, organisation) if {
 	is_object(object.get(o, "recipient", null))
 	object.get(o.recipient, "organisation_id", null) == null
-	o.recipient.organisation_type == input.subject.organisation.type
+	o.recipient.organisation_type == organisation.type
 }
 
 # METADATA
@@ -308,3 +317,74 @@ giver_reason := data.hoi.reason.build("SUL-17-SELF-CONSENT", "consent_given", {}
 	"consent_given",
 	{"rule": _config.joint_custody_rule},
 )
+
+# Messages (hoi.correspondence): a message is a disclosure to its recipient, so
+# the consent must name the recipient's unit (or an organisation it is part of),
+# not the sender's. A consent's categories describe lookups; a message counts
+# any consent of the regime that names its recipient and covers its topic (the
+# purpose). Our reading, unconfirmed: legal_basis/ says so where it is cited.
+valid_for(regime, organisation) := {c |
+	some c in _usable
+	c.regime == regime
+	c in _in_period
+	names(c.recipient, organisation)
+	_purpose_matches(c)
+}
+
+# Whether the consents of `regime` for a message to `organisation` ({id, type,
+# part_of}) satisfy the regime and, when not, why: whose consent is missing,
+# which consents have lapsed, which name their recipient only by kind.
+# (Sets are built in the body: see _status.)
+message_status(regime, organisation) := {
+	"satisfied": true,
+	"relied_on": sort(ids),
+	"missing": [],
+	"expired": [],
+	"unnamed_recipient": [],
+} if {
+	consents := valid_for(regime, organisation)
+	_satisfied(regime, {c.giver | some c in consents})
+	ids := {c.id | some c in consents}
+} else := {
+	"satisfied": false,
+	"relied_on": [],
+	"missing": sort(missing),
+	"expired": sort(lapsed),
+	"unnamed_recipient": sort(unnamed),
+} if {
+	missing := entitled - {c.giver | some c in valid_for(regime, organisation)}
+	lapsed := _lapsed_for(regime, organisation)
+	unnamed := _unnamed_for(regime, organisation)
+}
+
+# Consents of `regime` naming `organisation` that would count but have lapsed.
+_lapsed_for(regime, organisation) := {c.id |
+	some c in _usable
+	c.regime == regime
+	not c in _in_period
+	c in _given_before_today
+	names(c.recipient, organisation)
+	_purpose_matches(c)
+}
+
+# Consents of `regime` that would count but name only the organisation's kind.
+_unnamed_for(regime, organisation) := {c.id |
+	some c in _usable
+	c.regime == regime
+	c in _in_period
+	is_object(c.recipient)
+	object.get(c.recipient, "organisation_id", null) == null
+	object.get(c.recipient, "organisation_type", null) == organisation.type
+	_purpose_matches(c)
+}
+
+# Objections that count against a message to `organisation`: from a person
+# entitled to object today, not withdrawn, reaching the recipient. Whatever
+# categories an objection names (they describe lookups), it counts against a
+# message to the recipient it reaches (the safe side; unconfirmed).
+objections_to(organisation) := {o.id |
+	some o in input.facts.objections
+	o.withdrawn_at == null
+	o.person in entitled
+	_objection_reaches(o, organisation)
+}

@@ -25,7 +25,29 @@ result := {
 	"registry": data.hoi.registry.access,
 	"standing": registry_standing,
 	"override": _override_answer,
+	"correspondence": correspondence,
 	"nonce": object.get(input, ["request", "nonce"], null),
+}
+
+_sending if input.action == "send_correspondence"
+
+# METADATA
+# scope: document
+# title: The decision on sending a message
+# description: >-
+#   For input.action "send_correspondence", the outcome of sending the message
+#   (hoi.correspondence), after the guards every decision has: an unknown role
+#   or missing facts deny. For any other action, null.
+default correspondence := null
+
+correspondence := _deny("correspondence", [_unknown_role_reason]) if {
+	_sending
+	_unknown_role
+} else := _deny("correspondence", [_missing_fact_reason]) if {
+	_sending
+	count(_missing_facts) > 0
+} else := data.hoi.correspondence.outcome if {
+	_sending
 }
 
 _nothing := {"consents": [], "objections": [], "blocks": []}
@@ -93,6 +115,26 @@ _missing_facts contains "context.date" if {
 }
 
 _missing_facts contains "facts" if not is_object(object.get(input, "facts", null))
+
+# A message needs its topic and its recipient (an organisation id and type).
+_missing_facts contains "resource.correspondence.topic" if {
+	_sending
+	not is_string(object.get(_message, "topic", null))
+}
+
+_missing_facts contains "resource.correspondence.recipient" if {
+	_sending
+	not _named_recipient
+}
+
+_message := object.get(object.get(input, "resource", {}), "correspondence", {})
+
+_named_recipient if {
+	recipient := object.get(_message, "recipient", null)
+	is_object(recipient)
+	is_string(object.get(recipient, "organisation_id", null))
+	is_string(object.get(recipient, "type", null))
+}
 
 _missing_fact_reason := data.hoi.reason.with_fields(
 	"DENY-MISSING-FACT",
