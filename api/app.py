@@ -17,7 +17,16 @@ from api.deps import get_caller
 from api.limits import BodySizeLimit, JsonBodiesOnly
 from api.links import add_links
 from api.queries import reject_unknown_query
-from api.routes import audit, authzen, decisions, health, overview, policy, registry
+from api.routes import (
+    audit,
+    authzen,
+    correspondence,
+    decisions,
+    health,
+    overview,
+    policy,
+    registry,
+)
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
@@ -75,6 +84,7 @@ def create_app(
         audit.citizen_router,
         audit.auditor_router,
         overview.router,
+        correspondence.router,
     ):
         app.include_router(
             router,

@@ -33,6 +33,7 @@ from correspondence.relay import Relay, RelayConfig, RelayTask
 from db.engine import make_engine
 from db.schema import create_schema
 from decisions import AuditedDecisions
+from decisions.correspondence import Correspondence
 from engine.base import PolicyEngine
 from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
@@ -81,6 +82,8 @@ class Services:
     handles: PersonHandles
     decisions: AuditedDecisions
     """The one audited decision path every route asks."""
+    correspondence: Correspondence
+    """The one way a message about a child leaves: decided, audited, queued."""
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
     relay: Relay | None = field(default=None, repr=False)
@@ -324,6 +327,8 @@ def build_services(
         clock=clock,
         max_batch=settings.audit_max_batch,
     )
+    # Real time, as for tokens: a test's fixed decision clock must not hold mail back.
+    relay = make_relay(settings, db, settings.message_network_url or plug.message_network_url)
     return Services(
         settings=settings,
         db=db,
@@ -339,9 +344,11 @@ def build_services(
         broker=broker,
         handles=handles,
         decisions=AuditedDecisions(pdp, audit),
+        correspondence=Correspondence(
+            pdp, audit, orgs, notify=relay.notify if relay is not None else lambda: None
+        ),
         fact_sources=fact_sources,
-        # Real time, as for tokens: a test's fixed decision clock must not hold mail back.
-        relay=make_relay(settings, db, settings.message_network_url or plug.message_network_url),
+        relay=relay,
         _opa_server=server,
         _http=http,
     )

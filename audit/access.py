@@ -45,6 +45,10 @@ _ACTIONS = {
 }
 
 
+_OTHER_LABELS = {"correspondence": "A message about the child"}
+"""Labels of what is decided besides the data categories."""
+
+
 def _role_label(role: str) -> str:
     roles = catalogue().roles
     if role == "citizen":
@@ -93,6 +97,21 @@ def override_summary(record: AuditRecord) -> str | None:
     return f"{asked}: allowed, but nothing was blocked"
 
 
+def correspondence_summary(
+    record: AuditRecord, released: list[str], organisation_name: Callable[[str], str | None]
+) -> str | None:
+    """A message about the child in words, as the family reads it: to whom and on
+    what topic, never what it said."""
+    sent = record.correspondence
+    if sent is None:
+        return None
+    to = organisation_name(sent.recipient_organisation_id) or sent.recipient_organisation_id
+    topic = sent.topic.replace("_", " ")
+    if "correspondence" in released:
+        return f"Sent a message to {to} (topic: {topic})"
+    return f"Tried to send a message to {to} (topic: {topic}): refused, nothing was sent"
+
+
 def _entry(
     record: AuditRecord,
     released: list[str],
@@ -101,7 +120,13 @@ def _entry(
 ) -> AccessLogEntry:
     categories = catalogue().categories
     org = record.requester.organisation_id
-    kind = "lookup" if record.kind == "decision" else record.kind
+    kind = (
+        "correspondence"  # a message sent (or refused), not a lookup
+        if record.correspondence is not None
+        else "lookup"
+        if record.kind == "decision"
+        else record.kind
+    )
     return AccessLogEntry(
         when=record.recorded_at,
         decision_id=record.decision_id,
@@ -116,7 +141,9 @@ def _entry(
         categories=[
             AccessLogCategory(
                 category=name,
-                label=categories[name].label if name in categories else name,
+                label=categories[name].label
+                if name in categories
+                else _OTHER_LABELS.get(name, name),
                 outcome=outcome.decision,
             )
             for name, outcome in record.categories.items()
@@ -129,7 +156,9 @@ def _entry(
         override_refusal=record.override.refusal,
         kind=kind,
         registry_action=record.registry.action if record.registry else None,
-        summary=registry_summary(record, organisation_name) or override_summary(record),
+        summary=registry_summary(record, organisation_name)
+        or correspondence_summary(record, released, organisation_name)
+        or override_summary(record),
     )
 
 

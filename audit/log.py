@@ -32,7 +32,7 @@ from audit.models import (
     Requester,
     SourceCall,
 )
-from audit.store import Prepared, append, find_decision, prepare
+from audit.store import Companion, Prepared, append, find_decision, prepare
 from policy.decision import Decision, DecisionRequest, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
 
@@ -263,8 +263,9 @@ def disclosure_record(
 
 @dataclass
 class _Pending:
-    item: Prepared
-    future: asyncio.Future[Receipt]
+    items: tuple[Prepared, ...]
+    """Records committed together, in this order, in one transaction."""
+    future: asyncio.Future[list[Receipt]]
 
 
 class AuditLog:
@@ -365,12 +366,24 @@ class AuditLog:
         return await self.submit(record)
 
     async def submit(self, record: AuditRecord) -> Receipt:
+        (receipt,) = await self.submit_together([record])
+        return receipt
+
+    async def submit_together(
+        self, records: Sequence[AuditRecord], companions: Sequence[Companion] = ()
+    ) -> list[Receipt]:
+        """Commit `records`, in order, and the `companions` rows in one transaction
+        (all or nothing); return once durable. The companions go with the last record."""
         # The AuditRecord schema admits no float anywhere, so the canonical
         # form needs no float scan on this hot path.
-        body = canonical_json(record.model_dump(mode="json"), check=False)
+        bodies = [canonical_json(r.model_dump(mode="json"), check=False) for r in records]
+        items = tuple(
+            prepare(r, b, companions if i == len(records) - 1 else ())
+            for i, (r, b) in enumerate(zip(records, bodies, strict=True))
+        )
         queue = self._writer_queue()
-        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
-        queue.put_nowait(_Pending(prepare(record, body), future))
+        future: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
+        queue.put_nowait(_Pending(items, future))
         return await future
 
     def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
@@ -389,7 +402,7 @@ class AuditLog:
             if first is None:
                 break
             batch = [first]
-            while len(batch) < self.max_batch:
+            while sum(len(p.items) for p in batch) < self.max_batch:
                 try:
                     item = queue.get_nowait()
                 except asyncio.QueueEmpty:
@@ -398,33 +411,49 @@ class AuditLog:
                     stopping = True
                     break
                 batch.append(item)
-            try:
-                links = await loop.run_in_executor(
-                    self._executor,
-                    append,
-                    self.db,
-                    self.signer,
-                    [p.item for p in batch],
-                    _utc_now(),  # the head's operational timestamp: wall-clock time
-                )
-            except Exception as exc:  # any storage failure: fail every waiting request
-                log.error(
-                    "audit commit failed; the waiting responses are refused",
-                    extra={"error_type": type(exc).__name__, "records": len(batch)},
-                )
+            if not await self._commit(loop, batch):
+                # One group's rows broke the shared transaction (a companion row
+                # that violates a constraint): commit the others alone, so that a
+                # bad group refuses only its own request.
                 for pending in batch:
-                    if not pending.future.done():
-                        failure = AuditUnavailable(
-                            "the audit record could not be written, so nothing was released"
-                        )
-                        failure.__cause__ = exc
-                        pending.future.set_exception(failure)
-                continue
-            self.batches += 1
-            self.records += len(batch)
-            for pending, (seq, digest) in zip(batch, links, strict=True):
+                    await self._commit(loop, [pending])
+
+    async def _commit(self, loop: asyncio.AbstractEventLoop, batch: list[_Pending]) -> bool:
+        """Commit `batch` in one transaction and resolve its futures. False: nothing
+        was committed and nothing resolved, because a batch of several groups with
+        companion rows failed; the caller then commits each group alone."""
+        try:
+            links = await loop.run_in_executor(
+                self._executor,
+                append,
+                self.db,
+                self.signer,
+                [item for p in batch for item in p.items],
+                _utc_now(),  # the head's operational timestamp: wall-clock time
+            )
+        except Exception as exc:  # any storage failure: fail every waiting request
+            if len(batch) > 1 and any(p.items[-1].companions for p in batch):
+                return False
+            log.error(
+                "audit commit failed; the waiting responses are refused",
+                extra={"error_type": type(exc).__name__, "records": len(batch)},
+            )
+            for pending in batch:
                 if not pending.future.done():
-                    pending.future.set_result(Receipt(seq=seq, hash=digest))
+                    failure = AuditUnavailable(
+                        "the audit record could not be written, so nothing was released"
+                    )
+                    failure.__cause__ = exc
+                    pending.future.set_exception(failure)
+            return True
+        self.batches += 1
+        self.records += len(links)
+        receipts = iter(Receipt(seq=seq, hash=digest) for seq, digest in links)
+        for pending in batch:
+            mine = [next(receipts) for _ in pending.items]
+            if not pending.future.done():
+                pending.future.set_result(mine)
+        return True
 
     async def aclose(self) -> None:
         """Commit what is queued, then stop the writer."""

@@ -77,6 +77,16 @@ class RegistryRecord(BaseModel):
     reasons: list[ReasonRecord] = Field(default_factory=list)
 
 
+class CorrespondenceRecord(BaseModel):
+    """A message sent (or refused) about the child: to whom, on what topic, with
+    how many attachments. Never its text or its attachments."""
+
+    message_id: str
+    topic: str
+    recipient_organisation_id: str
+    attachments: int = 0
+
+
 class OverrideRecord(BaseModel):
     """A request to set a citizen's block aside (værdispring), allowed or refused."""
 
@@ -126,6 +136,8 @@ class AuditRecord(BaseModel):
     sources it called for this decision are in source_calls."""
     registry: RegistryRecord | None = None
     """For registry_read and registry_write records: what was read or written."""
+    correspondence: CorrespondenceRecord | None = None
+    """For the decision on sending a message and its disclosure: what was sent to whom."""
 
 
 class Receipt(BaseModel):
@@ -185,7 +197,9 @@ class AccessLogEntry(BaseModel):
         default=False, description="Flag: the request to set a block aside was refused."
     )
     override_refusal: str | None = Field(default=None, description="Why it was refused.")
-    kind: Literal["lookup", "registry_read", "registry_write", "override_attempt"] = "lookup"
+    kind: Literal[
+        "lookup", "registry_read", "registry_write", "override_attempt", "correspondence"
+    ] = "lookup"
     registry_action: str | None = Field(
         default=None, description="For registry entries: what was read or written."
     )

@@ -24,16 +24,24 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+Companion = tuple[Table, dict[str, Any]]
+"""A row of another owner's table written in the same transaction as a record (the
+correspondence outbox beside a send's records): both are committed, or neither."""
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A record ready to append: its canonical body and its indexed columns."""
+    """A record ready to append: its canonical body, its indexed columns, and the
+    rows to insert with it."""
 
     body: str
     columns: dict[str, Any]
+    companions: tuple[Companion, ...] = ()
 
 
-def prepare(record: AuditRecord, body: str) -> Prepared:
+def prepare(record: AuditRecord, body: str, companions: Sequence[Companion] = ()) -> Prepared:
     return Prepared(
+        companions=tuple(companions),
         body=body,
         columns={
             "recorded_at": as_utc(record.recorded_at),
@@ -104,6 +112,9 @@ def _append_once(
             links.append((seq, digest))
             prev = digest
         conn.execute(insert(RECORDS), rows)
+        for item in batch:
+            for table, values in item.companions:
+                conn.execute(insert(table).values(**values))
         conn.execute(
             update(HEAD)
             .where(HEAD.c.id == 1)

@@ -111,6 +111,8 @@ class TokenClaims(BaseModel):
     acting_for: _OnBehalf | None = None
     jti: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     single_use: bool = False
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """The person's name (OpenID Connect's `name`): shown as a message's author."""
 
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:
@@ -160,6 +162,7 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         acting_for=on_behalf,
         issuer=parsed.iss,
         token_id=parsed.jti,
+        name=parsed.name if kind in ("professional", "delegated") else None,
     )
 
 

@@ -82,6 +82,7 @@ def mint_token(args: argparse.Namespace) -> int:
         actor=args.act,
         acting_for=args.acting_for,
         lifetime=lifetime,
+        extra={"name": args.name} if args.name else None,
     )
     print(token)
     return 0
@@ -124,6 +125,9 @@ def add_parser(commands: Commands) -> None:
         type=parse_acting_for,
         help="the clinician the person works for (on-behalf claim), e.g. "
         "psychiatrist-1:bup_psychiatrist",
+    )
+    parser.add_argument(
+        "--name", help="the person's name (the `name` claim), shown as a message's author"
     )
     parser.add_argument(
         "--ttl",

@@ -118,6 +118,7 @@ class MessageStatus(BaseModel):
 
     message_id: str
     decision_id: str
+    sender_organisation_id: str
     recipient_organisation_id: str
     status: Status
     attempts: int
@@ -129,6 +130,7 @@ class MessageStatus(BaseModel):
 _STATUS_COLUMNS = (
     OUTBOX.c.message_id,
     OUTBOX.c.decision_id,
+    OUTBOX.c.sender_organisation_id,
     OUTBOX.c.recipient_organisation_id,
     OUTBOX.c.status,
     OUTBOX.c.attempts,
@@ -143,6 +145,7 @@ def _status(row: Row[Any]) -> MessageStatus:
     return MessageStatus(
         message_id=row.message_id,
         decision_id=row.decision_id,
+        sender_organisation_id=row.sender_organisation_id,
         recipient_organisation_id=row.recipient_organisation_id,
         status=row.status,
         attempts=row.attempts,

@@ -12,7 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.base import EngineError, PolicyEngine
-from engine.inputs import build_input
+from engine.inputs import build_input, relation_facts
 from policy.decision import (
     CategoryDecision,
     Context,
@@ -33,6 +33,7 @@ from policy.facts import (
     start_noting_reuse,
 )
 from policy.persons import PersonHandles, PseudonymMap
+from policy.sending import CORRESPONDENCE, SendQuestion
 
 T = TypeVar("T")
 
@@ -242,16 +243,47 @@ class DecisionPoint:
         return access
 
     async def decide(self, request: DecisionRequest) -> Decision:
+        return await self._decide(request, list(dict.fromkeys(request.resource.categories)))
+
+    async def decide_send(self, request: DecisionRequest, question: SendQuestion) -> Decision:
+        """May this sender disclose a message about the child to this recipient?
+        One 'category', `correspondence`, permitted or denied with reasons like a
+        lookup's. `request` carries the sender and the child (action
+        send_correspondence, no categories); the recipient's own relation evidence
+        is read beside the other facts."""
+        return await self._decide(request, [CORRESPONDENCE], question)
+
+    async def _send_document(
+        self, request: DecisionRequest, now: datetime, question: SendQuestion
+    ) -> tuple[dict[str, Any], PseudonymMap | None]:
+        cpr = request.resource.child_cpr
+        (document, names), theirs = await asyncio.gather(
+            self._document(request, now),
+            self.facts.relations(question.recipient.organisation_id, cpr),
+        )
+        document["resource"][CORRESPONDENCE] = {
+            **question.model_dump(mode="json"),
+            "recipient_relations": relation_facts(theirs),
+        }
+        return document, names
+
+    async def _decide(
+        self, request: DecisionRequest, asked: list[str], question: SendQuestion | None = None
+    ) -> Decision:
         now = self.clock()
-        asked = list(dict.fromkeys(request.resource.categories))
         names: PseudonymMap | None = None
         reused = start_noting_reuse()
         try:
             async with asyncio.timeout(self.timeout):
-                document, names = await self._document(request, now)
+                if question is None:
+                    document, names = await self._document(request, now)
+                else:
+                    document, names = await self._send_document(request, now, question)
                 result = await self.engine.evaluate(document)
+            if question is not None:
+                result = {"categories": {CORRESPONDENCE: result.get(CORRESPONDENCE)}}
             categories = parse_result(result, asked)
-            override = parse_override(result, request)
+            override = parse_override(result, request) if question is None else OverrideAnswer()
         except TimeoutError:
             categories = {c: _engine_error(c, "the decision timed out") for c in asked}
             override = _override_not_decided(request, "the decision timed out")

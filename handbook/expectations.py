@@ -65,6 +65,9 @@ class AccessLogExpectation(Strict):
     includes_override: bool | None = Field(
         default=None, description="whether an entry is flagged as an override"
     )
+    summary_includes: str | None = Field(
+        default=None, description="words one entry's summary contains (a message sent, ...)"
+    )
 
     def problems(self, log: Mapping[str, Any]) -> list[str]:
         entries = list(log.get("entries", []))
@@ -76,6 +79,11 @@ class AccessLogExpectation(Strict):
             if flagged != self.includes_override:
                 said = "flags" if flagged else "does not flag"
                 found.append(f"the access log {said} an override")
+        summaries = [e.get("summary") or "" for e in entries]
+        if self.summary_includes is not None and not any(
+            self.summary_includes in s for s in summaries
+        ):
+            found.append(f"no access-log entry says {self.summary_includes!r}: {summaries}")
         return found
 
 

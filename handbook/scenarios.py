@@ -30,7 +30,18 @@ from policy.paths import SCENARIO_DIR, SCENARIO_WORLD_DIR
 from policy.persons import PersonHandles
 from registry.on_behalf import Write
 
-__all__ = ["SCENARIO_DIR", "Scenario", "load_scenario", "load_scenarios"]
+__all__ = [
+    "SCENARIO_DIR",
+    "SEND_SCENARIO_DIR",
+    "Scenario",
+    "SendScenario",
+    "load_scenario",
+    "load_scenarios",
+    "load_send_scenarios",
+]
+
+SEND_SCENARIO_DIR = SCENARIO_DIR / "correspondence"
+"""Scenarios where the professional sends a message instead of looking something up."""
 
 SCENARIO_ORGANISATIONS = SCENARIO_WORLD_DIR / "organisations.yaml"
 """The organisation register every scenario's world shares (the pilot's)."""
@@ -533,3 +544,53 @@ def load_scenario(path: Path) -> Scenario:
 
 def load_scenarios(folder: Path = SCENARIO_DIR) -> list[Scenario]:
     return [load_scenario(path) for path in sorted(folder.glob("*.yaml"))]
+
+
+class GroundsSpec(Strict):
+    kind: Literal["weighty_concern"]
+    reason: str
+
+
+class SendSpec(Strict):
+    """The message the requester tries to send (with their own token)."""
+
+    write_to: str = Field(description="the recipient's handle, as the overview gives it")
+    topic: str
+    text: str = "A synthetic message about the child."
+    grounds: GroundsSpec | None = None
+
+
+class SendExpectation(Expectation):
+    """The expected answer on a send: the policy's outcome, and for a topic with its
+    own channel, the channel the refusal names."""
+
+    channel: str | None = Field(default=None, description="the id of the channel to use instead")
+
+
+class SendScenario(Scenario):
+    """A professional sends a message about the child; the policy decides first."""
+
+    ask: list[str] = Field(default_factory=list)
+    send: SendSpec
+    expect_send: SendExpectation
+
+    def message_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "child_cpr": self.cpr("child"),
+            "write_to": self.send.write_to,
+            "topic": self.send.topic,
+            "text": self.send.text,
+        }
+        if self.send.grounds is not None:
+            body["grounds"] = self.send.grounds.model_dump()
+        return body
+
+
+def load_send_scenarios(folder: Path = SEND_SCENARIO_DIR) -> list[SendScenario]:
+    """The correspondence scenarios; each id is its file's name without .yaml."""
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        scenario = SendScenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        scenario.id = path.stem
+        found.append(scenario)
+    return found

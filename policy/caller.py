@@ -80,6 +80,11 @@ class Caller(BaseModel):
     )
     issuer: str
     token_id: str | None = Field(default=None, description="The token's `jti`, if it has one.")
+    name: str | None = Field(
+        default=None,
+        description="A professional's name as the identity provider gives it (`name`); "
+        "shown as the author of a message, never used to decide.",
+    )
 
     @property
     def is_professional(self) -> bool:

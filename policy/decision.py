@@ -170,20 +170,23 @@ class Context(_Inbound):
 
 
 class _Question(_Inbound):
-    action: Action = "view"
     resource: Resource
     context: Context
 
 
 class DecisionRequest(_Question):
-    """A complete question to the PDP: the subject is known."""
+    """A complete question to the PDP: the subject is known. Besides a lookup, the
+    service itself asks about sending a message (policy.sending); no caller can."""
 
     subject: Subject
+    action: Action | Literal["send_correspondence"] = "view"
 
 
 class DecisionRequestBody(_Question):
     """What a caller of the API sends. The subject comes from the bearer token;
     a subject in the body must match the token's, or be left out."""
+
+    action: Action = "view"
 
     subject: Subject | None = Field(
         default=None,

@@ -9,7 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handbook.expectations import Expectation
-from handbook.scenarios import RegistryAttemptSpec, Scenario, load_scenarios
+from handbook.scenarios import (
+    RegistryAttemptSpec,
+    Scenario,
+    SendScenario,
+    load_scenarios,
+    load_send_scenarios,
+)
 from handbook.worlds import DEV_HANDLES
 from sandbox.worlds import scenario_population
 from tests.conftest import ENGINES, AppFactory, auth_headers, citizen_headers
@@ -303,3 +309,55 @@ def test_scenario_on_both_engines(make_client: AppFactory, scenario: Scenario) -
             check_expectations(scenario, expect, answer)
     for embedded, opa in zip(runs["embedded"], runs["opa"], strict=True):
         assert _comparable(embedded.decision) == _comparable(opa.decision)
+
+
+SEND_SCENARIOS = load_send_scenarios()
+
+
+def send(client: TestClient, scenario: SendScenario, engine: str) -> dict[str, Any]:
+    """The scenario's message, sent with the requester's own token: 202 on a permit,
+    403 with the decision on a refusal. Returns the decision."""
+    subject = scenario.decision_body()["subject"]
+    response = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=auth_headers(subject)
+    )
+    if scenario.expect_send.decision == "permit":
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "queued"
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == PROBLEM_BASE + "correspondence-refused"
+    decision: dict[str, Any] = response.json()["decision"]
+    assert decision["engine"] == engine
+    return decision
+
+
+def test_there_are_send_scenarios_for_each_route_and_refusal() -> None:
+    codes = {r for s in SEND_SCENARIOS for r in (s.expect_send.reasons_include or [])}
+    assert {"missing_consent", "wrong_channel", "recipient_not_involved"} <= codes
+    assert len([s for s in SEND_SCENARIOS if s.expect_send.decision == "permit"]) >= 3
+
+
+@pytest.mark.parametrize("scenario", SEND_SCENARIOS, ids=lambda s: s.id)
+def test_send_scenario_on_both_engines(make_client: AppFactory, scenario: SendScenario) -> None:
+    outcomes = {}
+    for engine in ENGINES:
+        client = make_client(engine, population=scenario_population(scenario), day=scenario.date)
+        record(client, scenario)
+        decision = send(client, scenario, engine)
+        assert set(decision["categories"]) == {"correspondence"}
+        outcome = decision["categories"]["correspondence"]
+        problems = scenario.expect_send.problems(
+            outcome, person=lambda handle: scenario.person(handle, DEV_HANDLES)
+        )
+        assert not problems, problems
+        if scenario.expect_send.channel is not None:
+            channels = [r.get("channel", {}).get("id") for r in outcome["reasons"]]
+            assert scenario.expect_send.channel in channels, outcome["reasons"]
+        for reason in outcome["reasons"]:
+            assert [c["id"] for c in reason["citations"]] == reason["legal_basis"]
+        if scenario.access_log is not None:
+            problems = scenario.access_log.problems(read_access_log(client, scenario))
+            assert not problems, problems
+        outcomes[engine] = _comparable(decision)
+    assert outcomes["embedded"] == outcomes["opa"]

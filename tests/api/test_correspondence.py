@@ -1,0 +1,201 @@
+"""POST /v1/correspondence from outside: who may send what to whom, and what is kept.
+
+The abuse tests come first: a sender named in the body, a recipient handle the
+register does not hold, a citizen's token, the wrong municipality's unit. Then
+what a permitted message leaves behind: one transaction holding the decision,
+the disclosure and the outbox row, and a line in the family's access log."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from audit.store import RECORDS
+from correspondence.outbox import OUTBOX
+from handbook.scenarios import SEND_SCENARIO_DIR, SendScenario, load_send_scenarios
+from sandbox.worlds import scenario_population
+from tests.conftest import AppFactory, auditor_headers, auth_headers
+from tests.test_scenarios import PROBLEM_BASE, family, record
+
+SCENARIOS = {s.id: s for s in load_send_scenarios(SEND_SCENARIO_DIR)}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _world(make_client: AppFactory, name: str) -> tuple[TestClient, SendScenario]:
+    scenario = SCENARIOS[name]
+    client = make_client(population=scenario_population(scenario), day=scenario.date)
+    record(client, scenario)
+    return client, scenario
+
+
+def _sender(scenario: SendScenario) -> dict[str, str]:
+    return auth_headers(scenario.decision_body()["subject"], extra={"name": "Anna Testlæge"})
+
+
+def _rows(client: TestClient) -> tuple[int, int]:
+    """(audit records, outbox rows)."""
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    with db.connect() as conn:
+        records = conn.execute(select(func.count()).select_from(RECORDS)).scalar_one()
+        queued = conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one()
+    return int(records), int(queued)
+
+
+def _outbox(client: TestClient) -> list[dict[str, Any]]:
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(OUTBOX))]
+
+
+def _records(client: TestClient, kind: str) -> list[dict[str, Any]]:
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    with db.connect() as conn:
+        bodies = conn.execute(select(RECORDS.c.body).where(RECORDS.c.kind == kind)).scalars()
+        return [json.loads(b) for b in bodies]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"sender": {"organisation_id": "851-family"}}, "sender"),
+        ({"subject": {"id": "gp-2", "role": "gp"}}, "subject"),
+        ({"author": {"given": "Someone", "family": "Else"}}, "author"),
+    ],
+)
+def test_the_body_cannot_say_who_sends(
+    make_client: AppFactory, extra: dict[str, Any], field: str
+) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    before = _rows(client)
+    response = client.post(
+        "/v1/correspondence", json={**scenario.message_body(), **extra}, headers=_sender(scenario)
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert _rows(client) == before
+
+
+@pytest.mark.parametrize(
+    "handle",
+    ["org/851/unit/nowhere", "org/bup-rn/unit/851-family", "851-family", "org/851-family"],
+)
+def test_an_unknown_recipient_is_refused_naming_write_to_and_nothing_is_written(
+    make_client: AppFactory, handle: str
+) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    before = _rows(client)
+    body = {**scenario.message_body(), "write_to": handle}
+    response = client.post("/v1/correspondence", json=body, headers=_sender(scenario))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "write_to"
+    assert _rows(client) == before
+
+
+def test_a_citizen_or_an_auditor_cannot_send(make_client: AppFactory) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    for headers in (family(scenario, "mother"), auditor_headers()):
+        response = client.post("/v1/correspondence", json=scenario.message_body(), headers=headers)
+        assert response.status_code == 403, response.text
+    assert _outbox(client) == []
+
+
+def test_the_wrong_municipality_is_refused_audited_and_nothing_is_queued(
+    make_client: AppFactory,
+) -> None:
+    client, scenario = _world(make_client, "wrong_recipient_another_municipality")
+    response = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=_sender(scenario)
+    )
+    assert response.status_code == 403, response.text
+    problem = response.json()
+    assert problem["type"] == PROBLEM_BASE + "correspondence-refused"
+    codes = [r["code"] for r in problem["decision"]["categories"]["correspondence"]["reasons"]]
+    assert "recipient_not_involved" in codes
+    assert _outbox(client) == []
+    assert _records(client, "disclosure") == []
+    (refusal,) = [r for r in _records(client, "decision") if r["correspondence"]]
+    assert refusal["decision_id"] == problem["decision_id"]
+    assert refusal["outcome"] == "deny"
+    assert refusal["correspondence"]["recipient_organisation_id"] == "849-family"
+    assert "text" not in json.dumps(refusal["correspondence"])
+
+
+def test_a_pdf_that_is_not_one_is_refused_by_content(make_client: AppFactory) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    before = _rows(client)
+    fake = {
+        "title": "Journal note",
+        "content_type": "application/pdf",
+        "data": base64.b64encode(b"MZ\x90\x00 not a pdf at all").decode(),
+        "filename": "note.pdf",
+    }
+    body = {**scenario.message_body(), "attachments": [fake]}
+    response = client.post("/v1/correspondence", json=body, headers=_sender(scenario))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"].startswith("attachments[0]")
+    assert _rows(client) == before
+
+
+def test_a_permitted_message_leaves_decision_disclosure_and_outbox_row_together(
+    make_client: AppFactory,
+) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    attachment = {
+        "title": "Status",
+        "content_type": "application/pdf",
+        "data": base64.b64encode(PDF).decode(),
+    }
+    body = {**scenario.message_body(), "attachments": [attachment]}
+    response = client.post("/v1/correspondence", json=body, headers=_sender(scenario))
+    assert response.status_code == 202, response.text
+    sent = response.json()
+    assert sent["recipient"]["write_to"] == "org/851/unit/851-family"
+    (row,) = _outbox(client)
+    assert row["message_id"] == sent["message_id"]
+    assert row["decision_id"] == sent["decision_id"]
+    assert row["recipient_organisation_id"] == "851-family"
+    bundle = json.loads(row["bundle"])
+    assert bundle["entry"][0]["resource"]["id"] == sent["message_id"]  # the MessageHeader
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds[0] == "MessageHeader"
+    assert "Provenance" in kinds
+    (decision,) = [r for r in _records(client, "decision") if r["correspondence"]]
+    (disclosure,) = _records(client, "disclosure")
+    assert decision["decision_id"] == disclosure["decision_id"] == sent["decision_id"]
+    assert disclosure["released"] == {"correspondence": ["message"]}
+    assert disclosure["correspondence"]["attachments"] == 1
+    # No content in the audit trail: neither the text nor the attachment.
+    trail = json.dumps(_records(client, "decision") + _records(client, "disclosure"))
+    assert scenario.send.text not in trail
+    assert base64.b64encode(PDF).decode() not in trail
+    # The family sees the message (not its content) in its access log.
+    log = client.get(
+        f"/v1/citizens/{scenario.cpr('child')}/access-log", headers=family(scenario, "mother")
+    ).json()
+    (line,) = [e for e in log["entries"] if e["kind"] == "correspondence"]
+    assert line["summary"].startswith("Sent a message to Aalborg Kommune, Børne- og familie")
+    assert line["released_categories"] == ["correspondence"]
+
+
+def test_only_the_sending_organisation_sees_a_message_status(make_client: AppFactory) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    sent = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=_sender(scenario)
+    ).json()
+    url = f"/v1/correspondence/{sent['message_id']}"
+    mine = client.get(url, headers=_sender(scenario))
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["status"] in ("pending", "delivered")
+    assert "bundle" not in mine.json()
+    caseworker = {
+        "id": "cw-9",
+        "role": "municipal_caseworker",
+        "organisation": {"type": "municipality", "id": "851-family"},
+    }
+    theirs = client.get(url, headers=auth_headers(caseworker))
+    assert theirs.status_code == 404, theirs.text
