@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.base import DECISION_RULE
 from engine.bundle import PolicyBundle
@@ -17,6 +19,7 @@ from engine.embedded import EmbeddedEngine
 from engine.opa import OpaServer
 from policy.paths import REGO_DIR
 from tests.conftest import opa_headers
+from tests.engine.test_engines_agree import documents
 
 TODAY = "2026-11-26"
 
@@ -317,3 +320,125 @@ def test_a_lookup_has_no_correspondence_answer(decide: Any) -> None:
     answer = decide(document)
     assert answer["correspondence"] is None
     assert set(answer["categories"]) == {"psychiatry_contacts"}
+
+
+RECIPIENTS = [FAMILY_DEPT, PPR, OTHER_MUNICIPALITY, CHILDS_GP]
+RECIPIENTS += [
+    {"organisation_id": "gp-b", "type": "gp_clinic", "part_of": [], "municipality_code": None},
+    {
+        "organisation_id": "bup-rn-aalborg-amb",
+        "type": "region_psychiatry",
+        "part_of": ["bup-rn"],
+        "municipality_code": None,
+    },
+    {"organisation_id": "school-1", "type": "school", "part_of": ["851"]},
+]
+TOPICS = [
+    "coordination",
+    "treatment",
+    "report_of_concern",
+    "referral",
+    "medical_certificate",
+    "status_report",
+    "gossip",
+]
+
+
+@st.composite
+def sends(draw: st.DrawFn) -> dict[str, Any]:
+    """A random lookup document (tests/engine/test_engines_agree) turned into a send,
+    sometimes with consents and evidence that name the recipient."""
+    document = draw(documents())
+    recipient = draw(st.sampled_from(RECIPIENTS))
+    org = recipient["organisation_id"]
+    document["action"] = "send_correspondence"
+    topic = draw(st.sampled_from(TOPICS))
+    document["context"]["purpose"] = topic
+    for c in document["facts"]["consents"]:
+        if draw(st.booleans()):
+            c["recipient"] = {"organisation_type": None, "organisation_id": org}
+    evidence = st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["referral", "episode", "appointment", "case"]),
+            "organisation_id": st.sampled_from([org, "851-family", "gp-a"]),
+            "date": st.just("2026-09-01"),
+            "ended_on": st.sampled_from([None, "2026-11-25", "2026-11-26"]),
+            "active": st.booleans(),
+        }
+    )
+    grounds = st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {
+                "kind": st.sampled_from(["weighty_concern", "other"]),
+                "reason": st.sampled_from(["", "too short", "The child is afraid to go home."]),
+            }
+        ),
+    )
+    document["resource"] = {
+        "categories": [],
+        "correspondence": {
+            "topic": topic,
+            "recipient": draw(st.sampled_from([recipient, recipient, None])),
+            "recipient_relations": draw(st.lists(evidence, max_size=3)),
+            "grounds": draw(grounds),
+        },
+    }
+    return document
+
+
+@st.composite
+def likely_sends(draw: st.DrawFn) -> dict[str, Any]:
+    """A send shaped like a permit (a sender with its relation, the parents' or the
+    young person's consent naming the recipient), then perhaps disturbed."""
+    recipient = draw(st.sampled_from(RECIPIENTS[:-1]))
+    age = draw(st.sampled_from([9, 14, 15, 17]))
+    regime = draw(st.sampled_from(["sul-43-1", "fvl-28-2-1", "sul-42a-3"]))
+    org = recipient["organisation_id"]
+    consents = (
+        [consent("c-child", "child", regime, org)] if age >= 15 else both_parents(regime, org)
+    )
+    document = send(
+        draw(st.sampled_from([GP, PSYCHIATRIST, CASEWORKER])),
+        recipient,
+        draw(st.sampled_from(["coordination", "treatment", "referral"])),
+        consents=draw(st.sampled_from([consents, consents[:1], []])),
+        recipient_relations=draw(
+            st.sampled_from(
+                [
+                    [],
+                    [{"type": "referral", "organisation_id": org}],
+                    [{"type": "case", "organisation_id": "851-family"}],
+                ]
+            )
+        ),
+        grounds=draw(
+            st.sampled_from([None, {"kind": "weighty_concern", "reason": "Afraid to go home."}])
+        ),
+        age=age,
+    )
+    noise = draw(documents())["facts"]
+    if draw(st.booleans()):
+        document["facts"]["objections"] = noise["objections"]
+    if draw(st.booleans()):
+        document["facts"]["consents"] += noise["consents"]
+    return document
+
+
+def test_engines_agree_on_random_sends(decide: Any) -> None:
+    decisions: set[str] = set()
+
+    @settings(
+        max_examples=250,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.one_of(sends(), likely_sends()))
+    def check(document: dict[str, Any]) -> None:
+        outcome = decide(document)["correspondence"]
+        decisions.add(outcome["decision"])
+        assert outcome["category"] == "correspondence"
+
+    check()
+    assert decisions == {"permit", "deny"}
