@@ -36,10 +36,10 @@ from engine.pdp import DecisionPoint
 from facts.addressing import Recipient, recipient_of, resolve
 from facts.organisations import OrganisationRegister
 from policy.catalogue import catalogue
-from policy.decision import Context, Decision, DecisionRequest, Resource, Subject
+from policy.decision import Decision, Subject
 from policy.errors import NotEntitled
 from policy.facts import ChildRecord, FactsUnavailable
-from policy.sending import CORRESPONDENCE, SEND_ACTION, RecipientFacts, SendQuestion
+from policy.sending import CORRESPONDENCE, SendQuestion, send_request
 
 log = logging.getLogger("hoi.correspondence")
 
@@ -77,15 +77,6 @@ class Correspondence:
     """Wakes the outbox relay once a message is committed."""
     new_id: Callable[[], uuid.UUID] = uuid.uuid4
 
-    def _recipient_facts(self, recipient: Recipient) -> RecipientFacts:
-        org = recipient.organisation
-        return RecipientFacts(
-            organisation_id=org.id,
-            type=org.type,
-            part_of=list(org.part_of),
-            municipality_code=org.municipality_code,
-        )
-
     def _sender(self, subject: Subject) -> Recipient:
         sender = recipient_of(self.register, subject.organisation.id)
         if sender is None or not sender.organisation.phone:
@@ -102,17 +93,8 @@ class Correspondence:
         recipient = resolve(self.register, body.write_to)
         attachments = accept_attachments([a.incoming() for a in body.attachments])
         sender = self._sender(subject)
-        question = SendQuestion(
-            topic=body.topic, recipient=self._recipient_facts(recipient), grounds=body.grounds
-        )
-        request = DecisionRequest.model_construct(
-            subject=subject,
-            action=SEND_ACTION,
-            resource=Resource.model_construct(child_cpr=body.child_cpr, categories=[]),
-            context=Context.model_construct(
-                purpose=body.topic, time=None, case_reference=None, override=None
-            ),
-        )
+        question = SendQuestion(topic=body.topic, recipient=recipient.facts(), grounds=body.grounds)
+        request = send_request(subject, body.child_cpr, body.topic)
         calls = start_recording()
         decision = await self.pdp.decide_send(request, question)
         message_id = str(self.new_id())

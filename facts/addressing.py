@@ -30,6 +30,7 @@ from typing import Any
 
 from facts.organisations import Organisation, OrganisationRegister, sub_units
 from policy.errors import InvalidRequest
+from policy.sending import RecipientFacts
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _HANDLE = re.compile(rf"^org/({_ID})(?:/unit/({_ID}))?$")
@@ -59,6 +60,16 @@ class Recipient:
     @property
     def kle(self) -> tuple[str, ...]:
         return self.organisation.kle
+
+    def facts(self) -> RecipientFacts:
+        """The recipient as the policy reads it when deciding a send."""
+        org = self.organisation
+        return RecipientFacts(
+            organisation_id=org.id,
+            type=org.type,
+            part_of=list(org.part_of),
+            municipality_code=org.municipality_code,
+        )
 
     def as_record(self) -> dict[str, Any]:
         """The overview's `recipient` field: what a sender needs, and the handle."""

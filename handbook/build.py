@@ -19,7 +19,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from engine.base import PolicyEngine
 from handbook.matrix import FACT_SETS, Matrix, compute_matrix
-from handbook.scenarios import SCENARIO_DIR, Scenario, load_scenarios
+from handbook.scenarios import (
+    SCENARIO_DIR,
+    SEND_SCENARIO_DIR,
+    Scenario,
+    load_scenarios,
+    load_send_scenarios,
+)
 from handbook.worlds import decide_all, rule_ids
 from policy.catalogue import catalogue
 from policy.decision import Decision
@@ -149,6 +155,7 @@ async def build_handbook(
     """Evaluate the policy and render every page (HTML and Markdown)."""
     day = day or dt.date.today()
     scenarios = load_scenarios(scenario_dir)
+    scenarios += load_send_scenarios(scenario_dir / SEND_SCENARIO_DIR.name)
     decisions = await decide_all(scenarios, engine, legal)
     matrix: Matrix = await compute_matrix(engine, legal, day)
     annotations = annotations_from_source(rego_dir)

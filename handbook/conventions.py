@@ -12,7 +12,13 @@ from pathlib import Path
 
 from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
-from handbook.scenarios import SCENARIO_DIR, Scenario, load_scenarios
+from handbook.scenarios import (
+    SCENARIO_DIR,
+    SEND_SCENARIO_DIR,
+    Scenario,
+    load_scenarios,
+    load_send_scenarios,
+)
 from handbook.worlds import decide_all, registry_rules_all, rule_ids
 from policy.catalogue import load_catalogue
 from policy.conventions import Coverage, Violation, check
@@ -98,6 +104,7 @@ def run_check(
     policy = load_catalogue(rego_dir / "hoi" / "config" / "data.json")
     definitions = parse_with_opa(opa, rego_dir)
     scenarios = load_scenarios(scenario_dir)
+    scenarios += load_send_scenarios(scenario_dir / SEND_SCENARIO_DIR.name)
     decisions, registry = asyncio.run(_decide(rego_dir, scenarios))
     violations = check(
         definitions,

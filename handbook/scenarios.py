@@ -21,13 +21,16 @@ from typing import Any, Literal, TypeAlias
 import yaml
 from pydantic import Field, model_validator
 
+from facts.addressing import resolve
 from facts.local import MemoryWorld
-from facts.organisations import Organisation, load_organisations
+from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from handbook.expectations import AccessLogExpectation, Expectation, Strict
 from policy.cpr import age_on
+from policy.decision import DecisionRequest, Subject
 from policy.facts import Authorisation, AuthorisationStatus, ChildRecord, Relation, StaffMember
 from policy.paths import SCENARIO_DIR, SCENARIO_WORLD_DIR
 from policy.persons import PersonHandles
+from policy.sending import Grounds, SendQuestion, send_request
 from registry.on_behalf import Write
 
 __all__ = [
@@ -546,18 +549,13 @@ def load_scenarios(folder: Path = SCENARIO_DIR) -> list[Scenario]:
     return [load_scenario(path) for path in sorted(folder.glob("*.yaml"))]
 
 
-class GroundsSpec(Strict):
-    kind: Literal["weighty_concern"]
-    reason: str
-
-
 class SendSpec(Strict):
     """The message the requester tries to send (with their own token)."""
 
     write_to: str = Field(description="the recipient's handle, as the overview gives it")
     topic: str
     text: str = "A synthetic message about the child."
-    grounds: GroundsSpec | None = None
+    grounds: Grounds | None = None
 
 
 class SendExpectation(Expectation):
@@ -573,6 +571,19 @@ class SendScenario(Scenario):
     ask: list[str] = Field(default_factory=list)
     send: SendSpec
     expect_send: SendExpectation
+
+    def question(self, register: OrganisationRegister) -> tuple[DecisionRequest, SendQuestion]:
+        """The policy's question for the send, as the service asks it: the recipient
+        read from the register by its handle."""
+        subject = Subject.model_validate(self.decision_body()["subject"])
+        question = SendQuestion.model_validate(
+            {
+                "topic": self.send.topic,
+                "recipient": resolve(register, self.send.write_to).facts(),
+                "grounds": self.send.grounds,
+            }
+        )
+        return send_request(subject, self.cpr("child"), self.send.topic), question
 
     def message_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -27,6 +27,7 @@ from facts.local import LocalFacts
 from handbook.scenarios import (
     RegistryAttemptSpec,
     Scenario,
+    SendScenario,
     StepSpec,
     scenario_organisations,
 )
@@ -270,8 +271,11 @@ class World:
     ) -> Decision:
         """The service's decision for the scenario's question (or another scenario's
         question about the same child, e.g. the same world asked by another role)."""
-        body = (question or self.scenario).decision_body()
-        return await self._pdp(engine, citations).decide(DecisionRequest.model_validate(body))
+        asked = question or self.scenario
+        pdp = self._pdp(engine, citations)
+        if isinstance(asked, SendScenario):
+            return await pdp.decide_send(*asked.question(self.organisations))
+        return await pdp.decide(DecisionRequest.model_validate(asked.decision_body()))
 
     async def document(self) -> dict[str, Any]:
         """The engine input the service builds for the scenario's question."""

@@ -244,14 +244,11 @@ def check(
         for pid in a.legal_basis or ():
             if a.rule_id:
                 cited[pid].append(a.rule_id)
-    # A rule no scenario can reach says why (scenario_exempt); the provisions it
-    # rests on are exercised where it is (the Rego tests and tests/engine).
-    exempt = {rule_id for rule_id, found in by_id.items() if found[0].scenario_exempt}
     for pid, entry in sorted(legal.entries.items()):
         where = f"{entry.source_file}:{entry.source_line}"
         if entry.in_scope and not cited.get(pid):
             out.append(Violation(where, "no-rule", f"in-scope provision {pid} has no rule"))
-        elif entry.in_scope and not any(coverage.rules.get(r) or r in exempt for r in cited[pid]):
+        elif entry.in_scope and not any(coverage.rules.get(r) for r in cited[pid]):
             out.append(
                 Violation(where, "not-exercised", f"no scenario exercises a rule resting on {pid}")
             )

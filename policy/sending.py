@@ -12,6 +12,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from policy.decision import Context, DecisionRequest, Resource, Subject
+
 SEND_ACTION: Literal["send_correspondence"] = "send_correspondence"
 CORRESPONDENCE = "correspondence"
 """The key of the policy's answer on a send, and its 'category' in the decision."""
@@ -62,3 +64,17 @@ class SendQuestion(BaseModel):
     topic: Topic
     recipient: RecipientFacts
     grounds: Grounds | None = None
+
+
+def send_request(subject: Subject, child_cpr: str, topic: str) -> DecisionRequest:
+    """The question the policy is asked for a send: the sender, the child, the
+    topic as the purpose, no data categories. Built by the service only (a
+    caller cannot ask with action send_correspondence)."""
+    return DecisionRequest.model_construct(
+        subject=subject,
+        action=SEND_ACTION,
+        resource=Resource.model_construct(child_cpr=child_cpr, categories=[]),
+        context=Context.model_construct(
+            purpose=topic, time=None, case_reference=None, override=None
+        ),
+    )

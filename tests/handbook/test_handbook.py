@@ -112,7 +112,7 @@ def test_cli_writes_the_handbook(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "unconfirmed" in weighty
     rules = (out / "rules.md").read_text(encoding="utf-8")
     assert "## SEND-OWN-STANDARD-CHANNEL" in rules
-    assert "none (The service's send endpoint (issue 13) does not exist yet" in rules
+    assert "none (Every topic and recipient the send API accepts has a route" in rules
     # Every provision has a page in both formats.
     for pid in legal_catalogue().entries:
         assert (out / f"provision-{pid}.html").is_file()

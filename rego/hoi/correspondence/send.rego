@@ -75,10 +75,6 @@ _channel := _settings.channels[_topic]
 # custom:
 #   rule_id: SEND-REPORT-OF-CONCERN-CHANNEL
 #   legal_basis: [bl-133, sul-43-2-1]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     wrong_channel: >-
 #       A report of concern is not correspondence. Report the concern to the
@@ -102,10 +98,6 @@ _channel_reason := data.hoi.reason.with_fields(
 # custom:
 #   rule_id: SEND-OWN-STANDARD-CHANNEL
 #   legal_basis: [sul-40-1, fvl-27-1]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     wrong_channel: >-
 #       A {topic} message is not sent as correspondence; use {channel}.
@@ -129,10 +121,6 @@ _channel_reason := data.hoi.reason.with_fields(
 # custom:
 #   rule_id: SEND-SENDER-RELATION
 #   legal_basis: [sul-40-1, fvl-27-1]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     no_relation: >-
 #       The sender has no active relation to the child ({relation} needed).
@@ -197,10 +185,6 @@ _recipient_municipalities := {m | some m in _recipient.part_of} | {m |
 # custom:
 #   rule_id: SEND-RECIPIENT-INVOLVED
 #   legal_basis: [sul-40-1, fvl-27-1, rsl-9]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     recipient_not_involved: >-
 #       The recipient {recipient} is not involved with the child ({needed}
@@ -280,10 +264,6 @@ _correspondence_topic if _topic in object.get(_settings, "message_topics", [])
 # custom:
 #   rule_id: SEND-SUL-41-TREATMENT
 #   legal_basis: [sul-41-2-1, sul-41-3]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     permitted: >-
 #       Permitted: a message between health-care providers for the child's
@@ -306,10 +286,6 @@ _treatment_route if {
 # custom:
 #   rule_id: SEND-SUL-43-1-CONSENT
 #   legal_basis: [sul-43-1, sul-44]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     permitted: >-
 #       Permitted: the family's written consent ({sul-43-1}) names the recipient.
@@ -339,10 +315,6 @@ _consent_rule := "SEND-SUL-43-1-CONSENT" if {
 # custom:
 #   rule_id: SEND-FVL-28-CONSENT
 #   legal_basis: [fvl-28-2-1]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     permitted: >-
 #       Permitted: the family's consent ({fvl-28-2-1}) names the recipient.
@@ -382,10 +354,6 @@ _consent_met if _status.satisfied == true
 # custom:
 #   rule_id: SEND-SUL-43-2-WEIGHTY-CONCERN
 #   legal_basis: [sul-43-2-2, sul-43-3]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     permitted: >-
 #       Permitted without consent for a weighty concern ({sul-43-2-2}); the
@@ -440,10 +408,6 @@ _grounds_failures := array.concat(
 # custom:
 #   rule_id: SEND-OBJECTION
 #   legal_basis: [sul-41-3, fal-3-1]
-#   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
 #   messages:
 #     objected: >-
 #       A person entitled to decide for the child has objected to information
@@ -462,9 +426,10 @@ _objected := data.hoi.reason.with_fields("SEND-OBJECTION", "objected", {}, {"obj
 #   rule_id: SEND-NO-ROUTE
 #   legal_basis: [sul-40-1, fvl-27-1]
 #   scenario_exempt: >-
-#     The service's send endpoint (issue 13) does not exist yet, so no scenario
-#     can send a message; the Rego tests and tests/engine/test_send_policy.py
-#     exercise the rule on both engines.
+#     Every topic and recipient the send API accepts has a route or a channel;
+#     this guard answers inputs the API refuses before asking (an unknown topic
+#     or kind of recipient). The Rego tests and tests/engine/test_send_policy.py
+#     exercise it on both engines.
 #   messages:
 #     no_route: >-
 #       No legal route lets the role {role} send a {topic} message to a
