@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 import pytest
@@ -199,3 +200,29 @@ def test_only_the_sending_organisation_sees_a_message_status(make_client: AppFac
     }
     theirs = client.get(url, headers=auth_headers(caseworker))
     assert theirs.status_code == 404, theirs.text
+
+
+def test_a_sent_message_is_delivered_acknowledged_and_filed_on_the_case(
+    make_client: AppFactory,
+) -> None:
+    """The round trip on the development service: the relay posts the outbox row to
+    the sandbox network, the family department's inbox files it on the child's open
+    case and acknowledges; the sender reads the acknowledgement."""
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    sent = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=_sender(scenario)
+    ).json()
+    url = f"/v1/correspondence/{sent['message_id']}"
+    deadline = time.monotonic() + 20
+    status = client.get(url, headers=_sender(scenario)).json()
+    while status["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        status = client.get(url, headers=_sender(scenario)).json()
+    assert status["status"] == "delivered", status
+    ack = status["acknowledgement"]
+    assert ack["code"] == "ok"
+    assert ack["acknowledges"] == sent["message_id"]
+    assert ack["filing"] == "filed-on-case"
+    assert ack["filed_on_case"] == "case-1"
+    (row,) = _outbox(client)
+    assert row["bundle"] is None  # the content is not kept once delivered
