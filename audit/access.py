@@ -45,6 +45,8 @@ _ACTIONS = {
 }
 
 
+_SENT = {"new": "a message", "reply": "a reply", "forward": "a forwarded message"}
+
 _OTHER_LABELS = {"correspondence": "A message about the child"}
 """Labels of what is decided besides the data categories."""
 
@@ -107,9 +109,10 @@ def correspondence_summary(
         return None
     to = organisation_name(sent.recipient_organisation_id) or sent.recipient_organisation_id
     topic = sent.topic.replace("_", " ")
+    what = _SENT.get(sent.activity, "a message")
     if "correspondence" in released:
-        return f"Sent a message to {to} (topic: {topic})"
-    return f"Tried to send a message to {to} (topic: {topic}): refused, nothing was sent"
+        return f"Sent {what} to {to} (topic: {topic})"
+    return f"Tried to send {what} to {to} (topic: {topic}): refused, nothing was sent"
 
 
 def _entry(

@@ -85,6 +85,8 @@ class CorrespondenceRecord(BaseModel):
     topic: str
     recipient_organisation_id: str
     attachments: int = 0
+    activity: str = "new"
+    """new, reply or forward."""
 
 
 class OverrideRecord(BaseModel):

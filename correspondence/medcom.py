@@ -49,7 +49,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fhir.resources.R4B.bundle import Bundle
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from correspondence.attachments import (
     MAX_ATTACHMENT_BYTES,
@@ -393,7 +393,12 @@ def _only(by_type: dict[str, list[dict[str, Any]]], kind: str) -> dict[str, Any]
 
 def thread_of(previous: Bundle | dict[str, Any]) -> Thread:
     """The thread a reply to (or forward of) `previous` continues."""
-    bundle = previous if isinstance(previous, Bundle) else Bundle.model_validate(previous)
+    try:
+        bundle = previous if isinstance(previous, Bundle) else Bundle.model_validate(previous)
+    except ValidationError as exc:
+        raise MessageRefused(
+            "the preceding message is not a FHIR Bundle", field="previous"
+        ) from exc
     data = bundle.model_dump(mode="json", exclude_none=True)
     entries: list[dict[str, Any]] = data.get("entry", [])
     by_type: dict[str, list[dict[str, Any]]] = {}

@@ -8,12 +8,12 @@ and the attachments."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Base64Bytes, BaseModel, ConfigDict, Field
 
 from correspondence.attachments import MAX_TITLE_LENGTH, AttachmentIn
-from correspondence.medcom import Category
+from correspondence.medcom import Activity, Category
 from policy.cpr import Cpr
 from policy.decision import Decision
 from policy.sending import Grounds, Topic
@@ -68,6 +68,16 @@ class MessageBody(BaseModel):
     )
     text: Annotated[str, Field(min_length=1, max_length=100_000)]
     attachments: Annotated[list[AttachmentBody], Field(max_length=20)] = Field(default_factory=list)
+    activity: Activity = Field(
+        default="new",
+        description="new, or reply / forward: then `previous` is the message replied to or "
+        "forwarded, and its thread (segments, Provenance) is carried on.",
+    )
+    previous: dict[str, Any] | None = Field(
+        default=None,
+        description="For a reply or forward: the preceding CareCommunication Bundle as "
+        "received. It must be about the same child.",
+    )
     grounds: Grounds | None = Field(
         default=None,
         description="Only for a health professional writing to a municipality without "

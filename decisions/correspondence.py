@@ -28,7 +28,16 @@ from audit.calls import start_recording
 from audit.log import AuditLog, decision_record, disclosure_record
 from audit.models import CorrespondenceRecord
 from correspondence.attachments import accept_attachments
-from correspondence.medcom import Author, Child, Draft, Organisation, build_message, message_json
+from correspondence.medcom import (
+    Author,
+    Child,
+    Draft,
+    Organisation,
+    Thread,
+    build_message,
+    message_json,
+    thread_of,
+)
 from correspondence.outbox import OUTBOX, outbox_values
 from correspondence.requests import MessageBody, SentMessage
 from decisions.service import Origin
@@ -37,7 +46,7 @@ from facts.addressing import Recipient, recipient_of, resolve
 from facts.organisations import OrganisationRegister
 from policy.catalogue import catalogue
 from policy.decision import Decision, Subject
-from policy.errors import NotEntitled
+from policy.errors import InvalidRequest, NotEntitled
 from policy.facts import ChildRecord, FactsUnavailable
 from policy.sending import CORRESPONDENCE, SendQuestion, send_request
 
@@ -92,6 +101,7 @@ class Correspondence:
     ) -> SentMessage:
         recipient = resolve(self.register, body.write_to)
         attachments = accept_attachments([a.incoming() for a in body.attachments])
+        thread = self._thread(body)
         sender = self._sender(subject)
         question = SendQuestion(topic=body.topic, recipient=recipient.facts(), grounds=body.grounds)
         request = send_request(subject, body.child_cpr, body.topic)
@@ -103,6 +113,7 @@ class Correspondence:
             topic=body.topic,
             recipient_organisation_id=recipient.organisation.id,
             attachments=len(attachments),
+            activity=body.activity,
         )
         record = decision_record(
             request,
@@ -136,6 +147,8 @@ class Correspondence:
         first = iter([self.new_id(), uuid.UUID(message_id)])
         bundle = build_message(
             draft,
+            activity=body.activity,
+            thread=thread,
             new_id=lambda: next(first, None) or self.new_id(),
             now=lambda: decision.decided_at,
         )
@@ -165,6 +178,20 @@ class Correspondence:
             queued_at=record.recorded_at,
             decision=decision,
         )
+
+    def _thread(self, body: MessageBody) -> Thread | None:
+        """The thread a reply or forward continues; checked before anything is
+        decided, so a bad one writes nothing."""
+        if body.activity == "new":
+            if body.previous is not None:
+                raise InvalidRequest("a new message continues no thread", field="previous")
+            return None
+        if body.previous is None:
+            raise InvalidRequest(f"a {body.activity} needs the preceding message", field="previous")
+        thread = thread_of(body.previous)
+        if thread.cpr != body.child_cpr:
+            raise InvalidRequest("the preceding message is about another child", field="previous")
+        return thread
 
     async def _child(self, cpr: str) -> ChildRecord:
         child = await self.pdp.facts.child(cpr)

@@ -226,3 +226,95 @@ def test_a_sent_message_is_delivered_acknowledged_and_filed_on_the_case(
     assert ack["filed_on_case"] == "case-1"
     (row,) = _outbox(client)
     assert row["bundle"] is None  # the content is not kept once delivered
+
+
+def _delivered(client: TestClient, message_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    status: dict[str, Any] = client.get(f"/v1/correspondence/{message_id}", headers=headers).json()
+    while status["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        status = client.get(f"/v1/correspondence/{message_id}", headers=headers).json()
+    return status
+
+
+def test_the_caseworker_replies_in_the_thread_and_the_reply_is_decided_too(
+    make_client: AppFactory,
+) -> None:
+    """The family department answers the GP's message: the reply carries the GP's
+    segment and a Provenance pointing at the GP's MessageHeader. It is a disclosure
+    of its own, decided on the municipality's route (Forvaltningsloven § 28)."""
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    sent = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=_sender(scenario)
+    ).json()
+    assert _delivered(client, sent["message_id"], _sender(scenario))["status"] == "delivered"
+    sandbox = client.app.state.services.sandbox  # type: ignore[attr-defined]
+    gln = sent["recipient"]["gln"]
+    previous = json.loads(sandbox.network.bundle(gln, sent["message_id"]))
+    caseworker = {
+        "id": "cw-1",
+        "role": "municipal_caseworker",
+        "organisation": {"type": "municipality", "id": "851-family"},
+    }
+    reply = {
+        "child_cpr": scenario.cpr("child"),
+        "write_to": "org/gp-gistrup-laegeklinik",
+        "topic": "coordination",
+        "text": "Thank you; we have a meeting with the family on Friday.",
+        "activity": "reply",
+        "previous": previous,
+    }
+    # Without the family's consent to the municipality writing to the GP: refused.
+    refused = client.post("/v1/correspondence", json=reply, headers=auth_headers(caseworker))
+    assert refused.status_code == 403, refused.text
+    for parent in ("mother", "father"):
+        consent = {
+            "regime": "fvl-28-2-1",
+            "categories": ["municipal_case_status"],
+            "recipient": {"organisation_id": "gp-gistrup-laegeklinik"},
+            "form": "written",
+            "given_on": "2026-11-20",
+        }
+        created = client.post(
+            f"/v1/children/{scenario.cpr('child')}/consents",
+            json=consent,
+            headers=family(scenario, parent),
+        )
+        assert created.status_code == 201, created.text
+    answered = client.post("/v1/correspondence", json=reply, headers=auth_headers(caseworker))
+    assert answered.status_code == 202, answered.text
+    reply_id = answered.json()["message_id"]
+    assert _delivered(client, reply_id, auth_headers(caseworker))["status"] == "delivered"
+    gp_gln = answered.json()["recipient"]["gln"]
+    bundle = json.loads(sandbox.network.bundle(gp_gln, reply_id))
+    provenances = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Provenance"
+    ]
+    assert len(provenances) == 2  # the GP's message and the reply
+    revision = [
+        entity["what"]["reference"]
+        for p in provenances
+        for entity in p.get("entity", [])
+        if entity["role"] == "revision"
+    ]
+    assert revision == [f"MessageHeader/{sent['message_id']}"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"activity": "reply"}, "previous"),
+        ({"previous": {"resourceType": "Bundle", "type": "message", "entry": []}}, "previous"),
+        ({"activity": "forward", "previous": {"resourceType": "Patient"}}, "previous"),
+    ],
+)
+def test_a_thread_that_does_not_fit_is_refused_before_anything_is_decided(
+    make_client: AppFactory, change: dict[str, Any], field: str
+) -> None:
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    before = _rows(client)
+    body = {**scenario.message_body(), **change}
+    response = client.post("/v1/correspondence", json=body, headers=_sender(scenario))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert _rows(client) == before
