@@ -18,6 +18,7 @@ from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import OpaServer
 from policy.paths import REGO_DIR
+from policy.sending import TOPICS as SENDABLE_TOPICS
 from tests.conftest import opa_headers
 from tests.engine.test_engines_agree import documents
 
@@ -333,15 +334,8 @@ RECIPIENTS += [
     },
     {"organisation_id": "school-1", "type": "school", "part_of": ["851"]},
 ]
-TOPICS = [
-    "coordination",
-    "treatment",
-    "report_of_concern",
-    "referral",
-    "medical_certificate",
-    "status_report",
-    "gossip",
-]
+TOPICS = [*SENDABLE_TOPICS, "gossip"]
+"""Every topic the API accepts, and one it refuses (the policy must deny it too)."""
 
 
 @st.composite
