@@ -102,6 +102,8 @@ class Correspondence:
         recipient = resolve(self.register, body.write_to)
         attachments = accept_attachments([a.incoming() for a in body.attachments])
         thread = self._thread(body)
+        if body.category == "other" and body.title is None:  # careCommunication-6
+            raise InvalidRequest("the category 'other' needs a title", field="title")
         sender = self._sender(subject)
         question = SendQuestion(topic=body.topic, recipient=recipient.facts(), grounds=body.grounds)
         request = send_request(subject, body.child_cpr, body.topic)

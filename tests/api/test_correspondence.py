@@ -306,9 +306,10 @@ def test_the_caseworker_replies_in_the_thread_and_the_reply_is_decided_too(
         ({"activity": "reply"}, "previous"),
         ({"previous": {"resourceType": "Bundle", "type": "message", "entry": []}}, "previous"),
         ({"activity": "forward", "previous": {"resourceType": "Patient"}}, "previous"),
+        ({"category": "other"}, "title"),
     ],
 )
-def test_a_thread_that_does_not_fit_is_refused_before_anything_is_decided(
+def test_a_message_that_cannot_be_built_is_refused_before_anything_is_decided(
     make_client: AppFactory, change: dict[str, Any], field: str
 ) -> None:
     client, scenario = _world(make_client, "gp_to_family_department_with_consent")
