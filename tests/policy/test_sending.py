@@ -17,4 +17,4 @@ def test_the_api_accepts_exactly_the_topics_the_policy_knows() -> None:
 def test_the_api_asks_at_least_the_reason_length_the_policy_needs() -> None:
     rules = catalogue().correspondence
     assert rules is not None
-    assert GROUNDS_REASON_MIN_LENGTH >= rules.weighty_concern_min_reason_chars
+    assert rules.weighty_concern_min_reason_chars <= GROUNDS_REASON_MIN_LENGTH
