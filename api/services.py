@@ -345,7 +345,7 @@ def build_services(
         handles=handles,
         decisions=AuditedDecisions(pdp, audit),
         correspondence=Correspondence(
-            pdp, audit, orgs, notify=relay.notify if relay is not None else lambda: None
+            pdp, audit, orgs, notify=relay.notify if relay is not None else None
         ),
         fact_sources=fact_sources,
         relay=relay,

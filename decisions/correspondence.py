@@ -46,7 +46,7 @@ from facts.addressing import Recipient, recipient_of, resolve
 from facts.organisations import OrganisationRegister
 from policy.catalogue import catalogue
 from policy.decision import Decision, Subject
-from policy.errors import InvalidRequest, NotEntitled
+from policy.errors import InvalidRequest, NotEntitled, Unavailable
 from policy.facts import ChildRecord, FactsUnavailable
 from policy.sending import CORRESPONDENCE, SendQuestion, send_request
 
@@ -82,8 +82,9 @@ class Correspondence:
     pdp: DecisionPoint
     audit: AuditLog
     register: OrganisationRegister
-    notify: Callable[[], None] = lambda: None
-    """Wakes the outbox relay once a message is committed."""
+    notify: Callable[[], None] | None = None
+    """Wakes the outbox relay once a message is committed; None: no relay runs (no
+    message network is configured), and nothing is accepted that could not leave."""
     new_id: Callable[[], uuid.UUID] = uuid.uuid4
 
     def _sender(self, subject: Subject) -> Recipient:
@@ -99,6 +100,12 @@ class Correspondence:
     async def send(
         self, subject: Subject, body: MessageBody, origin: Origin, *, author_name: str | None
     ) -> SentMessage:
+        notify = self.notify
+        if notify is None:
+            raise Unavailable(
+                "no message network is configured (HOI_MESSAGE_NETWORK_URL), so no message "
+                "can leave; nothing was decided or sent"
+            )
         recipient = resolve(self.register, body.write_to)
         attachments = accept_attachments([a.incoming() for a in body.attachments])
         thread = self._thread(body)
@@ -166,7 +173,7 @@ class Correspondence:
             now=record.recorded_at,
         )
         await self.audit.submit_together([record, disclosure], [(OUTBOX, row)])
-        self.notify()
+        notify()
         self._log("message queued", decision, subject, origin)
         return SentMessage(
             message_id=message_id,

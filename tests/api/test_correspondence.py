@@ -319,3 +319,16 @@ def test_a_message_that_cannot_be_built_is_refused_before_anything_is_decided(
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
     assert _rows(client) == before
+
+
+def test_without_a_message_network_nothing_is_accepted(make_client: AppFactory) -> None:
+    """A service with no message network configured (no relay) refuses to send,
+    rather than accept a message that could never leave."""
+    client, scenario = _world(make_client, "gp_to_family_department_with_consent")
+    client.app.state.services.correspondence.notify = None  # type: ignore[attr-defined]
+    before = _rows(client)
+    response = client.post(
+        "/v1/correspondence", json=scenario.message_body(), headers=_sender(scenario)
+    )
+    assert response.status_code == 503, response.text
+    assert _rows(client) == before
