@@ -68,7 +68,7 @@ def test_when_everything_is_denied_no_data_source_is_called(
     assert body["data"] == {}
     assert body["sources"] == []
     calls = sandbox.calls()
-    assert {k: v for k, v in calls.items() if k not in ("cpr", "brs", "staff")} == {
+    assert {k: v for k, v in calls.items() if k not in ("cpr", "brs", "staff", "network")} == {
         "fhir": 0,
         "sor": 0,
         "fk-sag": 0,

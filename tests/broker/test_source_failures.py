@@ -160,7 +160,10 @@ def test_unknown_child_is_withheld_not_an_error(
     assert codes == {"missing_fact"}
     # The fact sources are asked at once (the relation service beside the CPR
     # register); no data source is asked about a child the register does not know.
-    assert sum(v for k, v in sandbox.calls().items() if k not in ("cpr", "brs", "staff")) == 0
+    assert (
+        sum(v for k, v in sandbox.calls().items() if k not in ("cpr", "brs", "staff", "network"))
+        == 0
+    )
 
 
 def test_cpr_register_down_denies_everything_and_calls_no_data_source(
@@ -176,7 +179,7 @@ def test_cpr_register_down_denies_everything_and_calls_no_data_source(
     assert {r["code"] for r in reasons} == {"missing_fact"}
     assert "CPR register did not answer" in reasons[0]["message"]
     assert {
-        k: v for k, v in sandbox.calls().items() if k not in ("cpr", "brs", "staff")
+        k: v for k, v in sandbox.calls().items() if k not in ("cpr", "brs", "staff", "network")
     } == dict.fromkeys(["fhir", "sor", "fk-sag", "fk-org", "stil"], 0)
 
 

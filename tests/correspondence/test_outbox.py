@@ -71,6 +71,7 @@ def test_the_status_of_a_written_message_names_no_content(tmp_path: Path) -> Non
     assert status.model_dump() == {
         "message_id": header_id,
         "decision_id": "decision-1",
+        "sender_organisation_id": "bup-rn-aalborg-amb",
         "recipient_organisation_id": "851-family",
         "status": "pending",
         "attempts": 0,
