@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, or_, select
 
 from audit.models import AuditPage, AuditRecord, StoredRecord
-from audit.store import RECORDS, as_utc
+from audit.store import RECORDS
+from db.times import as_utc
 from policy.errors import InvalidRequest
 
 MAX_PAGE = 500

@@ -9,8 +9,9 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from audit.chain import Signer, checkpoint_message
 from audit.models import PurgeReport
-from audit.store import HEAD, RECORDS, as_utc
+from audit.store import HEAD, RECORDS
 from audit.verify import CHECKPOINTS, anchor, verify
+from db.times import as_utc
 from policy.errors import Conflict
 
 DEFAULT_RETENTION_YEARS = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
@@ -14,14 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from audit.chain import GENESIS_HASH, Signer, head_message, link_hash
 from audit.models import AuditRecord
 from audit.tables import AuditChainHeadRow, AuditRecordRow
+from db.times import as_utc
 
 RECORDS: Table = AuditRecordRow.__table__  # type: ignore[attr-defined]
 HEAD: Table = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 Companion = tuple[Table, dict[str, Any]]

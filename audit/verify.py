@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from audit.chain import GENESIS_HASH, Signer, checkpoint_message, head_message, link_hash
 from audit.models import BrokenLink, VerifyReport
-from audit.store import HEAD, RECORDS, as_utc
+from audit.store import HEAD, RECORDS
 from audit.tables import AuditCheckpointRow
+from db.times import as_utc
 
 CHECKPOINTS: Table = AuditCheckpointRow.__table__  # type: ignore[attr-defined]
 

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from auth.tables import TOKEN_USES
+from db.times import as_utc
 from policy.errors import Unauthenticated, Unavailable
 
 REPLAYED = "the token's id (jti) was already used"
@@ -41,11 +42,6 @@ REPLAYED = "the token's id (jti) was already used"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass
@@ -76,7 +72,7 @@ class TokenUses:
                     raise Unauthenticated(REPLAYED + " by another token")
                 return
         try:
-            first = await asyncio.to_thread(self._insert, issuer, jti, digest, _as_utc(expires_at))
+            first = await asyncio.to_thread(self._insert, issuer, jti, digest, as_utc(expires_at))
         except SQLAlchemyError as exc:
             raise Unavailable("the token replay store is unavailable") from exc
         if first is None:  # the first use of this id, anywhere
@@ -90,7 +86,7 @@ class TokenUses:
 
     def _remember(self, key: tuple[str, str], digest: str, expires_at: datetime) -> None:
         """Only on the event loop's thread (after the insert's await)."""
-        self._seen[key] = (digest, _as_utc(expires_at))
+        self._seen[key] = (digest, as_utc(expires_at))
         self._seen.move_to_end(key)
         while len(self._seen) > self.remember:
             self._seen.popitem(last=False)
@@ -121,7 +117,7 @@ class TokenUses:
             ).first()
         if row is None:  # purged between our insert and our look: the old use expired
             return self._insert(issuer, jti, digest, expires_at)
-        if _as_utc(row.expires_at) <= now:
+        if as_utc(row.expires_at) <= now:
             # An expired use not yet purged: the id is free again.
             with self.db.begin() as connection:
                 connection.execute(

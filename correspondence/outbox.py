@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +26,7 @@ from sqlalchemy import Engine, Row, and_, select, update
 
 from correspondence.acknowledgement import Acknowledgement
 from correspondence.tables import OUTBOX, OutboxRow
+from db.times import as_utc
 from policy.errors import InvalidRequest
 
 __all__ = [
@@ -45,11 +46,6 @@ __all__ = [
 ]
 
 Status = Literal["pending", "delivered", "failed"]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware datetime in UTC; a naive one (read back from SQLite) is UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def outbox_values(
