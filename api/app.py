@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -23,6 +24,7 @@ from api.routes import (
     correspondence,
     decisions,
     health,
+    metrics,
     overview,
     policy,
     registry,
@@ -30,6 +32,7 @@ from api.routes import (
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
+from metrics.exposition import worker_stopped
 
 Composer = Callable[..., Services]
 """Builds the services from settings (keywords: clock, engine); production's is
@@ -58,6 +61,7 @@ def create_app(
             yield
         finally:
             await services.aclose()
+            worker_stopped(os.getpid())
 
     app = FastAPI(
         title="HOI Policy",
@@ -85,6 +89,7 @@ def create_app(
         audit.auditor_router,
         overview.router,
         correspondence.router,
+        metrics.router,
     ):
         app.include_router(
             router,

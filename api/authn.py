@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import problem_for
 from auth.tokens import TokenVerifier
+from metrics.instruments import TOKENS_REFUSED
 from policy.caller import Caller
 from policy.errors import HoiError, Unauthenticated
 
@@ -47,7 +48,9 @@ async def authenticate(verifier: TokenVerifier, authorization: str | None) -> Ca
         raise Unauthenticated("this endpoint needs a bearer token", missing=True)
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send the token as 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            "send the token as 'Authorization: Bearer <token>'", reason="malformed"
+        )
     return await verifier.verify(token.strip())
 
 
@@ -66,6 +69,8 @@ class RequireBearer:
         try:
             caller = await authenticate(verifier, Headers(scope=scope).get("authorization"))
         except HoiError as exc:
+            if isinstance(exc, Unauthenticated):
+                TOKENS_REFUSED.labels(exc.reason).inc()
             await problem_for(exc)(scope, receive, send)
             return
         scope.setdefault("state", {})[CALLER_KEY] = caller

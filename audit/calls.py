@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from audit.models import CallStatus, SourceCall
+from metrics.instruments import source_call
 from policy.facts import ChildRecord, FactsProvider, RegistryState, Relation, StaffMember
 
 _calls: ContextVar[list[SourceCall] | None] = ContextVar("hoi_source_calls", default=None)
@@ -37,9 +38,10 @@ async def timed(source: str) -> AsyncIterator[None]:
         status = "timeout"
         raise
     finally:
+        duration = (time.perf_counter_ns() - start) // 1000
+        source_call(source, status, duration / 1e6)
         calls = _calls.get()
         if calls is not None:
-            duration = (time.perf_counter_ns() - start) // 1000
             calls.append(SourceCall(source=source, status=status, duration_us=duration))
 
 

@@ -33,6 +33,13 @@ from audit.models import (
     SourceCall,
 )
 from audit.store import Companion, Prepared, append, find_decision, prepare
+from metrics.instruments import (
+    AUDIT_COMMIT_FAILURES,
+    AUDIT_COMMIT_SECONDS,
+    AUDIT_GROUP,
+    AUDIT_QUEUE,
+    timing,
+)
 from policy.decision import Decision, DecisionRequest, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
 
@@ -384,6 +391,7 @@ class AuditLog:
         queue = self._writer_queue()
         future: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
         queue.put_nowait(_Pending(items, future))
+        AUDIT_QUEUE.inc(len(items))
         return await future
 
     def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
@@ -422,18 +430,22 @@ class AuditLog:
         """Commit `batch` in one transaction and resolve its futures. False: nothing
         was committed and nothing resolved, because a batch of several groups with
         companion rows failed; the caller then commits each group alone."""
+        items = [item for p in batch for item in p.items]
         try:
-            links = await loop.run_in_executor(
-                self._executor,
-                append,
-                self.db,
-                self.signer,
-                [item for p in batch for item in p.items],
-                _utc_now(),  # the head's operational timestamp: wall-clock time
-            )
+            with timing(AUDIT_COMMIT_SECONDS):
+                links = await loop.run_in_executor(
+                    self._executor,
+                    append,
+                    self.db,
+                    self.signer,
+                    items,
+                    _utc_now(),  # the head's operational timestamp: wall-clock time
+                )
         except Exception as exc:  # any storage failure: fail every waiting request
+            AUDIT_COMMIT_FAILURES.inc()
             if len(batch) > 1 and any(p.items[-1].companions for p in batch):
                 return False
+            AUDIT_QUEUE.dec(len(items))
             log.error(
                 "audit commit failed; the waiting responses are refused",
                 extra={"error_type": type(exc).__name__, "records": len(batch)},
@@ -446,6 +458,8 @@ class AuditLog:
                     failure.__cause__ = exc
                     pending.future.set_exception(failure)
             return True
+        AUDIT_QUEUE.dec(len(items))
+        AUDIT_GROUP.observe(len(items))
         self.batches += 1
         self.records += len(links)
         receipts = iter(Receipt(seq=seq, hash=digest) for seq, digest in links)

@@ -69,7 +69,7 @@ class TokenUses:
             known = self._seen.get(key)
             if known is not None and known[1] > self.clock():
                 if known[0] != digest:
-                    raise Unauthenticated(REPLAYED + " by another token")
+                    raise Unauthenticated(REPLAYED + " by another token", reason="replayed")
                 return
         try:
             first = await asyncio.to_thread(self._insert, issuer, jti, digest, as_utc(expires_at))
@@ -79,9 +79,9 @@ class TokenUses:
             self._remember(key, digest, expires_at)
             return
         if single_use:
-            raise Unauthenticated(REPLAYED + "; this token is single-use")
+            raise Unauthenticated(REPLAYED + "; this token is single-use", reason="replayed")
         if first != digest:
-            raise Unauthenticated(REPLAYED + " by another token")
+            raise Unauthenticated(REPLAYED + " by another token", reason="replayed")
         self._remember(key, digest, expires_at)
 
     def _remember(self, key: tuple[str, str], digest: str, expires_at: datetime) -> None:

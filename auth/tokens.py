@@ -208,21 +208,28 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Caller:
         if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
-            raise Unauthenticated("the bearer token is not a signed JWT")
+            raise Unauthenticated("the bearer token is not a signed JWT", reason="malformed")
         try:
             decoded = await self._decode(token)
         except InvalidKeyIdError as exc:
             raise Unauthenticated(
-                "the token is signed with a key this service does not trust"
+                "the token is signed with a key this service does not trust",
+                reason="untrusted_key",
             ) from exc
         except UnsupportedAlgorithmError as exc:
-            raise Unauthenticated("the token's signing algorithm is not accepted") from exc
+            raise Unauthenticated(
+                "the token's signing algorithm is not accepted", reason="algorithm"
+            ) from exc
         except BadSignatureError as exc:
-            raise Unauthenticated("the token's signature does not verify") from exc
+            raise Unauthenticated(
+                "the token's signature does not verify", reason="signature"
+            ) from exc
         except (JoseError, ValueError, TypeError) as exc:
-            raise Unauthenticated("the bearer token is not a signed JWT") from exc
+            raise Unauthenticated(
+                "the bearer token is not a signed JWT", reason="malformed"
+            ) from exc
         if decoded.header.get("typ") not in ACCEPTED_TYPES:
-            raise Unauthenticated("the token is not an access token (typ)")
+            raise Unauthenticated("the token is not an access token (typ)", reason="type")
         registry = jwt.JWTClaimsRegistry(
             now=int(self.clock().timestamp()),
             leeway=self.leeway_s,
@@ -234,7 +241,7 @@ class TokenVerifier:
         try:
             registry.validate(decoded.claims)
         except ExpiredTokenError as exc:
-            raise Unauthenticated("the token has expired") from exc
+            raise Unauthenticated("the token has expired", reason="expired") from exc
         except MissingClaimError as exc:
             raise Unauthenticated(f"the token lacks the claim {exc.claim}") from exc
         except ClaimError as exc:
@@ -261,15 +268,17 @@ class TokenVerifier:
         start = claims.get("iat", claims.get("nbf"))
         if start is None:
             raise Unauthenticated(
-                "the token lacks the claims iat and nbf, so its lifetime is unknown"
+                "the token lacks the claims iat and nbf, so its lifetime is unknown",
+                reason="lifetime",
             )
         lifetime = claims["exp"] - start
         if lifetime > self.max_lifetime_s:
             raise Unauthenticated(
-                f"the token lives longer than this service accepts ({self.max_lifetime_s} s)"
+                f"the token lives longer than this service accepts ({self.max_lifetime_s} s)",
+                reason="lifetime",
             )
         if lifetime <= 0:
-            raise Unauthenticated("the token expires before it begins (exp)")
+            raise Unauthenticated("the token expires before it begins (exp)", reason="lifetime")
 
 
 def _claim_message(claim: str) -> str:

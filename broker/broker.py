@@ -43,6 +43,7 @@ from broker.models import (
     to_make_visible,
 )
 from broker.sources import SourceList, SourceSpec
+from metrics.instruments import BREAKER_OPEN, source_call
 from policy.catalogue import catalogue
 from policy.decision import CategoryDecision, Decision, DecisionRequest, Reason
 from policy.errors import ConfigError
@@ -142,7 +143,11 @@ class DataBroker:
         started = time.perf_counter()
 
         def status(state: SourceState, detail: str | None = None) -> SourceStatus:
-            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            seconds = time.perf_counter() - started
+            elapsed = round(seconds * 1000, 3)
+            source_call(spec.id, state if detail != "circuit_open" else "circuit_open", seconds)
+            breaker = self.breakers[spec.id]
+            BREAKER_OPEN.labels(spec.id).set(0 if breaker.state == "closed" else 1)
             return SourceStatus(
                 source=spec.id, category=category, status=state, detail=detail, duration_ms=elapsed
             )

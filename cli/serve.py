@@ -65,6 +65,7 @@ def serve(
     with contextlib.ExitStack() as shared:
         env = {} if prepare is None else prepare(settings, shared)
         env |= shared_parts(settings, shared)
+        env |= metric_files(settings)
         if settings.handbook_at_start is None:
             # Each worker would build the handbook; it is built on its first request.
             env["HOI_HANDBOOK_AT_START"] = "false"
@@ -87,6 +88,18 @@ def supervise(factory: str, workers: int, options: dict[str, Any]) -> int:
         supervisor.run()
     failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
     return STARTUP_FAILURE if failed else 0
+
+
+def metric_files(settings: Settings) -> dict[str, str]:
+    """A directory the workers write their metrics to, so that `/metrics` on any
+    of them adds up all (PROMETHEUS_MULTIPROC_DIR if the operator set one,
+    otherwise under var_dir), emptied of an earlier run's values."""
+    from pathlib import Path
+
+    from metrics.exposition import MULTIPROC_ENV, prepare_multiprocess
+
+    chosen = os.environ.get(MULTIPROC_ENV)
+    return prepare_multiprocess(Path(chosen) if chosen else settings.var_dir / "metrics")
 
 
 def shared_parts(settings: Settings, stack: contextlib.ExitStack) -> dict[str, str]:

@@ -40,7 +40,7 @@ from correspondence.medcom import (
 )
 from correspondence.outbox import OUTBOX, outbox_values
 from correspondence.requests import MessageBody, SentMessage
-from decisions.service import Origin
+from decisions.service import Origin, count_decision
 from engine.pdp import DecisionPoint
 from facts.addressing import Recipient, recipient_of, resolve
 from facts.organisations import OrganisationRegister
@@ -136,6 +136,7 @@ class Correspondence:
         outcome = decision.categories[CORRESPONDENCE]
         if outcome.decision != "permit":
             await self.audit.submit(record)
+            count_decision(decision, "send")
             self._log("message refused", decision, subject, origin)
             raise SendRefused(decision)
         child = await self._child(body.child_cpr)
@@ -173,6 +174,7 @@ class Correspondence:
             now=record.recorded_at,
         )
         await self.audit.submit_together([record, disclosure], [(OUTBOX, row)])
+        count_decision(decision, "send")
         notify()
         self._log("message queued", decision, subject, origin)
         return SentMessage(

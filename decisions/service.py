@@ -24,6 +24,13 @@ from audit.calls import start_recording
 from audit.log import AuditLog
 from audit.models import SourceCall
 from engine.pdp import DecisionPoint
+from metrics.instruments import (
+    CATEGORY_DECISIONS,
+    DECISION_SECONDS,
+    DENY_REASONS,
+    DecisionKind,
+    timing,
+)
 from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest, relied_on_union
 from policy.errors import InvalidRequest
@@ -47,6 +54,18 @@ def together_key(request: DecisionRequest) -> str | None:
     if request.context.override is not None:
         return None
     return request.model_dump_json(exclude={"resource": {"categories"}})
+
+
+def count_decision(decision: Decision, kind: DecisionKind = "lookup") -> None:
+    """Count a decision's categories in the metrics: outcome and the rule that
+    permitted, or each reason it was denied for (codes and rule ids, no person)."""
+    for category, answer in decision.categories.items():
+        first = answer.reasons[0].rule_id if answer.reasons else "none"
+        rule = (answer.rule_id or first) if answer.decision == "permit" else first
+        CATEGORY_DECISIONS.labels(kind, category, answer.decision, rule).inc()
+        if answer.decision == "deny":
+            for reason in answer.reasons:
+                DENY_REASONS.labels(kind, category, reason.code, reason.rule_id).inc()
 
 
 def _part(joint: Decision, request: DecisionRequest) -> Decision:
@@ -146,10 +165,11 @@ class AuditedDecisions:
         """Decide, and return only once the decision's audit record is committed.
         The record names the professional and, when one acts for them, the system.
         An invalid override request is audited, then refused (InvalidRequest)."""
-        await self.check_override(request, origin, field_of=field_of)
-        calls = start_recording()
-        decision = await self.pdp.decide(request)
-        await self._audit(request, decision, origin, calls)
+        with timing(DECISION_SECONDS.labels("lookup")):
+            await self.check_override(request, origin, field_of=field_of)
+            calls = start_recording()
+            decision = await self.pdp.decide(request)
+            await self._audit(request, decision, origin, calls)
         return decision
 
     async def decide_together(
@@ -168,12 +188,16 @@ class AuditedDecisions:
         joint_request = first.model_copy(
             update={"resource": first.resource.model_copy(update={"categories": union})}
         )
-        calls = start_recording()
-        joint = await self.pdp.decide(joint_request)
-        decisions = [_part(joint, r) for r in requests]
-        await asyncio.gather(
-            *(self._audit(r, d, origin, calls) for r, d in zip(requests, decisions, strict=True))
-        )
+        with timing(DECISION_SECONDS.labels("lookup")):
+            calls = start_recording()
+            joint = await self.pdp.decide(joint_request)
+            decisions = [_part(joint, r) for r in requests]
+            await asyncio.gather(
+                *(
+                    self._audit(r, d, origin, calls)
+                    for r, d in zip(requests, decisions, strict=True)
+                )
+            )
         return decisions
 
     async def _audit(
@@ -191,6 +215,7 @@ class AuditedDecisions:
             client_address=origin.client_address,
             acting_system=origin.acting_system,
         )
+        count_decision(decision)
         log.info(
             "decision",
             extra={

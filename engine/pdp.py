@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from engine.base import EngineError, PolicyEngine
 from engine.inputs import build_input, relation_facts
+from metrics.instruments import ENGINE_FAILURES, ENGINE_SECONDS, timing
 from policy.decision import (
     CategoryDecision,
     Context,
@@ -279,18 +280,22 @@ class DecisionPoint:
                     document, names = await self._document(request, now)
                 else:
                     document, names = await self._send_document(request, now, question)
-                result = await self.engine.evaluate(document)
+                with timing(ENGINE_SECONDS.labels(self.engine.name)):
+                    result = await self.engine.evaluate(document)
             if question is not None:
                 result = {"categories": {CORRESPONDENCE: result.get(CORRESPONDENCE)}}
             categories = parse_result(result, asked)
             override = parse_override(result, request) if question is None else OverrideAnswer()
         except TimeoutError:
+            ENGINE_FAILURES.labels("timeout").inc()
             categories = {c: _engine_error(c, "the decision timed out") for c in asked}
             override = _override_not_decided(request, "the decision timed out")
         except EngineError as exc:
+            ENGINE_FAILURES.labels("engine_error").inc()
             categories = {c: _engine_error(c, str(exc)) for c in asked}
             override = _override_not_decided(request, str(exc))
         except FactsUnavailable as exc:
+            ENGINE_FAILURES.labels("missing_fact").inc()
             categories = {
                 c: _fail_closed(c, "missing_fact", "DENY-MISSING-FACT", str(exc)) for c in asked
             }

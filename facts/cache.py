@@ -29,6 +29,7 @@ from typing import Generic, TypeVar
 
 from cachetools import TTLCache
 
+from metrics.instruments import FACTS_CACHE
 from policy.catalogue import FactLifetimes
 from policy.facts import (
     ChildRecord,
@@ -49,6 +50,8 @@ MAX_ENTRIES = 50_000
 class _Reuse(Generic[T]):
     """One source's answers by key, each with when it was read."""
 
+    fact: str
+    """The fact's name in the metrics (cpr, relations, staff_register)."""
     lifetime_s: int
     clock: Callable[[], datetime]
     _answers: TTLCache[Hashable, tuple[T, datetime]] = field(init=False)
@@ -71,11 +74,14 @@ class _Reuse(Generic[T]):
         # The cache expires entries itself; the explicit age check makes the
         # lifetime a guarantee rather than a property of the cache library.
         if kept is not None and (now - kept[1]).total_seconds() <= self.lifetime_s:
+            FACTS_CACHE.labels(self.fact, "hit").inc()
             note_reuse(kept[1])
             return kept[0]
         pending = self._reading.get(key)
         if pending is not None:  # another decision is reading it now: share that read
+            FACTS_CACHE.labels(self.fact, "shared").inc()
             return (await asyncio.shield(pending))[0]
+        FACTS_CACHE.labels(self.fact, "miss").inc()
         future: asyncio.Future[tuple[T, datetime]] = asyncio.get_running_loop().create_future()
         self._reading[key] = future
         try:
@@ -122,9 +128,9 @@ class CachedFacts:
     _staff: _Reuse[StaffMember | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._children = _Reuse(self.lifetimes.cpr_s, self.clock)
-        self._relations = _Reuse(self.lifetimes.relations_s, self.clock)
-        self._staff = _Reuse(self.lifetimes.staff_register_s, self.clock)
+        self._children = _Reuse("cpr", self.lifetimes.cpr_s, self.clock)
+        self._relations = _Reuse("relations", self.lifetimes.relations_s, self.clock)
+        self._staff = _Reuse("staff_register", self.lifetimes.staff_register_s, self.clock)
 
     async def child(self, cpr: str) -> ChildRecord | None:
         return await self._children.get(cpr, lambda: self.inner.child(cpr))

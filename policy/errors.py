@@ -8,6 +8,8 @@ The API maps each kind to a status and an RFC 9457 problem type at its boundary
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 class HoiError(Exception):
     """Root of every error we raise on purpose. `field` names the part of the
@@ -29,13 +31,31 @@ class ConfigError(HoiError):
     or entry at fault."""
 
 
+TokenRefusal = Literal[
+    "missing",
+    "malformed",
+    "untrusted_key",
+    "algorithm",
+    "signature",
+    "type",
+    "expired",
+    "claims",
+    "lifetime",
+    "replayed",
+]
+
+
 class Unauthenticated(HoiError):
     """No usable bearer token: missing, malformed, forged, expired, or not for us.
-    `missing`: the request carried no token at all."""
+    `missing`: the request carried no token at all. `reason`: a short code for the
+    operators' metrics (never the token or a claim's value)."""
 
-    def __init__(self, detail: str, *, missing: bool = False) -> None:
+    def __init__(
+        self, detail: str, *, missing: bool = False, reason: TokenRefusal = "claims"
+    ) -> None:
         super().__init__(detail, field="authorization")
         self.missing = missing
+        self.reason: TokenRefusal = "missing" if missing else reason
 
 
 class Forbidden(HoiError):
