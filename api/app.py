@@ -33,6 +33,7 @@ from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
 from metrics.exposition import worker_stopped
+from tracing.setup import start as start_tracing
 
 Composer = Callable[..., Services]
 """Builds the services from settings (keywords: clock, engine); production's is
@@ -62,6 +63,8 @@ def create_app(
         finally:
             await services.aclose()
             worker_stopped(os.getpid())
+            if app.state.tracing is not None:
+                app.state.tracing.shutdown()
 
     app = FastAPI(
         title="HOI Policy",
@@ -97,6 +100,7 @@ def create_app(
             responses=errors.problem_responses(*errors.AUTHENTICATED),
         )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.state.tracing = start_tracing(app)  # off unless the OTEL_* variables ask for it
     return app
 
 

@@ -42,6 +42,7 @@ from metrics.instruments import (
 )
 from policy.decision import Decision, DecisionRequest, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
+from tracing.spans import span
 
 log = logging.getLogger("hoi.audit")
 
@@ -390,9 +391,10 @@ class AuditLog:
         )
         queue = self._writer_queue()
         future: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
-        queue.put_nowait(_Pending(items, future))
-        AUDIT_QUEUE.inc(len(items))
-        return await future
+        with span("audit.commit", records=len(items)):
+            queue.put_nowait(_Pending(items, future))
+            AUDIT_QUEUE.inc(len(items))
+            return await future
 
     def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
         loop = asyncio.get_running_loop()

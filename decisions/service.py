@@ -34,6 +34,7 @@ from metrics.instruments import (
 from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest, relied_on_union
 from policy.errors import InvalidRequest
+from tracing.spans import span
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a caller's `context.time` may be from the service's clock."""
@@ -165,7 +166,15 @@ class AuditedDecisions:
         """Decide, and return only once the decision's audit record is committed.
         The record names the professional and, when one acts for them, the system.
         An invalid override request is audited, then refused (InvalidRequest)."""
-        with timing(DECISION_SECONDS.labels("lookup")):
+        with (
+            timing(DECISION_SECONDS.labels("lookup")),
+            span(
+                "decide",
+                role=request.subject.role,
+                purpose=request.context.purpose,
+                categories=len(request.resource.categories),
+            ),
+        ):
             await self.check_override(request, origin, field_of=field_of)
             calls = start_recording()
             decision = await self.pdp.decide(request)
@@ -188,7 +197,10 @@ class AuditedDecisions:
         joint_request = first.model_copy(
             update={"resource": first.resource.model_copy(update={"categories": union})}
         )
-        with timing(DECISION_SECONDS.labels("lookup")):
+        with (
+            timing(DECISION_SECONDS.labels("lookup")),
+            span("decide_together", questions=len(requests), categories=len(union)),
+        ):
             calls = start_recording()
             joint = await self.pdp.decide(joint_request)
             decisions = [_part(joint, r) for r in requests]

@@ -35,6 +35,7 @@ from policy.facts import (
 )
 from policy.persons import PersonHandles, PseudonymMap
 from policy.sending import CORRESPONDENCE, SendQuestion
+from tracing.spans import span
 
 T = TypeVar("T")
 
@@ -280,7 +281,10 @@ class DecisionPoint:
                     document, names = await self._document(request, now)
                 else:
                     document, names = await self._send_document(request, now, question)
-                with timing(ENGINE_SECONDS.labels(self.engine.name)):
+                with (
+                    timing(ENGINE_SECONDS.labels(self.engine.name)),
+                    span("engine.evaluate", engine=self.engine.name, revision=self.engine.revision),
+                ):
                     result = await self.engine.evaluate(document)
             if question is not None:
                 result = {"categories": {CORRESPONDENCE: result.get(CORRESPONDENCE)}}
