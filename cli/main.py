@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from cli import audit, db, decide, policy, scenario, serve, token
+from cli import audit, db, decide, evaluation, policy, scenario, serve, token
 from cli.commands import EXIT_DENY, EXIT_ERROR, EXIT_PERMIT, Commands
 
 __all__ = ["EXIT_DENY", "EXIT_ERROR", "EXIT_PERMIT", "main", "parser"]
@@ -26,6 +26,7 @@ MODULES: tuple[Callable[[Commands], None], ...] = (
     token.add_parser,
     policy.add_parser,
     audit.add_parser,
+    evaluation.add_parser,
     scenario.add_parser,
     db.add_parser,
 )

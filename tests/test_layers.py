@@ -34,9 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
     "api": DATA | DOMAIN | {"handbook", "decisions"},
-    "cli": DATA | DOMAIN | {"handbook", "decisions", "api"},
-    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli"},
-    "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox"},
+    "evaluation": DATA | {"audit"},  # the pilot's evaluation, from audit metadata only
+    "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "evaluation"},
+    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "evaluation"},
+    "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox", "evaluation"},
 }
 OURS = set(ALLOWED)
 PRODUCTION = OURS - {"sandbox", "bench"}

@@ -1,0 +1,202 @@
+"""The evaluation's tables, computed from audit records (metadata only).
+
+Each table counts something (lookups, overviews, permitted categories, deny
+reasons, source calls, messages, overrides, children) by row and column, with
+the distinct children behind every cell, so `suppression` can hide small cells.
+Sectors are the requester's kind of work, from the role in the token the
+record names; no CPR number or person id leaves this module (children are
+only counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from audit.models import AuditRecord
+from evaluation.suppression import Table, rows_of
+
+SECTORS = ["family_department", "ppr", "gp", "psychiatry"]
+SECTOR_LABELS = {
+    "family_department": "Municipal family department",
+    "ppr": "School psychology (PPR)",
+    "gp": "General practice",
+    "psychiatry": "Child and adolescent psychiatry",
+    "municipality": "Municipality",
+    "other": "Other",
+}
+_ROLE_SECTOR = {
+    "municipal_caseworker": "family_department",
+    "ppr_psychologist": "ppr",
+    "gp": "gp",
+}
+_ORGANISATION_SECTOR = {
+    "municipality": "municipality",
+    "gp_clinic": "gp",
+    "region_psychiatry": "psychiatry",
+}
+SLOW_CALL_US = 500_000
+"""A source call that answered, but after half a second, counts as slow."""
+CONSENT_DELAYS = ["same day", "1-7 days", "8-30 days", "over 30 days", "not recorded"]
+
+
+def sector_of(role: str) -> str:
+    if role in _ROLE_SECTOR:
+        return _ROLE_SECTOR[role]
+    return "psychiatry" if role.startswith("bup_") else "other"
+
+
+def month_of(at: datetime) -> str:
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def _delay(days: int | None) -> str:
+    if days is None:
+        return CONSENT_DELAYS[-1]
+    if days == 0:
+        return CONSENT_DELAYS[0]
+    if days <= 7:
+        return CONSENT_DELAYS[1]
+    return CONSENT_DELAYS[2] if days <= 30 else CONSENT_DELAYS[3]
+
+
+@dataclass(frozen=True)
+class Figures:
+    tables: list[Table]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+def _is_lookup(record: AuditRecord) -> bool:
+    return record.kind == "decision" and record.correspondence is None
+
+
+def _is_overview(record: AuditRecord) -> bool:
+    return record.kind == "disclosure" and record.correspondence is None
+
+
+def compute(
+    records: Sequence[AuditRecord],
+    history: Iterable[AuditRecord],
+    *,
+    recipient_type: Callable[[str], str | None],
+) -> Figures:
+    """The tables for `records` (one period). `history`: every registry write up
+    to the period's end, for consents' regimes and when they were recorded;
+    `recipient_type`: an organisation's type from the organisation register."""
+    lookups = [r for r in records if _is_lookup(r)]
+    months = rows_of(month_of(r.recorded_at) for r in records) or ["-"]
+    sectors = [*SECTORS, "other"]
+
+    activity = Table("lookups", "Lookups (decisions) per month and sector", months, sectors)
+    overviews = Table("overviews", "Overviews per month and sector", months, sectors)
+    overrides = Table("overrides", "Lookups with a block set aside, per month", months, sectors)
+    for r in records:
+        sector = sector_of(r.requester.role)
+        if _is_lookup(r):
+            activity.add(month_of(r.recorded_at), sector, r.child_cpr)
+            if r.override.used:
+                overrides.add(month_of(r.recorded_at), sector, r.child_cpr)
+        elif _is_overview(r):
+            overviews.add(month_of(r.recorded_at), sector, r.child_cpr)
+
+    categories = rows_of(c for r in lookups for c in r.categories) or ["-"]
+    asked = Table("categories_asked", "Categories decided, by sector", categories, sectors)
+    permitted = Table(
+        "categories_permitted", "Categories permitted, by sector", categories, sectors
+    )
+    codes = rows_of(
+        reason.code
+        for r in lookups
+        for outcome in r.categories.values()
+        if outcome.decision == "deny"
+        for reason in outcome.reasons
+    ) or ["-"]
+    reasons = Table("deny_reasons", "Reasons categories were denied, by sector", codes, sectors)
+    for r in lookups:
+        sector = sector_of(r.requester.role)
+        for category, outcome in r.categories.items():
+            asked.add(category, sector, r.child_cpr)
+            if outcome.decision == "permit":
+                permitted.add(category, sector, r.child_cpr)
+            else:
+                for code in dict.fromkeys(reason.code for reason in outcome.reasons):
+                    reasons.add(code, sector, r.child_cpr)
+
+    statuses = ["answered", "slow", "not_found", "error", "timeout"]
+    sources = rows_of(c.source for r in records for c in r.source_calls) or ["-"]
+    quality = Table("source_calls", "Source calls by outcome", sources, statuses)
+    for r in records:
+        for call in r.source_calls:
+            status: str = call.status
+            if call.status == "ok":
+                status = "slow" if call.duration_us > SLOW_CALL_US else "answered"
+            quality.add(call.source, status, r.child_cpr)
+
+    sent = [r for r in records if r.kind == "disclosure" and r.correspondence is not None]
+    recipients = [*sorted(set(_ORGANISATION_SECTOR.values())), "other"]
+    messages = Table(
+        "correspondence", "Messages sent, by sender and recipient", sectors, recipients
+    )
+    for r in sent:
+        assert r.correspondence is not None
+        kind = recipient_type(r.correspondence.recipient_organisation_id)
+        to = _ORGANISATION_SECTOR.get(kind or "", "other")
+        messages.add(sector_of(r.requester.role), to, r.child_cpr)
+
+    regime_of: dict[str, str] = {}
+    consented: list[tuple[str, datetime]] = []
+    for h in history:
+        if h.kind == "registry_write" and h.registry and h.registry.action == "consent.record":
+            regime = h.registry.summary.get("regime")
+            if isinstance(regime, str) and h.registry.entry_id:
+                regime_of[h.registry.entry_id] = regime
+            consented.append((h.child_cpr, h.recorded_at))
+    regimes = rows_of(regime_of.values()) or ["-"]
+    coverage = Table(
+        "consent_relied_on",
+        "Children whose lookups relied on a consent, by regime",
+        regimes,
+        sectors,
+    )
+    for r in lookups:
+        used = {regime_of[c] for c in r.relied_on.consents if c in regime_of}
+        for regime in used:
+            coverage.add(regime, sector_of(r.requester.role), r.child_cpr)
+
+    first_deny: dict[tuple[str, str], datetime] = {}
+    for r in lookups:
+        if any(
+            reason.code == "missing_consent"
+            for outcome in r.categories.values()
+            for reason in outcome.reasons
+        ):
+            key = (r.child_cpr, sector_of(r.requester.role))
+            first_deny.setdefault(key, r.recorded_at)
+    delays = Table(
+        "consent_after_deny",
+        "Time from a missing-consent deny to a consent recorded for the child",
+        CONSENT_DELAYS,
+        sectors,
+    )
+    for (child, sector), denied_at in first_deny.items():
+        after = [at for c, at in consented if c == child and at >= denied_at]
+        days = (min(after) - denied_at).days if after else None
+        delays.add(_delay(days), sector, child)
+
+    return Figures(
+        [
+            activity,
+            overviews,
+            asked,
+            permitted,
+            reasons,
+            quality,
+            messages,
+            overrides,
+            coverage,
+            delays,
+        ]
+    )

@@ -1,0 +1,164 @@
+"""The evaluation report: suppressed tables as CSV, charts as SVG, one HTML page.
+
+`build` reads the period's audit records, computes the tables
+(`evaluation.figures`), suppresses small cells (`evaluation.suppression`) and
+writes `DIR/index.html`, `DIR/<table>.csv` and `DIR/<chart>.svg`. Only
+published (unsuppressed) figures reach any file; a hidden cell is written as
+`suppressed`, and a chart leaves it out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine
+
+from evaluation import records
+from evaluation.figures import SECTOR_LABELS, Figures, compute
+from evaluation.suppression import MIN_CHILDREN, TOTAL, Table, suppress
+
+SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    """Inclusive."""
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end): from the first day's midnight to the midnight after the last (UTC)."""
+        start = datetime.combine(self.start, time(0), tzinfo=UTC)
+        end = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=UTC)
+        return start, end
+
+
+def figures_for(db: Engine, period: Period, recipient_type: Any) -> Figures:
+    start, end = period.bounds()
+    figures = compute(
+        records.period(db, start, end),
+        records.registry_writes(db, end),
+        recipient_type=recipient_type,
+    )
+    for table in figures.tables:
+        suppress(table)
+    return figures
+
+
+def label(value: str) -> str:
+    return SECTOR_LABELS.get(value, value.replace("_", " "))
+
+
+def rows_of(table: Table) -> list[list[str]]:
+    """The table as published: a header, a row per row label and a totals row."""
+    header = [table.name, *table.columns, TOTAL]
+    body = []
+    for row in [*table.rows, TOTAL]:
+        cells = [table.published(row, c) for c in [*table.columns, TOTAL]]
+        body.append([row, *(SUPPRESSED if v is None else str(v) for v in cells)])
+    return [header, *body]
+
+
+def to_csv(table: Table) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows_of(table))
+    return out.getvalue()
+
+
+def _chart(table: Table, path: Path, *, by: str, title: str, share_of: Table | None = None) -> bool:
+    """A bar chart of the published figures: `by` 'columns' groups rows' bars by
+    column (months by sector), 'total' draws each row's total (or its share of
+    `share_of`'s published total). False when nothing can be drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "hoi-evaluation"  # the same figures, the same file
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    drawn = False
+    if by == "columns":
+        width = 0.8 / max(1, len(table.columns))
+        for i, column in enumerate(table.columns):
+            xs, ys = [], []
+            for j, row in enumerate(table.rows):
+                shown = table.published(row, column)
+                if shown is not None and shown > 0:
+                    xs.append(j + i * width)
+                    ys.append(shown)
+            if ys:
+                ax.bar(xs, ys, width=width, label=label(column))
+                drawn = True
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(table.rows))], table.rows)
+        if drawn:
+            ax.legend(fontsize=8)
+    else:
+        names: list[str] = []
+        values: list[float] = []
+        for row in table.rows:
+            count = table.published(row, TOTAL)
+            if count is None:
+                continue
+            value = float(count)
+            if share_of is not None:
+                whole = share_of.published(row, TOTAL)
+                if not whole:
+                    continue
+                value = round(100 * count / whole, 1)
+            names.append(label(row))
+            values.append(value)
+        if any(values):
+            ax.barh(names, values, color="#3b6ea5")
+            ax.invert_yaxis()
+            drawn = True
+        if share_of is not None:
+            ax.set_xlim(0, 100)
+            ax.set_xlabel("% permitted")
+    ax.set_title(title, fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    if drawn:
+        fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return drawn
+
+
+CHARTS = [
+    ("lookups", "columns", "Lookups per month, by sector", None),
+    ("categories_permitted", "total", "Share of categories permitted", "categories_asked"),
+    ("deny_reasons", "total", "Why categories were denied", None),
+    ("source_calls", "columns", "Source calls by outcome", None),
+    ("consent_after_deny", "total", "From a missing-consent deny to a consent", None),
+]
+
+
+def build(db: Engine, period: Period, out: Path, *, recipient_type: Any) -> Figures:
+    """Write the report for `period` into `out`; returns the suppressed figures."""
+    out.mkdir(parents=True, exist_ok=True)
+    figures = figures_for(db, period, recipient_type)
+    for table in figures.tables:
+        (out / f"{table.name}.csv").write_text(to_csv(table), encoding="utf-8")
+    charts = []
+    for name, by, title, share in CHARTS:
+        share_of = figures.table(share) if share else None
+        if _chart(figures.table(name), out / f"{name}.svg", by=by, title=title, share_of=share_of):
+            charts.append({"file": f"{name}.svg", "title": title})
+    env = Environment(
+        loader=PackageLoader("evaluation", "templates"), autoescape=select_autoescape()
+    )
+    html = env.get_template("report.html").render(
+        period=period,
+        tables=[{"table": t, "rows": rows_of(t)} for t in figures.tables],
+        charts=charts,
+        minimum=MIN_CHILDREN,
+        suppressed=SUPPRESSED,
+        label=label,
+    )
+    (out / "index.html").write_text(html, encoding="utf-8")
+    return figures

@@ -1,0 +1,130 @@
+"""Small-cell suppression: no published figure rests on fewer than five children,
+and no suppressed figure can be worked out from the published ones.
+
+A table is cells (row, column) with a value (lookups, permits, ...) and the set
+of distinct children behind it; rows and columns have totals, and there is a
+grand total. Primary suppression hides every cell (and total) with 1 to 4
+children. Complementary suppression then hides more until no row or column
+equation (cells plus total) has exactly one hidden term, so subtracting the
+published from a total never gives a hidden figure, also not step by step
+(`reconstructable` is that attack, and the tests run it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MIN_CHILDREN = 5
+
+Key = tuple[str, str]
+TOTAL = "total"
+
+
+@dataclass
+class Cell:
+    value: int = 0
+    children: set[str] = field(default_factory=set)
+
+    def add(self, child: str, value: int = 1) -> None:
+        self.value += value
+        self.children.add(child)
+
+
+@dataclass
+class Table:
+    """Counts by row and column, with totals; `hidden` after `suppress`."""
+
+    name: str
+    title: str
+    rows: list[str]
+    columns: list[str]
+    cells: dict[Key, Cell] = field(default_factory=dict)
+    hidden: set[Key] = field(default_factory=set)
+
+    def add(self, row: str, column: str, child: str, value: int = 1) -> None:
+        if row not in self.rows or column not in self.columns:
+            raise KeyError(f"{self.name}: no cell ({row}, {column})")
+        self.cells.setdefault((row, column), Cell()).add(child, value)
+
+    def cell(self, row: str, column: str) -> Cell:
+        """Any cell, including totals (`TOTAL` as row or column)."""
+        if row == TOTAL or column == TOTAL:
+            members = [
+                c
+                for (r, k), c in self.cells.items()
+                if (row == TOTAL or r == row) and (column == TOTAL or k == column)
+            ]
+            total = Cell()
+            for member in members:
+                total.value += member.value
+                total.children |= member.children
+            return total
+        return self.cells.get((row, column), Cell())
+
+    def lines(self) -> list[list[Key]]:
+        """Every additive equation: a row's cells and its total, a column's cells
+        and its total, and the totals row and column with the grand total."""
+        rows = [*self.rows, TOTAL]
+        columns = [*self.columns, TOTAL]
+        return [[(r, c) for c in columns] for r in rows] + [[(r, c) for r in rows] for c in columns]
+
+    def published(self, row: str, column: str) -> int | None:
+        return None if (row, column) in self.hidden else self.cell(row, column).value
+
+
+def suppress(table: Table) -> Table:
+    """Hide small cells, then what would give them away; returns the table."""
+    keys = [(r, c) for r in [*table.rows, TOTAL] for c in [*table.columns, TOTAL]]
+    table.hidden = {k for k in keys if 0 < len(table.cell(*k).children) < MIN_CHILDREN}
+    changed = True
+    while changed:
+        changed = False
+        for line in table.lines():
+            hidden = [k for k in line if k in table.hidden]
+            if len(hidden) != 1:
+                continue
+            candidates = [k for k in line if k not in table.hidden]
+            if not candidates:
+                continue
+
+            # the least informative other figure: fewest children (an empty cell
+            # first: hiding it loses least), totals last
+            def cost(key: Key) -> tuple[bool, int, int]:
+                cell = table.cell(*key)
+                return (TOTAL in key, len(cell.children), cell.value)
+
+            extra = min(candidates, key=cost)
+            table.hidden.add(extra)
+            changed = True
+    return table
+
+
+def reconstructable(table: Table) -> set[Key]:
+    """The hidden figures an attacker works out from the published ones by
+    subtracting along rows and columns, repeatedly. Must be empty."""
+    known: dict[Key, int] = {
+        (r, c): table.cell(r, c).value
+        for r in [*table.rows, TOTAL]
+        for c in [*table.columns, TOTAL]
+        if (r, c) not in table.hidden
+    }
+    found: set[Key] = set()
+    progress = True
+    while progress:
+        progress = False
+        for line in table.lines():
+            unknown = [k for k in line if k not in known]
+            if len(unknown) != 1:
+                continue
+            (missing,) = unknown
+            total_key = line[-1]
+            parts = sum(known[k] for k in line[:-1] if k in known)
+            known[missing] = parts if missing == total_key else known[total_key] - parts
+            found.add(missing)
+            progress = True
+    return found
+
+
+def rows_of(items: Iterable[str]) -> list[str]:
+    return sorted(set(items), key=str)

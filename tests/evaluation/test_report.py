@@ -1,0 +1,91 @@
+"""`hoi evaluation report` on real audit records: what the service recorded for
+real API calls, published only where at least five children stand behind it."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.services import Services
+from evaluation.report import SUPPRESSED, Period, build
+from sandbox.population import population
+from tests.conftest import AppFactory, auth_headers
+
+DAY = date(2026, 11, 26)
+CPR = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+GP = {
+    "id": "gp-1",
+    "role": "gp",
+    "organisation": {"type": "gp_clinic", "id": "gp-laegeklinikken-sulsted"},
+    "health_professional": True,
+}
+
+
+def ask(client: TestClient, cpr: str, purpose: str, headers: dict[str, str] | None = None) -> None:
+    body = {
+        "resource": {"child_cpr": cpr, "categories": ["psychiatry_appointments", "school_daycare"]},
+        "context": {"purpose": purpose},
+    }
+    response = client.post("/v1/decisions", json=body, headers=headers or {})
+    assert response.status_code == 200, response.text
+
+
+def test_the_report_counts_lookups_and_hides_small_cells(
+    make_client: AppFactory, tmp_path: Path
+) -> None:
+    people = population(DAY)
+    client = make_client(population=people, day=DAY)
+    children = list(people.children)[:12]
+    for cpr in children:  # twelve children asked about by a caseworker
+        ask(client, cpr, "social_case_work")
+    for cpr in children[:2]:  # two by a GP: too few to publish
+        ask(client, cpr, "treatment_preparation", auth_headers(GP))
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+
+    out = tmp_path / "report"
+    figures = build(services.db, Period(DAY, DAY), out, recipient_type=lambda _: None)
+
+    lookups = figures.table("lookups")
+    assert lookups.published("2026-11", "family_department") == 12
+    assert lookups.published("2026-11", "gp") is None  # two children: hidden
+    assert ("2026-11", "gp") in lookups.hidden
+    with (out / "lookups.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, november = rows[0], rows[1]
+    assert november[header.index("family_department")] == "12"
+    assert november[header.index("gp")] == SUPPRESSED
+    # 14 lookups in all, 12 by caseworkers: a second cell is hidden beside the
+    # GP's, so 14 - 12 is the sum of two unknowns, not the GP's 2
+    assert november[header.index("total")] == "14"
+    assert sum(cell == SUPPRESSED for cell in november) >= 2
+
+    asked = figures.table("categories_asked")
+    assert asked.published("school_daycare", "family_department") == 12
+    reasons = figures.table("deny_reasons")
+    assert reasons.rows  # the caseworker's school_daycare denials are ranked by reason
+
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Lookups (decisions) per month and sector" in html
+    assert (out / "lookups.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not CPR.findall(text), path.name
+        for cpr in children:
+            assert cpr not in text
+
+
+def test_an_empty_period_gives_an_empty_report(make_client: AppFactory, tmp_path: Path) -> None:
+    client = make_client(population=population(DAY), day=DAY)
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    figures = build(
+        services.db,
+        Period(date(2020, 1, 1), date(2020, 1, 31)),
+        tmp_path,
+        recipient_type=lambda _: None,
+    )
+    assert all(not t.cells for t in figures.tables)
+    assert (tmp_path / "index.html").exists()
