@@ -10,7 +10,7 @@ only counted).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,15 +77,25 @@ def _is_overview(record: AuditRecord) -> bool:
     return record.kind == "disclosure" and record.correspondence is None
 
 
+@dataclass(frozen=True)
+class ConsentFact:
+    """What the report needs of a consent in the registry: no person, only when."""
+
+    id: str
+    child: str
+    regime: str
+    recorded_at: datetime
+
+
 def compute(
     records: Sequence[AuditRecord],
-    history: Iterable[AuditRecord],
+    consents: Sequence[ConsentFact],
     *,
     recipient_type: Callable[[str], str | None],
 ) -> Figures:
-    """The tables for `records` (one period). `history`: every registry write up
-    to the period's end, for consents' regimes and when they were recorded;
-    `recipient_type`: an organisation's type from the organisation register."""
+    """The tables for `records` (one period). `consents`: every consent recorded up
+    to the period's end (regimes, and when families gave them); `recipient_type`:
+    an organisation's type from the organisation register."""
     lookups = [r for r in records if _is_lookup(r)]
     months = rows_of(month_of(r.recorded_at) for r in records) or ["-"]
     sectors = [*SECTORS, "other"]
@@ -146,14 +156,7 @@ def compute(
         to = _ORGANISATION_SECTOR.get(kind or "", "other")
         messages.add(sector_of(r.requester.role), to, r.child_cpr)
 
-    regime_of: dict[str, str] = {}
-    consented: list[tuple[str, datetime]] = []
-    for h in history:
-        if h.kind == "registry_write" and h.registry and h.registry.action == "consent.record":
-            regime = h.registry.summary.get("regime")
-            if isinstance(regime, str) and h.registry.entry_id:
-                regime_of[h.registry.entry_id] = regime
-            consented.append((h.child_cpr, h.recorded_at))
+    regime_of = {c.id: c.regime for c in consents}
     regimes = rows_of(regime_of.values()) or ["-"]
     coverage = Table(
         "consent_relied_on",
@@ -182,7 +185,7 @@ def compute(
         sectors,
     )
     for (child, sector), denied_at in first_deny.items():
-        after = [at for c, at in consented if c == child and at >= denied_at]
+        after = [c.recorded_at for c in consents if c.child == child and c.recorded_at >= denied_at]
         days = (min(after) - denied_at).days if after else None
         delays.add(_delay(days), sector, child)
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import sqlmodel
 from sqlalchemy import Engine, select
 
 from audit.models import AuditRecord
 from audit.store import RECORDS
+from db.times import as_utc
+from evaluation.figures import ConsentFact
+from registry.tables import ConsentRow
 
 _BATCH = 2_000
 
@@ -33,6 +37,14 @@ def period(db: Engine, start: datetime, end: datetime) -> list[AuditRecord]:
     ]
 
 
-def registry_writes(db: Engine, end: datetime) -> list[AuditRecord]:
-    """Every registry write before `end` (consents' regimes and when they were given)."""
-    return [AuditRecord.model_validate_json(b) for b in _bodies(db, None, end, ("registry_write",))]
+def consents(db: Engine, end: datetime) -> list[ConsentFact]:
+    """Every consent recorded before `end`, as the registry holds it: its id, regime,
+    child and when it was recorded (nothing about who gave it)."""
+    query = sqlmodel.select(
+        ConsentRow.id, ConsentRow.child_cpr, ConsentRow.regime, ConsentRow.recorded_at
+    ).where(sqlmodel.col(ConsentRow.recorded_at) < end)
+    with sqlmodel.Session(db) as session:
+        return [
+            ConsentFact(id=i, child=c, regime=r, recorded_at=as_utc(at))
+            for i, c, r, at in session.exec(query)
+        ]

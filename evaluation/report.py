@@ -43,7 +43,7 @@ def figures_for(db: Engine, period: Period, recipient_type: Any) -> Figures:
     start, end = period.bounds()
     figures = compute(
         records.period(db, start, end),
-        records.registry_writes(db, end),
+        records.consents(db, end),
         recipient_type=recipient_type,
     )
     for table in figures.tables:
@@ -73,8 +73,9 @@ def to_csv(table: Table) -> str:
 
 def _chart(table: Table, path: Path, *, by: str, title: str, share_of: Table | None = None) -> bool:
     """A bar chart of the published figures: `by` 'columns' groups rows' bars by
-    column (months by sector), 'total' draws each row's total (or its share of
-    `share_of`'s published total). False when nothing can be drawn."""
+    column (months by sector), 'shares' stacks each row's columns as shares of its
+    total, 'total' draws each row's total (or its share of `share_of`'s published
+    total). False when nothing can be drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -97,7 +98,33 @@ def _chart(table: Table, path: Path, *, by: str, title: str, share_of: Table | N
                 drawn = True
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(table.rows))], table.rows)
         if drawn:
-            ax.legend(fontsize=8)
+            ax.legend(
+                fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, frameon=False
+            )
+    elif by == "shares":
+        rows = [
+            r
+            for r in table.rows
+            if table.published(r, TOTAL)
+            and all(table.published(r, c) is not None for c in table.columns)
+        ]
+        left = [0.0] * len(rows)
+        for column in table.columns:
+            shares = [
+                100 * (table.published(r, column) or 0) / (table.published(r, TOTAL) or 1)
+                for r in rows
+            ]
+            if any(shares):
+                ax.barh([label(r) for r in rows], shares, left=left, label=label(column))
+                left = [a + b for a, b in zip(left, shares, strict=True)]
+                drawn = True
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of calls")
+        if drawn:
+            ax.legend(
+                fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, frameon=False
+            )
     else:
         names: list[str] = []
         values: list[float] = []
@@ -133,7 +160,12 @@ CHARTS = [
     ("lookups", "columns", "Lookups per month, by sector", None),
     ("categories_permitted", "total", "Share of categories permitted", "categories_asked"),
     ("deny_reasons", "total", "Why categories were denied", None),
-    ("source_calls", "columns", "Source calls by outcome", None),
+    (
+        "source_calls",
+        "shares",
+        "Source calls by outcome (sources with every figure published)",
+        None,
+    ),
     ("consent_after_deny", "total", "From a missing-consent deny to a consent", None),
 ]
 

@@ -73,10 +73,32 @@ class Table:
         return None if (row, column) in self.hidden else self.cell(row, column).value
 
 
+def prune(table: Table) -> Table:
+    """Drop rows and columns with nothing in them (a sector that never asked): an
+    empty line is no secret, and hiding one would protect nothing."""
+    used = {k for k, c in table.cells.items() if c.children}
+    rows = [r for r in table.rows if any(k[0] == r for k in used)]
+    columns = [c for c in table.columns if any(k[1] == c for k in used)]
+    table.rows = rows or table.rows[:1]
+    table.columns = columns or table.columns[:1]
+    table.cells = {k: c for k, c in table.cells.items() if k in used}
+    return table
+
+
 def suppress(table: Table) -> Table:
-    """Hide small cells, then what would give them away; returns the table."""
+    """Hide small cells, then what would give them away; returns the table.
+
+    Complements are the other figures of the line with the fewest children, never
+    an empty cell (it may be known to be empty, so hiding it protects nothing),
+    cells before totals."""
+    prune(table)
     keys = [(r, c) for r in [*table.rows, TOTAL] for c in [*table.columns, TOTAL]]
     table.hidden = {k for k in keys if 0 < len(table.cell(*k).children) < MIN_CHILDREN}
+
+    def cost(key: Key) -> tuple[bool, int, int]:
+        cell = table.cell(*key)
+        return (TOTAL in key, len(cell.children), cell.value)
+
     changed = True
     while changed:
         changed = False
@@ -84,18 +106,10 @@ def suppress(table: Table) -> Table:
             hidden = [k for k in line if k in table.hidden]
             if len(hidden) != 1:
                 continue
-            candidates = [k for k in line if k not in table.hidden]
+            candidates = [k for k in line if k not in table.hidden and table.cell(*k).children]
             if not candidates:
-                continue
-
-            # the least informative other figure: fewest children (an empty cell
-            # first: hiding it loses least), totals last
-            def cost(key: Key) -> tuple[bool, int, int]:
-                cell = table.cell(*key)
-                return (TOTAL in key, len(cell.children), cell.value)
-
-            extra = min(candidates, key=cost)
-            table.hidden.add(extra)
+                continue  # the rest is empty: the hidden figure is the total's, hidden too
+            table.hidden.add(min(candidates, key=cost))
             changed = True
     return table
 

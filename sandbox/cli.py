@@ -13,6 +13,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from cli.commands import EXIT_ERROR, Commands
@@ -73,6 +74,12 @@ def impact_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from sandbox.simulate import run
+
+    return run(args)
+
+
 def register(commands: Commands) -> None:
     """Add the sandbox's commands to `hoi`."""
     group = commands.add_group("sandbox", "the development service on synthetic data")
@@ -89,6 +96,17 @@ def register(commands: Commands) -> None:
     )
     add_decide_arguments(one)
     one.set_defaults(run=_decide)
+    sim = group.add_parser(
+        "simulate",
+        help="months of synthetic use through the real API, on a simulated clock "
+        "(for `hoi evaluation report`)",
+    )
+    sim.add_argument("--days", type=int, default=90)
+    sim.add_argument("--per-day", type=int, default=40, help="questions asked per working day")
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--start", type=date.fromisoformat, default=date(2026, 9, 1))
+    sim.add_argument("--var-dir", default="var/simulation", help="its own audit trail goes here")
+    sim.set_defaults(run=_simulate)
 
     imp = commands.group("policy").add_parser(
         "impact",

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
     "api": DATA | DOMAIN | {"handbook", "decisions"},
-    "evaluation": DATA | {"audit"},  # the pilot's evaluation, from audit metadata only
+    "evaluation": DATA | {"audit", "registry"},  # the pilot's evaluation, from metadata only
     "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "evaluation"},
     "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "evaluation"},
     "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox", "evaluation"},
