@@ -15,6 +15,7 @@ import httpx
 import stamina
 
 from broker.sources import SANDBOX, BearerFromEnv, MutualTls, SourceSpec
+from broker.transport import AiohttpTransport
 from policy.errors import HoiError
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -74,13 +75,11 @@ class SourceClient:
             base_url="http://unconfigured.invalid/" if unset else spec.base_url.rstrip("/") + "/",
             headers={"accept": "application/json", **headers},
             timeout=spec.timeout_s,
-            verify=verify,
-            transport=transport,
             follow_redirects=False,
-            # httpcore checks every idle connection on each request: keep few idle
-            limits=httpx.Limits(
-                max_connections=100, max_keepalive_connections=16, keepalive_expiry=5.0
-            ),
+            # aiohttp underneath (broker/transport.py): httpcore's pool cost more CPU
+            # than everything else of a source call
+            transport=transport
+            or AiohttpTransport(verify=verify, max_connections=100, keepalive_expiry=5.0),
         )
 
     async def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
