@@ -10,9 +10,7 @@ package hoi.decision
 # the embedded engine (regorus) resolves imported rules but not imported
 # functions, and it evaluates every rule of an imported package on first use.
 
-_config := data.hoi.config
-
-_role := _config.roles[input.subject.role]
+_role := data.hoi.config.roles[input.subject.role]
 
 # METADATA
 # title: The decision
@@ -50,19 +48,22 @@ correspondence := _deny("correspondence", [_unknown_role_reason]) if {
 	_sending
 }
 
-_nothing := {"consents": [], "objections": [], "blocks": []}
+# A deny relies on nothing, unless it lists the objections or blocks that
+# caused it. (One object, the category and reasons put in: one call a deny.)
+_deny(category, reasons) := object.union(_denied, {"category": category, "reasons": reasons})
 
-_deny(category, reasons) := _deny_relying(category, reasons, _nothing)
-
-# A deny lists the objections or blocks that caused it.
-_deny_relying(category, reasons, relied_on) := {
+_deny_relying(category, reasons, relied_on) := object.union(_denied, {
 	"category": category,
+	"reasons": reasons,
+	"relied_on": relied_on,
+})
+
+_denied := {
 	"decision": "deny",
 	"fields": [],
 	"rule_id": null,
 	"legal_basis": [],
-	"reasons": reasons,
-	"relied_on": relied_on,
+	"relied_on": {"consents": [], "objections": [], "blocks": []},
 	"override": false,
 	"override_possible": false,
 	"obligations": [],
@@ -377,7 +378,7 @@ _missing_failure(r, persons) := data.hoi.reason.with_fields(
 	},
 )
 
-_joint_custody_rule := _config.consent.joint_custody_rule
+_joint_custody_rule := data.hoi.config.consent.joint_custody_rule
 
 default _missing_key := "missing_consent.custody_holders"
 
@@ -537,7 +538,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 } else := _deny(category, [_missing_fact_reason]) if {
 	count(_missing_facts) > 0
 } else := _deny(category, [_unknown_category_reason(category)]) if {
-	not _config.categories[category]
+	not data.hoi.config.categories[category]
 } else := _deny(category, _denials[category]) if {
 	_refused
 } else := _blocked_outcome(category) if {
