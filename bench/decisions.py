@@ -8,7 +8,8 @@ The policy comparison (issue 12, target 1) decides the six categories of the
 same inputs with today's policy and with the policy at --base, in the same run:
 the embedded engine as the service calls it (its worker thread, JSON both
 ways) and inline on the calling thread, and `opa bench` on each built bundle
-tree; it prints the targets beside the measurements and the ratio to the base.
+tree, in the order base, now, now, base; it prints the targets beside the
+measurements and the ratio to the base.
 
 Inputs are real engine documents assembled from the synthetic pilot population
 (every role, consents, objections, blocks, relations). The embedded engine is
@@ -232,18 +233,25 @@ def _opa_bench(opa: str, tree: Path, docs: list[dict[str, Any]], work: Path) -> 
 def policy_comparison(
     docs: list[dict[str, Any]], base: str, rounds: int, work: Path
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Today's policy and the policy at `base`, measured in the same run."""
+    """Today's policy and the policy at `base`, measured in the same run, in the
+    order base, now, now, base: a change in the machine's load during the run (other
+    work on the shared cores) weighs on both policies alike."""
     opa = find_opa()
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for label, ref in (("base", base), ("now", None)):
-        tree = policy_tree(ref, work / label)
-        results[label] = {
-            "service": summary_ms(_service_latency(tree, docs, rounds)),
-            "inline": summary_ms(_inline_latency(tree, docs, rounds)),
-        }
+    trees = {"base": policy_tree(base, work / "base"), "now": policy_tree(None, work / "now")}
+    kinds = ("service", "inline", "opa_bench")
+    samples: dict[str, dict[str, list[int]]] = {
+        label: {kind: [] for kind in kinds} for label in trees
+    }
+    for label in ("base", "now", "now", "base"):
+        tree = trees[label]
+        samples[label]["service"] += _service_latency(tree, docs, rounds)
+        samples[label]["inline"] += _inline_latency(tree, docs, rounds)
         if opa is not None:
-            results[label]["opa_bench"] = summary_ms(_opa_bench(opa, tree, docs, work / label))
-    return results
+            samples[label]["opa_bench"] += _opa_bench(opa, tree, docs, work / label)
+    return {
+        label: {kind: summary_ms(found) for kind, found in measured.items() if found}
+        for label, measured in samples.items()
+    }
 
 
 def print_policy_comparison(
@@ -254,7 +262,7 @@ def print_policy_comparison(
 
     print(
         f"## The policy: six-category decisions on {inputs} inputs, "
-        f"today's policy beside {base} (same run)"
+        f"today's policy beside {base} (same run: base, now, now, base)"
     )
     print()
     print("| measure | target | now | base | ratio now/base | target met |")
