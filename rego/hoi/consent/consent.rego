@@ -88,15 +88,6 @@ _purpose_matches(c) if count(object.get(c, "purposes", [])) == 0
 
 _purpose_matches(c) if input.context.purpose in c.purposes
 
-# Consents given under `regime` that cover `category` for this recipient and purpose.
-_applicable(regime, category) := {c |
-	some c in input.facts.consents
-	c.regime == regime
-	category in c.categories
-	_recipient_matches(c.recipient)
-	_purpose_matches(c)
-}
-
 # A consent counts from the day it was given to its (already capped) end, and
 # never past the regime's maximum validity counted from the day it was given
 # (§ 44: a § 43 consent lapses after at most one year). The dates of every
@@ -140,9 +131,34 @@ _usable contains c if {
 # regime and categories: usable, in period, naming the requester's unit (or an
 # organisation it is part of), for this purpose (judged once per decision).
 _counting contains c if {
+	some c in _here
+	c in _in_period
+}
+
+# Usable consents naming the requester's unit (or an organisation it is part
+# of), for this purpose, whatever their period (judged once per decision).
+_here contains c if {
+	some c in _usable
+	_recipient_matches(c.recipient)
+	_purpose_matches(c)
+}
+
+# Of those, the ones that have lapsed (judged once per decision; a deny's
+# explanation only filters them by regime and category).
+_lapsed_here contains c if {
+	some c in _here
+	not c in _in_period
+	c in _given_before_today
+}
+
+# Usable consents in period, for this purpose, that name their recipient only
+# by the requester's organisation type (judged once per decision).
+_unnamed_here contains c if {
 	some c in _usable
 	c in _in_period
-	_recipient_matches(c.recipient)
+	is_object(c.recipient)
+	object.get(c.recipient, "organisation_id", null) == null
+	object.get(c.recipient, "organisation_type", null) == input.subject.organisation.type
 	_purpose_matches(c)
 }
 
@@ -173,26 +189,11 @@ satisfied contains key if {
 }
 
 # Consents that would count but have lapsed (§ 44: at most one year).
-expired(regime, category) := {c.id |
-	some c in _applicable(regime, category)
-	c in _usable
-	not c in _in_period
-	c in _given_before_today
-}
+expired(regime, category) := {c.id | some c in _lapsed_here; c.regime == regime; category in c.categories}
 
 # Consents that would count but name their recipient only by organisation type
 # (recorded before recipients had to be named): refused, with their own reason.
-unnamed_recipient(regime, category) := {c.id |
-	some c in input.facts.consents
-	c.regime == regime
-	category in c.categories
-	is_object(c.recipient)
-	object.get(c.recipient, "organisation_id", null) == null
-	object.get(c.recipient, "organisation_type", null) == input.subject.organisation.type
-	_purpose_matches(c)
-	c in _usable
-	c in _in_period
-}
+unnamed_recipient(regime, category) := {c.id | some c in _unnamed_here; c.regime == regime; category in c.categories}
 
 _rule_met(required, givers) if {
 	_config.joint_custody_rule == "all"
@@ -243,13 +244,24 @@ _status(regime, category, consents) := {
 # Why a regime is not satisfied for a category, for a route that fails: whose
 # consent is missing, which consents have lapsed, which name no recipient.
 # (status without first asking whether the regime is satisfied.)
-shortfall(regime, category) := result if {
-	givers := {c.giver | some c in valid(regime, category)}
-	result := {
-		"missing": sort(entitled - givers),
-		"expired": sort(expired(regime, category)),
-		"unnamed_recipient": sort(unnamed_recipient(regime, category)),
-	}
+# The sets are looked up in tables grouped once per decision by [regime,
+# category] (usually empty), not filtered again per route.
+shortfall(regime, category) := {
+	"missing": sort(entitled - object.get(_givers, [[regime, category]], set())),
+	"expired": object.get(_expired_of, [[regime, category]], []),
+	"unnamed_recipient": object.get(_unnamed_of, [[regime, category]], []),
+}
+
+# The ids of expired(regime, category) and unnamed_recipient(regime, category),
+# sorted, for each [regime, category] pair that has any.
+_expired_of[key] := ids if {
+	some key in {[c.regime, category] | some c in _lapsed_here; some category in c.categories}
+	ids := sort(expired(key[0], key[1]))
+}
+
+_unnamed_of[key] := ids if {
+	some key in {[c.regime, category] | some c in _unnamed_here; some category in c.categories}
+	ids := sort(unnamed_recipient(key[0], key[1]))
 }
 
 _objection_covers(o, _) if count(object.get(o, "categories", [])) == 0

@@ -10,9 +10,7 @@ package hoi.decision
 # the embedded engine (regorus) resolves imported rules but not imported
 # functions, and it evaluates every rule of an imported package on first use.
 
-_config := data.hoi.config
-
-_role := _config.roles[input.subject.role]
+_role := data.hoi.config.roles[input.subject.role]
 
 # METADATA
 # title: The decision
@@ -50,19 +48,22 @@ correspondence := _deny("correspondence", [_unknown_role_reason]) if {
 	_sending
 }
 
-_nothing := {"consents": [], "objections": [], "blocks": []}
+# A deny relies on nothing, unless it lists the objections or blocks that
+# caused it. (One object, the category and reasons put in: one call a deny.)
+_deny(category, reasons) := object.union(_denied, {"category": category, "reasons": reasons})
 
-_deny(category, reasons) := _deny_relying(category, reasons, _nothing)
-
-# A deny lists the objections or blocks that caused it.
-_deny_relying(category, reasons, relied_on) := {
+_deny_relying(category, reasons, relied_on) := object.union(_denied, {
 	"category": category,
+	"reasons": reasons,
+	"relied_on": relied_on,
+})
+
+_denied := {
 	"decision": "deny",
 	"fields": [],
 	"rule_id": null,
 	"legal_basis": [],
-	"reasons": reasons,
-	"relied_on": relied_on,
+	"relied_on": {"consents": [], "objections": [], "blocks": []},
 	"override": false,
 	"override_possible": false,
 	"obligations": [],
@@ -332,9 +333,13 @@ _permit_route[category] := r if {
 	r.rule_id == min({m.rule_id | some m in _met_routes; m.category == category})
 }
 
-# Reasons why one route's requirements are not met; empty when they all are.
-_failures(r) := array.concat(_consent_failures(r), _relation_failures(r))
-
+# Why a route's consent requirement is not met: which consents have lapsed,
+# which name their recipient only by kind, and whose consent is missing, in
+# the route's words (the young person's from 15) with the joint-custody rule.
+# Empty when the route needs no consent or its consent is given. (Few function
+# calls: the embedded engine does not memoise them, and each call costs about
+# as much as the reason it builds; the shortfall is looked up in tables made
+# once per decision.)
 _consent_failures(r) := [] if {
 	r.consent_regime == null
 } else := [] if {
@@ -349,47 +354,42 @@ _consent_failures(r) := [] if {
 	) |
 		count(s.expired) > 0
 	]
-	unnamed := _unnamed_failures(r, s.unnamed_recipient)
-	missing := [_missing_failure(r, s.missing, _missing_consent)]
-	reasons := [reason | some part in [expired, unnamed, missing]; some reason in part]
+	unnamed := [data.hoi.reason.with_fields(
+		r.rule_id,
+		"consent_recipient_not_named",
+		{},
+		{"consents": s.unnamed_recipient, "regime": r.consent_regime},
+	) |
+		count(s.unnamed_recipient) > 0
+	]
+	reasons := [reason | some part in [expired, unnamed, [_missing_failure(r, s.missing)]]; some reason in part]
 }
-
-# Consents that would count but name their recipient only by organisation type.
-_unnamed_failures(r, ids) := [data.hoi.reason.with_fields(
-	r.rule_id,
-	"consent_recipient_not_named",
-	{},
-	{"consents": ids, "regime": r.consent_regime},
-) |
-	count(ids) > 0
-]
 
 # Whose consent is missing, in the route's words (the young person's from 15),
 # and the joint-custody rule that applies.
-_missing_consent := {"key": _missing_key, "rule": _config.consent.joint_custody_rule}
+_missing_failure(r, persons) := data.hoi.reason.with_fields(
+	r.rule_id,
+	_missing_key,
+	{"regime": r.consent_regime, "rule": _joint_custody_rule},
+	{
+		"regime": r.consent_regime,
+		"missing": [{"person": p, "capacity": _capacity_of[p]} | some p in persons],
+		"rule": _joint_custody_rule,
+	},
+)
+
+_joint_custody_rule := data.hoi.config.consent.joint_custody_rule
 
 default _missing_key := "missing_consent.custody_holders"
 
 _missing_key := "missing_consent.young_person" if data.hoi.consent.child_decides
 
-_missing_failure(r, persons, wording) := data.hoi.reason.with_fields(
-	r.rule_id,
-	wording.key,
-	{"regime": r.consent_regime, "rule": wording.rule},
-	{
-		"regime": r.consent_regime,
-		"missing": [{"person": p, "capacity": _capacity(p)} | some p in persons],
-		"rule": wording.rule,
-	},
+# Each person entitled to consent, in the capacity they consent in: the child
+# (from 15) or a custody holder.
+_capacity_of := object.union(
+	{p: "custody_holder" | some p in data.hoi.consent.entitled},
+	{input.child.cpr: "child"},
 )
-
-_capacity(p) := "child" if p == input.child.cpr
-
-_capacity(p) := "custody_holder" if p != input.child.cpr
-
-_relation_failures(r) := found if {
-	found := _no_relation[[r.rule_id, r.relation]]
-} else := []
 
 # The reason a route fails for want of its relation, built once per route rule
 # and relation (the same for every category the route covers).
@@ -495,7 +495,7 @@ _obligations(false) := ["log_to_citizen"]
 _route_failures(category) := [reason |
 	some r in data.hoi.routes.route
 	r.category == category
-	some reason in _failures(r)
+	some reason in array.concat(_consent_failures(r), object.get(_no_relation, [[r.rule_id, r.relation]], []))
 ]
 
 # Refusals (routes.denial) and explanations of other legal paths
@@ -512,8 +512,7 @@ _denials[category] := found if {
 
 # (Only categories with alternatives have an entry.)
 _alternatives[category] := found if {
-	some alternative in data.hoi.routes.alternative
-	category := alternative.category
+	some category in {a.category | some a in data.hoi.routes.alternative}
 	found := [object.remove(a, ["category"]) | some a in data.hoi.routes.alternative; a.category == category]
 }
 
@@ -539,7 +538,7 @@ outcome(category) := _deny(category, [_unknown_role_reason]) if {
 } else := _deny(category, [_missing_fact_reason]) if {
 	count(_missing_facts) > 0
 } else := _deny(category, [_unknown_category_reason(category)]) if {
-	not _config.categories[category]
+	not data.hoi.config.categories[category]
 } else := _deny(category, _denials[category]) if {
 	_refused
 } else := _blocked_outcome(category) if {

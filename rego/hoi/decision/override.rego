@@ -33,7 +33,7 @@ _override_allowed(category) if {
 	_override_grounds_given
 }
 
-_health_category(category) if category in _config.override.categories
+_health_category(category) if category in data.hoi.config.override.categories
 
 _override := object.get(object.get(input, "context", {}), "override", null)
 

@@ -14,26 +14,25 @@ package hoi.reason
 # "missing_consent.custody_holders" message is a missing_consent reason in the
 # custody holders' words. args maps placeholder names to text.
 build(rule_id, key, args) := reason if {
-	rule := _rules[rule_id]
+	rule := data.hoi.rules[rule_id]
 	reason := {
 		"code": rule.codes[key],
 		"rule_id": rule_id,
 		"legal_basis": rule.legal_basis,
 		"message": strings.replace_n(
-			{sprintf("{%s}", [name]): _text(value) | some name, value in args},
+			object.union(
+				# (text as it is, other values as %v; inline, not a helper function:
+				# the embedded engine pays for every call)
+				{sprintf("{%s}", [name]): value | some name, value in args; is_string(value)},
+				{sprintf("{%s}", [name]): sprintf("%v", [value]) | some name, value in args; not is_string(value)},
+			),
 			rule.messages[key],
 		),
 	}
 }
 
-_text(value) := value if {
-	is_string(value)
-} else := sprintf("%v", [value])
-
 # The same, with the reason's own further fields (the consents, blocks, ...).
 with_fields(rule_id, key, args, fields) := object.union(build(rule_id, key, args), fields)
 
 # A rule's legal basis, as its METADATA declares it.
-legal_basis(rule_id) := _rules[rule_id].legal_basis
-
-_rules := data.hoi.rules
+legal_basis(rule_id) := data.hoi.rules[rule_id].legal_basis

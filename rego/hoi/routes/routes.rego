@@ -27,8 +27,6 @@
 #       The requester has no active relation to the child ({relation} needed).
 package hoi.routes
 
-_fields(category) := _categories[category].fields
-
 _categories := data.hoi.config.categories
 
 _clinicians := data.hoi.staff.clinician_roles
@@ -101,11 +99,12 @@ route contains {
 	"category": category,
 	"consent_regime": "sul-43-1",
 	"relation": "municipal_case",
-	"fields": _fields(category),
+	"fields": fields,
 } if {
 	_effective_role in _municipal
 	_purpose_of_role
 	some category in _psychiatry
+	fields := _categories[category].fields
 }
 
 # METADATA
@@ -122,11 +121,12 @@ route contains {
 	"category": category,
 	"consent_regime": "fvl-28-2-1",
 	"relation": "gp_consultation",
-	"fields": _fields(category),
+	"fields": fields,
 } if {
 	_effective_role == "gp"
 	_purpose_of_role
 	some category in _municipal_data
+	fields := _categories[category].fields
 }
 
 # METADATA
@@ -144,11 +144,12 @@ route contains {
 	"category": category,
 	"consent_regime": "fvl-28-2-1",
 	"relation": "treatment_course",
-	"fields": _fields(category),
+	"fields": fields,
 } if {
 	_effective_role in _bup_staff
 	_purpose_of_role
 	some category in _municipal_data
+	fields := _categories[category].fields
 }
 
 # METADATA
@@ -167,12 +168,13 @@ route contains {
 	"category": category,
 	"consent_regime": null,
 	"relation": "gp_consultation",
-	"fields": _fields(category),
+	"fields": fields,
 } if {
 	_effective_role == "gp"
 	_health_professional
 	_purpose in _treatment
 	some category in _psychiatry
+	fields := _categories[category].fields
 }
 
 # METADATA
@@ -213,12 +215,13 @@ route contains {
 	"category": category,
 	"consent_regime": "sul-42a-3",
 	"relation": null,
-	"fields": _fields(category),
+	"fields": fields,
 } if {
 	_effective_role in ({"gp"} | _clinicians)
 	_health_professional
 	_purpose in _treatment
 	some category in _psychiatry
+	fields := _categories[category].fields
 }
 
 # METADATA
