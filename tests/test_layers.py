@@ -29,10 +29,11 @@ ALLOWED: dict[str, set[str]] = {
     "facts": POLICY | {"broker"},
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
-    "api": DATA | DOMAIN | {"handbook", "decisions"},
-    "cli": DATA | DOMAIN | {"handbook", "decisions", "api"},
-    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli"},
-    "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox"},
+    "pages": DATA | DOMAIN | {"decisions"},  # the web pages, on the application services
+    "api": DATA | DOMAIN | {"handbook", "decisions", "pages"},
+    "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "pages"},
+    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "pages"},
+    "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox", "pages"},
 }
 OURS = set(ALLOWED)
 PRODUCTION = OURS - {"sandbox", "bench"}
