@@ -34,7 +34,8 @@ _FIX = {
     "engine_error": "fix_retry",
     "disclosure_not_recorded": "fix_retry",
 }
-_WOULD_ALLOW = {"missing_consent", "consent_expired", "no_relation", "blocked", "objection"}
+_WOULD_ALLOW = {"missing_consent", "consent_expired"}
+"""Reasons a consent from the family cures: say what it would open."""
 
 
 @dataclass(frozen=True)

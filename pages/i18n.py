@@ -64,6 +64,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "no_records": {"da": "Ingen oplysninger.", "en": "No records."},
     "rule": {"da": "Regel", "en": "Rule"},
     "legal_basis": {"da": "Lovgrundlag", "en": "Legal basis"},
+    "policy_revision": {"da": "Politikversion", "en": "Policy revision"},
+    "decision": {"da": "Afgørelse", "en": "Decision"},
     "freshness": {"da": "Kilder og aktualitet", "en": "Sources and freshness"},
     "fetched_at": {"da": "Hentet", "en": "Fetched"},
     "source": {"da": "Kilde", "en": "Source"},
@@ -179,6 +181,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "da": "Bad om værdispring - afvist",
         "en": "Asked to set the block aside - refused",
     },
+    "the_family": {"da": "Familien", "en": "The family"},
+    "act_registry.read": {
+        "da": "Så samtykker, indsigelser og spærringer",
+        "en": "Looked at the consents, objections and blocks",
+    },
+    "act_consent.record": {"da": "Samtykke registreret", "en": "Consent recorded"},
+    "act_consent.revoke": {"da": "Samtykke trukket tilbage", "en": "Consent revoked"},
+    "act_objection.record": {"da": "Indsigelse registreret", "en": "Objection recorded"},
+    "act_objection.withdraw": {"da": "Indsigelse trukket tilbage", "en": "Objection withdrawn"},
+    "act_block.record": {"da": "Spærring sat", "en": "Block set"},
+    "act_block.lift": {"da": "Spærring ophævet", "en": "Block lifted"},
     "consents": {"da": "Samtykker", "en": "Consents"},
     "consents_empty": {"da": "Ingen samtykker.", "en": "No consents."},
     "given_by": {"da": "Givet af", "en": "Given by"},
@@ -368,6 +381,7 @@ _PURPOSES: dict[str, dict[Language, str]] = {
     },
     "coordination": {"da": "Koordinering", "en": "Coordination"},
     "report_of_concern": {"da": "Underretning", "en": "Report of concern"},
+    "registry": {"da": "Samtykkeregistret", "en": "The registry"},
 }
 
 _ROLES: dict[str, dict[Language, str]] = {
@@ -427,6 +441,17 @@ _REGIMES: dict[str, dict[Language, str]] = {
     },
 }
 
+_VALUES: dict[str, dict[Language, str]] = {
+    "fulfilled": {"da": "gennemført", "en": "fulfilled"},
+    "booked": {"da": "booket", "en": "booked"},
+    "cancelled": {"da": "aflyst", "en": "cancelled"},
+    "noshow": {"da": "udeblevet", "en": "no-show"},
+    "folkeskole": {"da": "folkeskole", "en": "public school"},
+    "friskole": {"da": "friskole", "en": "independent school"},
+    "dagtilbud": {"da": "dagtilbud", "en": "daycare"},
+    "specialskole": {"da": "specialskole", "en": "special school"},
+}
+
 _TABLES: dict[str, dict[str, dict[Language, str]]] = {
     "category": _CATEGORIES,
     "field": _FIELDS,
@@ -434,6 +459,7 @@ _TABLES: dict[str, dict[str, dict[Language, str]]] = {
     "role": _ROLES,
     "person": _PEOPLE,
     "regime": _REGIMES,
+    "value": _VALUES,
 }
 
 
@@ -456,7 +482,7 @@ class Words:
         """A category, field, purpose, role, person label or regime in words."""
         entry = _TABLES[table].get(key)
         if entry is None:
-            return key.replace("_", " ")
+            return key if table == "value" else key.replace("_", " ")
         return entry.get(self.language) or entry["en"]
 
     def categories(self, names: list[str] | tuple[str, ...]) -> str:

@@ -18,7 +18,7 @@ from auth.keys import dev_signing_key
 from auth.tokens import mint
 from facts.organisations import OrganisationRegister
 from pages.people import DevPerson
-from sandbox.population import Population, registered_relation
+from sandbox.population import Population
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _people(pop: Population, orgs: OrganisationRegister) -> list[_Person]:
 
     def citizen(key: str, cpr: str, child: str, notes: tuple[str, str]) -> _Person:
         return _Person(
-            DevPerson(key, "citizen", notes[0].split(":")[0], "citizen", None, *notes),
+            DevPerson(key, "citizen", pop.persons[cpr].name, "citizen", None, *notes),
             sub=f"citizen-{key}",
             organisation=None,
             health_professional=False,
@@ -79,7 +79,7 @@ def _people(pop: Population, orgs: OrganisationRegister) -> list[_Person]:
     caseworker = pop.caseworkers.get("cw-851-family-1")
     gp_clinic = gp_child.record.registered_gp or ""
     department = blocked.course_department or ""
-    mother, father = alma.record.custody_holders[:2]
+    first, second = alma.record.custody_holders[:2]
     people = [
         professional(
             "caseworker",
@@ -122,21 +122,23 @@ def _people(pop: Population, orgs: OrganisationRegister) -> list[_Person]:
             ),
         ),
         citizen(
-            "alma-" + registered_relation(mother),
-            mother,
+            "alma-parent-1",
+            first,
             alma.record.cpr,
             (
-                f"Almas {_danish(registered_relation(mother))}: har givet samtykke til kommunen.",
-                f"Alma's {registered_relation(mother)}: consented to the municipality.",
+                "Almas forælder (den første indehaver af forældremyndigheden): har givet "
+                "samtykke til kommunen.",
+                "Alma's parent (the first custody holder): consented to the municipality.",
             ),
         ),
         citizen(
-            "alma-" + registered_relation(father),
-            father,
+            "alma-parent-2",
+            second,
             alma.record.cpr,
             (
-                f"Almas {_danish(registered_relation(father))}: har givet samtykke til kommunen.",
-                f"Alma's {registered_relation(father)}: consented to the municipality.",
+                "Almas forælder (den anden indehaver af forældremyndigheden): har givet "
+                "samtykke til kommunen.",
+                "Alma's parent (the second custody holder): consented to the municipality.",
             ),
         ),
         citizen(
@@ -159,10 +161,6 @@ def _people(pop: Population, orgs: OrganisationRegister) -> list[_Person]:
         ),
     ]
     return people
-
-
-def _danish(relation: str) -> str:
-    return {"mother": "mor", "father": "far"}.get(relation, relation)
 
 
 class SandboxSignIn:
