@@ -54,6 +54,13 @@ class Explain:
         regime = (reason.model_extra or {}).get("regime")
         return self.t.of("regime", regime) if isinstance(regime, str) else "-"
 
+    def knows(self, reason: Reason) -> bool:
+        """False when the page shows the policy's own (English) message."""
+        return reason.code in _WHY
+
+    def knows_remedy(self, reason: Reason) -> bool:
+        return reason.code in _FIX
+
     def why(self, reason: Reason) -> str:
         if reason.code not in _WHY:
             return reason.message

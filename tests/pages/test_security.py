@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from joserfc.jwk import ECKey
@@ -204,3 +205,48 @@ def test_the_api_still_wants_a_bearer_token(make_client: AppFactory) -> None:
     sign_in(client, token_for())
     assert client.get("/v1/audit").status_code == 401
     assert auth_headers()  # the header helper still mints
+
+
+PSYCHIATRIST = {
+    "id": "psychiatrist-1",
+    "role": "bup_psychiatrist",
+    "health_professional": True,
+}
+
+
+def _override(client: Any, cpr: str, purpose: str, **form: str) -> Any:
+    data = {"csrf": csrf(client), "cpr": cpr, "purpose": purpose, "grounds": "citizen_unreachable"}
+    return client.post("/pages/override", data={**data, **form}, follow_redirects=False)
+
+
+def test_an_override_needs_the_statement_and_a_reason(make_client: AppFactory) -> None:
+    blocked = stories()[4]
+    client = make_client(anonymous=True)
+    department = blocked.course_department
+    organisation = {"type": "region_psychiatry", "id": department}
+    sign_in(client, token_for({**PSYCHIATRIST, "organisation": organisation}))
+    reason = "Akut forværring; familien kan ikke nås."
+    unticked = _override(client, blocked.record.cpr, "current_treatment", reason=reason)
+    assert unticked.status_code == 422
+    assert "vist ved værdispring" not in unticked.text
+    cpr = blocked.record.cpr
+    short = _override(client, cpr, "current_treatment", reason="kort", confirm="yes")
+    assert short.status_code == 422
+    allowed = _override(client, cpr, "current_treatment", reason=reason, confirm="yes")
+    assert allowed.status_code == 200
+    assert "Spærringen er tilsidesat" in allowed.text
+
+
+def test_a_caseworker_cannot_override_through_the_page(make_client: AppFactory) -> None:
+    blocked = stories()[4]
+    client = make_client(anonymous=True)
+    sign_in(client, token_for())  # a municipal user: never an override
+    page = _override(
+        client,
+        blocked.record.cpr,
+        "social_case_work",
+        reason="Akut forværring; familien kan ikke nås.",
+        confirm="yes",
+    )
+    assert "Spærringen er tilsidesat" not in page.text
+    assert "vist ved værdispring" not in page.text
