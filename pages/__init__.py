@@ -8,7 +8,14 @@ the JSON API and on the same service layer.
 - `family`: the family's page (access log, consents, objections, blocks).
 
 Registered by `api.app.create_app` through `install`. Nothing is fetched from
-the internet: the stylesheet is served from `static/`, and there is no script."""
+the internet: the stylesheet is served from `static/`, and there is no script.
+
+A further page (the lawyers' what-if bench, the auditor's page) is one more module
+here: an `APIRouter(prefix=PREFIX, include_in_schema=False)` whose routes get the
+person from `frame.signed_in`, check the kind of caller, call an application
+service in `decisions/` (never a looser path), render a template with
+`frame.render` inside `frame.guarded`, and check `frame.checked_form` on every
+POST; then add its router to `install` and its words to `i18n.MESSAGES`."""
 
 from __future__ import annotations
 
