@@ -98,7 +98,9 @@ def build_dev_services(
     orgs = dev_organisations(settings)
     sign_in = (
         SandboxSignIn(pop, orgs, settings)
-        if settings.uses_dev_key and settings.environment != "production"
+        if settings.uses_dev_key
+        and settings.environment != "production"
+        and population_override is None
         else None
     )
     plug = Plug(
