@@ -71,7 +71,9 @@ class Explain:
         if key is None:
             return reason.message
         text = self.t(key, regime=self._regime(reason), persons=self.persons(reason))
-        if reason.code in _WOULD_ALLOW:
+        if reason.code in _WOULD_ALLOW and category == "correspondence":
+            text += " " + self.t("would_send")
+        elif reason.code in _WOULD_ALLOW:
             spec = catalogue().categories.get(category)
             fields = [f for f in (spec.fields if spec else ()) if f != "recipient"]
             what = ", ".join(self.t.of("field", f).lower() for f in fields)

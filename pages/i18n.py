@@ -82,6 +82,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "da": "Hvad der ville gøre det synligt",
         "en": "What would make it visible",
     },
+    "would_send": {
+        "da": "Det ville give dig lov til at sende denne besked.",
+        "en": "It would let you send this message.",
+    },
+    "to_make_possible": {
+        "da": "Hvad der ville gøre det muligt",
+        "en": "What would make it possible",
+    },
     "would_allow": {
         "da": "Det ville give adgang til: {what}.",
         "en": "It would allow you to see: {what}.",

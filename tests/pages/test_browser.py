@@ -15,9 +15,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
@@ -27,7 +29,7 @@ from api.settings import Settings
 from pages.i18n import Words
 from policy.persons import label
 from sandbox.app import create_app
-from tests.conftest import IN_CI, signing_key_file
+from tests.conftest import IN_CI, signing_key_file, token_for
 from tests.pages.helpers import stories
 
 CHROMIUM = "/usr/bin/chromium"
@@ -171,22 +173,46 @@ def test_the_override_dialog(service: str, browser: Browser) -> None:
 
 
 def test_a_message_from_a_contact_point(service: str, browser: Browser) -> None:
+    child = stories()[3]  # the GP's story: municipal data on a Forvaltningsloven § 28 consent
     page = new_page(browser)
     sign_in_as(page, service, "gp")
-    page.locator("section:has(#cat-municipal_contacts)").get_by_role(
-        "link", name="Skriv en besked"
-    ).first.click()
+    contacts = page.locator("section:has(#cat-municipal_contacts)")
+    contacts.get_by_role("link", name="Skriv en besked").first.click()
     accessible(page)
-    page.get_by_label("Overskrift").fill("Søvn og skole")
-    page.get_by_label("Tekst").fill("Barnet var her i dag; kort notat.")
-    page.get_by_role("button", name="Send").click()
+
+    def send() -> str:
+        page.get_by_label("Overskrift").fill("Søvn og skole")
+        page.get_by_label("Tekst").fill("Barnet var her i dag; kort notat.")
+        page.get_by_role("button", name="Send").click()
+        return page.locator(".notice").inner_text()
+
     # A GP passes health information to the municipality only with a written § 43
     # consent, which this family has not given: the refusal says whose is missing.
-    notice = page.get_by_role("alert").inner_text()
-    assert "Beskeden blev ikke sendt" in notice
-    assert "samtykke" in notice
+    refused = send()
+    assert "Beskeden blev ikke sendt" in refused
+    assert "samtykke" in refused
     accessible(page)
     shot(page, "message-refused")
+    # Both parents consent with their own logins (the API), and the same message leaves.
+    municipality = child.record.municipality
+    for parent in child.record.custody_holders:
+        token = token_for({"id": "parent", "role": "citizen"}, cpr=parent)
+        answer = httpx.post(
+            f"{service}/v1/children/{child.record.cpr}/consents",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "regime": "sul-43-1",
+                "categories": ["psychiatry_contacts"],
+                "recipient": {"organisation_id": f"{municipality}-family"},
+                "form": "written",
+                "given_on": datetime.now(UTC).date().isoformat(),
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+    assert "Beskeden er afsendt" in send()
+    accessible(page)
+    shot(page, "message-sent")
 
 
 def test_a_family_withdraws_a_consent_and_the_overview_changes(
