@@ -1,8 +1,10 @@
 """The pages' abuse tests: a page sees and does no more than the API would let the
 same person, and a session is only ever the verified token's person.
 
-Each test here was first seen failing against a version of the pages without the
-check it names (see the commit history of pages/)."""
+Seen failing: with the CSRF check and the family page's citizen check taken out,
+the CSRF and professional-session tests fail; with the page's own family check
+taken out, the other-child test still passes, because the registry call the page
+shares with the API (decisions/registry.py) refuses on its own."""
 
 from __future__ import annotations
 
