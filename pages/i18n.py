@@ -240,6 +240,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "block_new": {"da": "Spær for en organisation", "en": "Block an organisation"},
     "block_target": {"da": "Organisation", "en": "Organisation"},
     "block_set": {"da": "Sæt spærring", "en": "Set the block"},
+    "block_sub_units": {
+        "da": "Også organisationens underenheder",
+        "en": "Also the organisation's sub-units",
+    },
+    "block_categories": {
+        "da": "Kun disse kategorier (ingen valgt: alt)",
+        "en": "Only these categories (none chosen: everything)",
+    },
     "block_lift": {"da": "Ophæv spærringen", "en": "Lift the block"},
     "block_from": {"da": "Fra", "en": "From"},
     "done_block_set": {
