@@ -8,6 +8,7 @@ would give the same person."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from audit.log import AuditLog
 from audit.models import SourceCall
@@ -41,14 +42,23 @@ class AuditedDisclosures:
         )
 
 
+class OverviewServices(Protocol):
+    """The parts of the service an overview uses."""
+
+    @property
+    def decisions(self) -> AuditedDecisions: ...
+    @property
+    def broker(self) -> DataBroker: ...
+    @property
+    def audit(self) -> AuditLog: ...
+
+
 async def child_overview(
     cpr: str,
     caller: Caller,
     origin: Origin,
+    services: OverviewServices,
     *,
-    decisions: AuditedDecisions,
-    broker: DataBroker,
-    audit: AuditLog,
     purpose: str,
     case_reference: str | None = None,
     categories: Sequence[str] | None = None,
@@ -59,6 +69,7 @@ async def child_overview(
     audit the decision, fetch only the permitted categories, keep only the permitted
     fields, audit the disclosure, answer. `field_of` names an invalid override's
     field in the refusal (the API's body path)."""
+    broker = services.broker
     request = DecisionRequest(
         subject=caller.subject(),
         action="view",
@@ -67,7 +78,7 @@ async def child_overview(
         ),
         context=Context(purpose=purpose, case_reference=case_reference, override=override),
     )
-    decision = await decisions.decide(request, origin, field_of=field_of)
+    decision = await services.decisions.decide(request, origin, field_of=field_of)
     return await broker.overview(
-        request, decision, recorder=AuditedDisclosures(audit, origin.trace_id)
+        request, decision, recorder=AuditedDisclosures(services.audit, origin.trace_id)
     )

@@ -89,14 +89,11 @@ async def _overview(
     case_reference: str | None,
     override: Override | None = None,
 ) -> Overview:
-    services = services_of(request)
     return await child_overview(
         cpr,
         caller,
         origin_of(request, caller),
-        decisions=services.decisions,
-        broker=services.broker,
-        audit=services.audit,
+        services_of(request),
         purpose=purpose,
         case_reference=case_reference or None,
         override=override,
