@@ -33,6 +33,8 @@ from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
 from metrics.exposition import worker_stopped
+from pages import install as install_pages
+from pages.security import is_page
 from tracing.setup import start as start_tracing
 
 Composer = Callable[..., Services]
@@ -75,7 +77,7 @@ def create_app(
     )
     errors.install(app)
     # The last added runs first: the token is checked before the body is looked at.
-    app.add_middleware(JsonBodiesOnly)
+    app.add_middleware(JsonBodiesOnly, exempt=is_page)  # the pages post forms
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequireBearer)
     # Public: no token (see api.authn.PUBLIC_PATHS). The policy router's handbook
@@ -99,6 +101,12 @@ def create_app(
             dependencies=[Depends(get_caller)],
             responses=errors.problem_responses(*errors.AUTHENTICATED),
         )
+    # The web pages (HTML): their own session cookie, CSRF tokens and security headers.
+    install_pages(
+        app,
+        secure_cookies=settings.environment == "production",
+        show_employee=settings.audit_log_shows_employee,
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.state.tracing = start_tracing(app)  # off unless the OTEL_* variables ask for it
     return app

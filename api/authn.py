@@ -30,9 +30,10 @@ PUBLIC_PATHS = frozenset(
         "/openapi.json",
         "/.well-known/authzen-configuration",
         "/policy",  # the lawyers' handbook (HTML): the policies and scenarios, no personal data
+        "/pages",  # the web pages: they verify their own session cookie (pages/security.py)
     }
 )
-PUBLIC_PREFIXES = ("/policy/",)
+PUBLIC_PREFIXES = ("/policy/", "/pages/")
 
 
 def is_public(path: str) -> bool:

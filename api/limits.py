@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -86,13 +87,19 @@ def _is_json(content_type: str) -> bool:
 
 class JsonBodiesOnly:
     """A request that carries a body must say it is JSON (415 otherwise), before
-    anything tries to parse it."""
+    anything tries to parse it. `exempt` names paths that take other bodies (the
+    web pages' forms, which read and check their own)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, exempt: Callable[[str], bool] = lambda _: False) -> None:
         self.app = app
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in JSON_METHODS:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in JSON_METHODS
+            and not self.exempt(scope["path"])
+        ):
             headers = Headers(scope=scope)
             length = headers.get("content-length")
             has_body = (length is not None and length.strip() not in ("", "0")) or (

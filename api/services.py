@@ -52,6 +52,7 @@ from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
+from pages.people import DevSignIn
 from policy.catalogue import catalogue
 from policy.errors import ConfigError, Unavailable
 from policy.facts import FactsProvider, RegistryState
@@ -84,6 +85,8 @@ class Services:
     """The one audited decision path every route asks."""
     correspondence: Correspondence
     """The one way a message about a child leaves: decided, audited, queued."""
+    sign_in: DevSignIn | None = field(default=None, repr=False)
+    """Synthetic people to sign in as on the pages (the sandbox's); never in production."""
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
     relay: Relay | None = field(default=None, repr=False)
@@ -208,6 +211,8 @@ class Plug:
     message_network_url: str | None = None
     """The message network the relay delivers to, when the settings name none (the
     sandbox's own)."""
+    sign_in: DevSignIn | None = None
+    """Synthetic people the pages offer to sign in as (development only)."""
 
 
 def make_relay(settings: Settings, db: Engine, network_url: str | None) -> Relay | None:
@@ -252,6 +257,11 @@ def build_services(
     """Wire the service. Tests pass their own clock or engine; the sandbox its plug."""
     clock = clock or utc_now
     plug = plug or Plug()
+    if plug.sign_in is not None and settings.environment == "production":
+        raise ConfigError(
+            "production signs people in through the identity provider, never a development sign-in",
+            field="environment",
+        )
     keys, http = make_key_source(settings)  # first: unsafe keys stop us before anything opens
     orgs = plug.organisations if plug.organisations is not None else organisation_register(settings)
     local = settings.facts == "local" or (settings.facts == "auto" and plug.in_memory is not None)
@@ -347,6 +357,7 @@ def build_services(
         correspondence=Correspondence(
             pdp, audit, orgs, notify=relay.notify if relay is not None else None
         ),
+        sign_in=plug.sign_in,
         fact_sources=fact_sources,
         relay=relay,
         _opa_server=server,

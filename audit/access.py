@@ -148,6 +148,7 @@ def _entry(
                 if name in categories
                 else _OTHER_LABELS.get(name, name),
                 outcome=outcome.decision,
+                rule_id=outcome.rule_id,
             )
             for name, outcome in record.categories.items()
         ],

@@ -169,6 +169,9 @@ class AccessLogCategory(BaseModel):
     category: str
     label: str
     outcome: Literal["permit", "deny"]
+    rule_id: str | None = Field(
+        default=None, description="The rule that decided (a permit's legal route, or the deny)."
+    )
 
 
 class AccessLogEntry(BaseModel):

@@ -30,6 +30,7 @@ from sandbox.pilot import organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
 from sandbox.server import SandboxServer
+from sandbox.signin import SandboxSignIn
 from sandbox.template import start_from_template
 
 NETWORK_DB = "sandbox-network.db"
@@ -94,8 +95,17 @@ def build_dev_services(
         if settings.resolved_sources == "sandbox" and sandbox_base is not None
         else None
     )
+    orgs = dev_organisations(settings)
+    sign_in = (
+        SandboxSignIn(pop, orgs, settings)
+        if settings.uses_dev_key
+        and settings.environment != "production"
+        and population_override is None
+        else None
+    )
     plug = Plug(
-        organisations=dev_organisations(settings),
+        organisations=orgs,
+        sign_in=sign_in,
         in_memory=pop if local else None,
         sandbox_url=sandbox.url if sandbox is not None else None,
         prepare_db=seed,

@@ -33,11 +33,16 @@ ALLOWED: dict[str, set[str]] = {
     "facts": POLICY | {"broker"},
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
-    "api": DATA | DOMAIN | {"handbook", "decisions"},
     "evaluation": DATA | {"audit", "registry"},  # the pilot's evaluation, from metadata only
-    "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "evaluation"},
-    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "evaluation"},
-    "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox", "evaluation"},
+    "pages": DATA
+    | DOMAIN
+    | {"decisions", "evaluation"},  # the web pages, on the application services
+    "api": DATA | DOMAIN | {"handbook", "decisions", "pages", "evaluation"},
+    "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "pages", "evaluation"},
+    "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "pages", "evaluation"},
+    "bench": DATA
+    | DOMAIN
+    | {"handbook", "decisions", "api", "cli", "sandbox", "pages", "evaluation"},
 }
 OURS = set(ALLOWED)
 PRODUCTION = OURS - {"sandbox", "bench"}

@@ -11,46 +11,14 @@ from api import examples
 from api.deps import OriginDep, ProfessionalCaller, ServicesDep
 from api.errors import AUTHENTICATED, problem_responses
 from api.services import Services
-from audit.log import AuditLog
-from audit.models import SourceCall
-from broker.disclosure import Disclosure
 from broker.models import Overview
 from decisions import Origin
+from decisions import overview as overviews
 from policy.caller import Caller
 from policy.cpr import Cpr
-from policy.decision import (
-    MAX_CATEGORIES,
-    Category,
-    Context,
-    DecisionRequest,
-    Override,
-    Purpose,
-    Resource,
-)
+from policy.decision import MAX_CATEGORIES, Category, Override, Purpose
 
 router = APIRouter(prefix="/v1/children/{cpr}", tags=["overview"])
-
-
-class AuditedDisclosures:
-    """The broker's disclosure recorder for one request: the audit log's disclosure
-    record, committed before the overview leaves. If the audit log refuses (the
-    decision was not audited, or more than it permitted would leave) or cannot
-    write, the broker withholds everything."""
-
-    def __init__(self, audit: AuditLog, trace_id: str) -> None:
-        self.audit = audit
-        self.trace_id = trace_id
-
-    async def record(self, disclosure: Disclosure) -> None:
-        await self.audit.record_disclosure(
-            disclosure.decision_id,
-            {c.category: c.released for c in disclosure.categories},
-            [
-                SourceCall(source=c.source, status=c.status, duration_us=c.duration_us)
-                for c in disclosure.source_calls
-            ],
-            trace_id=self.trace_id,
-        )
 
 
 class OverviewRequest(BaseModel):
@@ -141,18 +109,14 @@ async def _overview(
     services: Services,
     origin: Origin,
 ) -> Overview:
-    broker = services.broker
-    request = DecisionRequest(
-        subject=caller.subject(),
-        action="view",
-        resource=Resource(
-            child_cpr=cpr, categories=asked.categories or broker.source_list.categories()
-        ),
-        context=Context(
-            purpose=asked.purpose, case_reference=asked.case_reference, override=asked.override
-        ),
-    )
-    decision = await services.decisions.decide(request, origin, field_of=_override_field)
-    return await broker.overview(
-        request, decision, recorder=AuditedDisclosures(services.audit, origin.trace_id)
+    return await overviews.child_overview(
+        cpr,
+        caller,
+        origin,
+        services,
+        purpose=asked.purpose,
+        case_reference=asked.case_reference,
+        categories=asked.categories,
+        override=asked.override,
+        field_of=_override_field,
     )
