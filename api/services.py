@@ -131,7 +131,13 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
     if url is None:
         server = start_local_opa(settings, sources, token or secrets.token_urlsafe(32))
         url, token = server.url, server.token
-    engine = OpaEngine(url, sources.revision(), token=token, timeout=settings.decision_timeout_s)
+    engine = OpaEngine(
+        url,
+        sources.revision(),
+        token=token,
+        timeout=settings.decision_timeout_s,
+        follow=settings.opa_follow_bundles,
+    )
     return engine, server
 
 
@@ -146,8 +152,8 @@ def handbook_engine(
         if token is None and settings.opa_token is not None:
             token = settings.opa_token.get_secret_value()
         assert url is not None
-        revision, timeout = engine.revision, settings.decision_timeout_s
-        return lambda: OpaEngine(url, revision, token=token, timeout=timeout)
+        revision, timeout, follow = engine.revision, settings.decision_timeout_s, engine.follows
+        return lambda: OpaEngine(url, revision, token=token, timeout=timeout, follow=follow)
     return lambda: EmbeddedEngine(PolicyBundle(REGO_DIR))
 
 

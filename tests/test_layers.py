@@ -36,9 +36,12 @@ ALLOWED: dict[str, set[str]] = {
     "cli": DATA | DOMAIN | {"handbook", "decisions", "api"},
     "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli"},
     "bench": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox"},
+    # The local cluster's orchestration: starts production's parts as processes,
+    # seeds the synthetic population once, drives load (a leaf like bench).
+    "cluster": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox"},
 }
 OURS = set(ALLOWED)
-PRODUCTION = OURS - {"sandbox", "bench"}
+PRODUCTION = OURS - {"sandbox", "bench", "cluster"}
 
 # The migrations are the one place the database layer names every owner's tables:
 # Alembic compares them with the schema it builds.
