@@ -32,12 +32,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 
 from cluster import haproxy
 from cluster.bundles import policy_variant
-from cluster.load import Answer, Load, throughput
-from cluster.local import Cluster, hoi_argv, libpq, recreate_database, with_database
+from cluster.load import DECISION, Answer, Load, read_answer, throughput
+from cluster.local import (
+    ENGINE_DOWN_S,
+    Cluster,
+    hoi_argv,
+    libpq,
+    recreate_database,
+    with_database,
+)
 
 CASEWORKER = {"sub": "cw-851-family-1", "role": "municipal_caseworker", "org": "851-family"}
 
@@ -86,6 +94,26 @@ def caseworker_token(cluster: Cluster) -> str:
     )
 
 
+async def probe(replica_url: str, token: str, asks: int = 5) -> dict[str, Any]:
+    """Ask the replica whose engine is down directly (past the balancer, which
+    soon stops sending it anything): its readiness, and a few decisions."""
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=replica_url, headers=headers, timeout=10.0) as client:
+        ready = (await client.get("/readyz")).status_code
+        answers = [
+            read_answer(0.0, 0.0, await client.post("/v1/decisions", json=DECISION))
+            for _ in range(asks)
+        ]
+    return {
+        "readyz": ready,
+        "asked": asks,
+        "answered": sum(a.status == 200 for a in answers),
+        "permits": sum(a.permitted for a in answers),
+        "failed_closed": sum("engine_error" in a.reasons for a in answers),
+        "decision_ids": [a.decision_id for a in answers if a.decision_id],
+    }
+
+
 def rollout_window(answers: list[Answer], old: str, new: str, published: float) -> dict[str, Any]:
     """When each replica first answered with the new revision and last with the old;
     the mixed window is the time both were being answered (last old answer received
@@ -122,8 +150,8 @@ def kill_findings(
     answers: list[Answer], engine_down: str, engine_down_at: float, killed: str, killed_at: float
 ) -> dict[str, Any]:
     after_engine = [a for a in answers if a.replica == engine_down and a.sent >= engine_down_at]
-    tail_from = max(a.sent for a in answers) - 1.0 if answers else 0.0
-    tail = [a for a in answers if a.sent >= tail_from and a.ok]
+    # From when the balancer has seen both down: only the replica left may answer.
+    tail = [a for a in answers if a.sent >= killed_at + ENGINE_DOWN_S and a.ok]
     return {
         "engine_down_replica": engine_down,
         "killed_replica": killed,
@@ -141,15 +169,25 @@ def kill_findings(
             name: sum(a.replica == name for a in answers if a.sent >= killed_at and a.ok)
             for name in sorted({a.replica for a in answers if a.replica})
         },
-        "last_second_ok": len(tail),
-        "last_second_replicas": sorted({a.replica for a in tail}),
+        "after_kills_ok": len(tail),
+        "after_kills_replicas": sorted({a.replica for a in tail}),
     }
 
 
-def audited_ids(database_url: str) -> set[str]:
+def audited_ids(database_url: str) -> dict[str, str]:
+    """Each audited decision id, with the policy revision its record names."""
     with psycopg.connect(libpq(database_url)) as conn:
-        rows = conn.execute("SELECT decision_id FROM audit_record").fetchall()
-    return {r[0] for r in rows}
+        rows = conn.execute(
+            "SELECT decision_id, body::json ->> 'policy_revision' FROM audit_record"
+        ).fetchall()
+    return {r[0]: r[1] or "" for r in rows}
+
+
+def token_uses(database_url: str) -> int:
+    """Rows in the token replay store (auth/replay.py), which the replicas share."""
+    with psycopg.connect(libpq(database_url)) as conn:
+        row = conn.execute("SELECT count(*) FROM token_use").fetchone()
+    return int(row[0]) if row else 0
 
 
 def audit_verify(env: dict[str, str]) -> tuple[int, str]:
@@ -224,18 +262,24 @@ async def _phases(cluster: Cluster, report: Report, load: Load) -> dict[str, Any
     engine_down, killed = cluster.members[1], cluster.members[2]
     times: dict[str, float] = {}
 
+    probes: dict[str, Any] = {}
+    span = seconds * 2
+
     async def kill() -> None:
-        await asyncio.sleep(seconds / 2)
+        await asyncio.sleep(span / 3)
         times["opa"] = load.now()
         engine_down.opa.kill()
-        await asyncio.sleep(seconds / 2)
+        probing = asyncio.create_task(probe(engine_down.url, load.token))
+        await asyncio.sleep(span / 3)
         times["replica"] = load.now()
         killed.service.kill()
+        probes.update(await probing)
 
-    kills = await load.run(seconds * 2, kill)
+    kills = await load.run(span, kill)
     report.kills = kill_findings(
         kills, engine_down.name, times["opa"], killed.name, times["replica"]
     )
+    report.kills["direct_to_engine_down"] = probes
     return {"baseline_permits": sum(a.permitted for a in baseline)}
 
 
@@ -265,13 +309,27 @@ def _checks(cluster: Cluster, report: Report, load: Load, extra: dict[str, Any])
         f"{extra['baseline_permits']} permits in the warm-up",
     )
     received = {a.decision_id for a in load.answers if a.status == 200 and a.decision_id}
+    received |= set(report.kills["direct_to_engine_down"]["decision_ids"])
     audited = audited_ids(cluster.database_url)
-    missing = received - audited
+    missing = received - set(audited)
+    rolled = [a for a in load.answers if a.ok and a.decision_id and a.revision]
+    differ = sum(audited.get(a.decision_id or "") != a.revision for a in rolled)
+    report.check(
+        "each decision's audit record names the revision its answer named",
+        differ == 0 and bool(rolled),
+        f"{len(rolled)} compared, {differ} differ",
+    )
     report.audit = {"received": len(received), "audited": len(audited), "missing": len(missing)}
     report.check(
         "every decision id a client received is in the audit trail",
         not missing and bool(received),
         f"{len(received)} received, {len(missing)} missing",
+    )
+    uses = token_uses(cluster.database_url)
+    report.check(
+        "the one token the clients used is bound once in the replay store all replicas share",
+        uses == 1,
+        f"{uses} row(s) in token_use after every replica saw the token",
     )
     code, output = audit_verify({**base_env, **cluster.env()})
     report.audit["verify"] = output.splitlines()[-1] if output else ""
@@ -295,12 +353,21 @@ def _checks(cluster: Cluster, report: Report, load: Load, extra: dict[str, Any])
         f"{kills['engine_down_answers_after_kill']} answers after the kill, "
         f"{kills['engine_down_failed_closed']} failed closed (engine_error)",
     )
-    survivors = set(kills["last_second_replicas"])
+    direct = kills["direct_to_engine_down"]
+    report.check(
+        "asked directly, the replica whose engine is down fails closed and is not ready",
+        direct["readyz"] == 503
+        and direct["permits"] == 0
+        and direct["failed_closed"] == direct["asked"],
+        f"/readyz {direct['readyz']}; {direct['asked']} asked, {direct['permits']} permits, "
+        f"{direct['failed_closed']} denied with engine_error",
+    )
+    survivors = set(kills["after_kills_replicas"])
     report.check(
         "the load continued on the replica left",
-        kills["last_second_ok"] > 0
+        kills["after_kills_ok"] > 0
         and not survivors & {kills["engine_down_replica"], kills["killed_replica"]},
-        f"{kills['last_second_ok']} decisions in the last second, by {sorted(survivors)}",
+        f"{kills['after_kills_ok']} decisions after the kills, by {sorted(survivors)}",
     )
     report.restore = backup_and_restore(cluster, base_env)
     report.check(

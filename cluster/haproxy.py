@@ -28,7 +28,7 @@ def config(port: int, replicas: list[tuple[str, int]], runtime_socket: Path) -> 
     )
     return f"""global
   maxconn 2000
-  stats socket {runtime_socket} mode 600 level admin
+  stats socket {runtime_socket.resolve()} mode 600 level admin
 
 defaults
   mode http

@@ -108,6 +108,9 @@ class Cluster:
     secrets: dict[str, str] = field(default_factory=dict)
     opa: str = ""
 
+    def __post_init__(self) -> None:
+        self.state = self.state.resolve()  # HAProxy takes its socket's path as given
+
     @property
     def database_url(self) -> str:
         return with_database(self.admin, self.database)

@@ -94,11 +94,12 @@ def test_a_permit_after_its_engine_was_killed_is_counted() -> None:
         _answer(0.5, "r2", permitted=True),
         _answer(1.5, "r2", permitted=True),
         _answer(1.6, "r2", reasons=("engine_error",)),
-        _answer(2.5, "r1", permitted=True),
-        Answer(2.6, 2.7, 0, ""),
+        _answer(2.1, "r3", permitted=True),
+        _answer(2.9, "r1", permitted=True),
+        Answer(3.0, 3.1, 0, ""),
     ]
     found = kill_findings(answers, "r2", 1.0, "r3", 2.0)
     assert found["engine_down_permits_after_kill"] == 1
     assert found["engine_down_failed_closed"] == 1
     assert found["no_answer"] == 1
-    assert found["last_second_replicas"] == ["r1"]
+    assert found["after_kills_replicas"] == ["r1"]  # r3's answer was in flight at its kill
