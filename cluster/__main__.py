@@ -30,6 +30,7 @@ def up(replicas: int) -> int:
         pass
     finally:
         cluster.stop()
+        print("cluster stopped", flush=True)
     return 0
 
 

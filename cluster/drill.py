@@ -3,7 +3,8 @@
 Phases, a few seconds each, one cluster, one run:
 
 1. **scaling**: the same load with one, two and three replicas in rotation
-   (HAProxy's runtime API puts the others in maintenance);
+   (HAProxy's runtime API puts the others in maintenance), in interleaved slices
+   (1, 2, 3, 1, 2, 3, ...) so that what else the machine runs weighs on each alike;
 2. **rollout**: a new policy revision is published to the bundle server mid-load;
    the sidecars poll it, verify its signature and switch. Every answer names the
    revision that made it: the mixed-revision window is measured, and no request
@@ -47,6 +48,8 @@ from cluster.local import (
     with_database,
 )
 
+ROUNDS = 3
+"""The scaling steps are measured in this many interleaved slices each."""
 CASEWORKER = {"sub": "cw-851-family-1", "role": "municipal_caseworker", "org": "851-family"}
 
 
@@ -112,6 +115,14 @@ async def probe(replica_url: str, token: str, asks: int = 5) -> dict[str, Any]:
         "failed_closed": sum("engine_error" in a.reasons for a in answers),
         "decision_ids": [a.decision_id for a in answers if a.decision_id],
     }
+
+
+def combined_throughput(runs: list[list[Answer]]) -> float:
+    """Decisions a second over several slices: all decided, over their summed spans."""
+    spans = [(len([a for a in r if a.ok]), throughput(r)) for r in runs]
+    decided = sum(n for n, _ in spans)
+    seconds = sum(n / rate for n, rate in spans if rate > 0)
+    return decided / seconds if seconds else 0.0
 
 
 def rollout_window(answers: list[Answer], old: str, new: str, published: float) -> dict[str, Any]:
@@ -232,12 +243,17 @@ async def _phases(cluster: Cluster, report: Report, load: Load) -> dict[str, Any
 
     await load.run(1.0)  # warm-up: connections, caches, every replica once
     baseline = load.answers[:]
-    # 1. scaling
-    for count in range(1, len(names) + 1):
-        for i, name in enumerate(names):
-            haproxy.set_state(socket, name, "ready" if i < count else "maint")
-        await asyncio.sleep(0.3)
-        report.throughput[str(count)] = round(throughput(await load.run(seconds)), 1)
+    # 1. scaling: 1, 2, 3 replicas, ROUNDS times in turn, so that a change in what
+    # else the machine runs falls on every count alike
+    slices: dict[int, list[list[Answer]]] = {n: [] for n in range(1, len(names) + 1)}
+    for _ in range(ROUNDS):
+        for count in slices:
+            for i, name in enumerate(names):
+                haproxy.set_state(socket, name, "ready" if i < count else "maint")
+            await asyncio.sleep(0.1)
+            slices[count].append(await load.run(seconds / ROUNDS))
+    for count, runs in slices.items():
+        report.throughput[str(count)] = round(combined_throughput(runs), 1)
     one = report.throughput["1"] or 1.0
     report.ratio = {k: round(v / one, 2) for k, v in report.throughput.items()}
 
