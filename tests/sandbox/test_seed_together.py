@@ -44,7 +44,7 @@ def test_replicas_seeding_together_insert_each_row_once() -> None:
         total = len(pop.consents) + len(pop.objections) + len(pop.blocks)
         assert sorted(added) == [0, 0, total]
         with engines[0].connect() as connection:
-            rows = connection.execute(text("SELECT count(*) FROM consent")).scalar_one()
+            rows: int = connection.execute(text("SELECT count(*) FROM consent")).scalar_one()
         assert rows == len(pop.consents)
     finally:
         for engine in engines:
