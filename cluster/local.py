@@ -105,7 +105,8 @@ class Cluster:
     others: list[Process] = field(default_factory=list)
     balancer_port: int = 0
     bundle_port: int = 0
-    secrets: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """The secrets every replica shares: the audit key, the person-handle key."""
     opa: str = ""
 
     def __post_init__(self) -> None:
@@ -139,8 +140,8 @@ class Cluster:
         """What `hoi audit verify` and the replicas share."""
         return {
             "HOI_DATABASE_URL": self.database_url,
-            "HOI_AUDIT_KEY": self.secrets["audit"],
-            "HOI_PERSON_HANDLE_KEY": self.secrets["handles"],
+            "HOI_AUDIT_KEY": self.keys["audit"],
+            "HOI_PERSON_HANDLE_KEY": self.keys["handles"],
             "HOI_DEV_KEY_FILE": str(self.dev_key),
             "HOI_DEMO_REFERENCE_DATE": self.reference_date.isoformat(),
         }
@@ -168,7 +169,7 @@ class Cluster:
         if self.state.exists():
             shutil.rmtree(self.state)
         (self.state / "logs").mkdir(parents=True)
-        self.secrets = {
+        self.keys = {
             "audit": secrets.token_urlsafe(32),
             "handles": secrets.token_urlsafe(32),
         }
