@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(CURDIR)/$(BIN):$(GOBIN):$(PATH)
 
-.PHONY: install run test lint typecheck rego pytest bench bench-overview clean
+.PHONY: install run test lint typecheck rego pytest bench bench-overview cluster cluster-test clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,19 @@ bench: install
 ## The data broker's overview latency and overhead (results in BENCHMARKS.md).
 bench-overview: install
 	$(BIN)/python -m bench.overview
+
+## The local cluster on loopback (README, "Operating it"): a PostgreSQL database,
+## the sandbox sources, a bundle server, three OPA sidecars, three replicas and
+## HAProxy in front; runs until Ctrl-C. Needs opa, haproxy and PostgreSQL
+## (HOI_CLUSTER_POSTGRES_URL, else HOI_TEST_POSTGRES_URL, else the local hoi_test role).
+cluster: install
+	$(BIN)/python -m cluster up
+
+## The cluster under load: 1/2/3 replicas, a policy rollout, an OPA sidecar and a
+## replica SIGKILLed, the audit trail checked and restored from a pg_dump
+## (about a minute; the report in var/cluster-report.json).
+cluster-test: install
+	$(BIN)/python -m cluster test
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

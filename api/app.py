@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -29,7 +30,7 @@ from api.routes import (
     policy,
     registry,
 )
-from api.services import Services, build_services
+from api.services import Services, build_services, reload_policy
 from api.settings import Settings, get_settings
 from engine.base import PolicyEngine
 from metrics.exposition import worker_stopped
@@ -60,9 +61,12 @@ def create_app(
         services.start_background()  # the outbox relay, when a message network is set
         if settings.resolved_handbook_at_start:
             services.handbook.start()
+        hangup = _reload_on_hangup(services)
         try:
             yield
         finally:
+            if hangup:
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
             await services.aclose()
             worker_stopped(os.getpid())
             if app.state.tracing is not None:
@@ -128,3 +132,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         add_links(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _reload_on_hangup(services: Services) -> bool:
+    """SIGHUP reloads the embedded engine's policy (api.services.reload_policy), on
+    the event loop's thread, which is the one that evaluates. Only where the loop
+    may take signals (the main thread: a served worker, not a test client)."""
+    if services.engine.name != "embedded":
+        return False
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_policy, services.engine)
+    except (NotImplementedError, RuntimeError, ValueError):
+        return False
+    return True

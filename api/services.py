@@ -8,10 +8,12 @@ parts in through `Plug`."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,7 +36,7 @@ from db.engine import make_engine
 from db.schema import create_schema
 from decisions import AuditedDecisions
 from decisions.correspondence import Correspondence
-from engine.base import PolicyEngine
+from engine.base import EngineError, PolicyEngine
 from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
 from engine.opa import (
@@ -60,6 +62,8 @@ from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
 from registry.state import registry_state
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -134,8 +138,34 @@ def make_policy_engine(settings: Settings) -> tuple[PolicyEngine, OpaServer | No
     if url is None:
         server = start_local_opa(settings, sources, token or secrets.token_urlsafe(32))
         url, token = server.url, server.token
-    engine = OpaEngine(url, sources.revision(), token=token, timeout=settings.decision_timeout_s)
+    engine = OpaEngine(
+        url,
+        sources.revision(),
+        token=token,
+        timeout=settings.decision_timeout_s,
+        follow=settings.opa_follow_bundles,
+    )
     return engine, server
+
+
+def reload_policy(engine: PolicyEngine, root: Path = REGO_DIR) -> str | None:
+    """On SIGHUP: the embedded engine reads the policy files under `root` again and
+    switches to them in one step (EmbeddedEngine.reload). Returns the new revision;
+    None when this engine does not reload (an OPA sidecar follows its bundle server
+    instead) or the files did not load (the running revision stays, and says so in
+    the log). Replace the files in one step (a symlink swapped), then signal."""
+    if not isinstance(engine, EmbeddedEngine):
+        return None
+    try:
+        revision = engine.reload(PolicyBundle(root))
+    except (EngineError, OSError, ValueError) as exc:
+        log.error(
+            "policy reload refused; still running the previous revision",
+            extra={"policy_revision": engine.revision, "error": str(exc)},
+        )
+        return None
+    log.info("policy reloaded", extra={"policy_revision": revision})
+    return revision
 
 
 def handbook_engine(
@@ -149,8 +179,8 @@ def handbook_engine(
         if token is None and settings.opa_token is not None:
             token = settings.opa_token.get_secret_value()
         assert url is not None
-        revision, timeout = engine.revision, settings.decision_timeout_s
-        return lambda: OpaEngine(url, revision, token=token, timeout=timeout)
+        revision, timeout, follow = engine.revision, settings.decision_timeout_s, engine.follows
+        return lambda: OpaEngine(url, revision, token=token, timeout=timeout, follow=follow)
     return lambda: EmbeddedEngine(PolicyBundle(REGO_DIR))
 
 

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     """PEM public key the local OPA verifies the bundle with; unset: derived from
     the signing key."""
     opa_signing_alg: SigningAlgorithm = DEFAULT_SIGNING_ALG
+    opa_follow_bundles: bool = False
+    """The sidecar at HOI_OPA_URL polls a bundle server and verifies each signed
+    bundle itself: accept the one revision OPA answers with, and record it with
+    each decision (a policy rollout). Unset: only the revision built from this
+    installation's rego/ is accepted."""
     var_dir: Path = Path("var")
     database_url: str | None = None
     """SQLAlchemy URL; unset means a SQLite file under var_dir."""
@@ -163,6 +168,11 @@ class Settings(BaseSettings):
         ):
             # A shared secret would let every verifier mint tokens; "none" signs nothing.
             raise ValueError("HOI_AUTH_ALGORITHMS must name asymmetric signing algorithms")
+        if self.opa_follow_bundles and (self.engine != "opa" or self.opa_url is None):
+            raise ValueError(
+                "HOI_OPA_FOLLOW_BUNDLES needs HOI_ENGINE=opa and HOI_OPA_URL (a sidecar "
+                "that polls the bundle server)"
+            )
         if self.auth_jwks_file is not None and self.auth_jwks_url is not None:
             raise ValueError("set HOI_AUTH_JWKS_FILE or HOI_AUTH_JWKS_URL, not both")
         if self.environment == "production":

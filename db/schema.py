@@ -12,10 +12,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 FOUNDATION_REVISION = "0001"
+SCHEMA_LOCK = 0x686F6921
+"""PostgreSQL advisory lock key ("hoi!") held while migrating: replicas starting
+together against one database migrate one after the other, so it happens once."""
+
+
+def one_at_a_time(connection: Connection) -> None:
+    """On PostgreSQL, wait for the schema lock; it is released with the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
 def alembic_config() -> Config:
@@ -43,6 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     revision first, then migrated like any other."""
     config = alembic_config()
     with engine.begin() as connection:
+        one_at_a_time(connection)
         config.attributes["connection"] = connection
         names = set(inspect(connection).get_table_names())
         if "alembic_version" not in names and "consent" in names:

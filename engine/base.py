@@ -10,6 +10,10 @@ DECISION_RULE = "data.hoi.decision.result"
 NONCE_KEY = "nonce"
 """The decision echoes `input.request.nonce` under this key; `evaluate` removes it
 after checking it (OPA), so both engines return the same decision document."""
+REVISION_KEY = "_policy_revision"
+"""An engine whose policy can change while it runs (OPA following a bundle server)
+adds the revision that answered under this key; the decision point takes it out
+and records it, so during a rollout every decision names the revision that made it."""
 
 
 class EngineError(HoiError):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import regorus
 
-from engine.base import DECISION_RULE, NONCE_KEY, EngineError
+from engine.base import DECISION_RULE, NONCE_KEY, REVISION_KEY, EngineError
 from engine.bundle import PolicyBundle
 
 
@@ -76,6 +77,28 @@ def _drop_here(key: int) -> None:
     _engines_here().pop(key, None)
 
 
+@dataclass(frozen=True)
+class _Policy:
+    """One revision of the policy, as the engines of every thread load it."""
+
+    key: int
+    revision: str
+    modules: list[tuple[str, str]]
+    data: str
+
+    @classmethod
+    def of(cls, bundle: PolicyBundle) -> _Policy:
+        return cls(
+            key=next(_keys),
+            revision=bundle.revision(),
+            modules=[
+                (str(p.relative_to(bundle.root)), p.read_text("utf-8"))
+                for p in bundle.decision_modules()
+            ],
+            data=orjson.dumps(bundle.data_document()).decode(),
+        )
+
+
 class EmbeddedEngine:
     """Evaluates inline, on the calling thread, with that thread's own engine.
 
@@ -96,23 +119,30 @@ class EmbeddedEngine:
     """
 
     def __init__(self, bundle: PolicyBundle) -> None:
-        self._revision = bundle.revision()
-        self._modules = [
-            (str(p.relative_to(bundle.root)), p.read_text("utf-8"))
-            for p in bundle.decision_modules()
-        ]
-        self._data = orjson.dumps(bundle.data_document()).decode()
         self._closed = False
-        self._key = next(_keys)
-        weakref.finalize(self, _drop_here, self._key)
-        self._here()  # a policy that does not load fails here, at start
+        self._policy = _Policy.of(bundle)
+        weakref.finalize(self, _drop_here, self._policy.key)
+        self._here(self._policy)  # a policy that does not load fails here, at start
 
-    def _here(self) -> dict[str, Any]:
+    @staticmethod
+    def _here(policy: _Policy) -> dict[str, Any]:
         engines = _engines_here()
-        state = engines.get(self._key)
+        state = engines.get(policy.key)
         if state is None:
-            state = engines[self._key] = _load(self._modules, self._data)
+            state = engines[policy.key] = _load(policy.modules, policy.data)
         return state
+
+    def reload(self, bundle: PolicyBundle) -> str:
+        """Load another revision of the policy and switch to it in one step: it is
+        loaded (and checked) first, on this thread, and a policy that does not load
+        leaves the running one in place (EngineError). An evaluation reads the
+        policy once, so each decision is made, and reported, by one revision."""
+        policy = _Policy.of(bundle)
+        self._here(policy)
+        weakref.finalize(self, _drop_here, policy.key)
+        old, self._policy = self._policy, policy
+        _drop_here(old.key)  # this thread's; other threads drop theirs when they end
+        return policy.revision
 
     @property
     def name(self) -> str:
@@ -120,7 +150,7 @@ class EmbeddedEngine:
 
     @property
     def revision(self) -> str:
-        return self._revision
+        return self._policy.revision
 
     @staticmethod
     def _parse(raw: str) -> dict[str, Any]:
@@ -135,20 +165,26 @@ class EmbeddedEngine:
 
     def evaluate_sync(self, document: dict[str, Any]) -> dict[str, Any]:
         """Evaluate from synchronous code (CLI, handbook, benchmarks, tests)."""
+        return self._evaluate(document, self._policy)
+
+    def _evaluate(self, document: dict[str, Any], policy: _Policy) -> dict[str, Any]:
         if self._closed:
             raise EngineError("the engine is closed")
         try:
             encoded = orjson.dumps(document).decode()
         except TypeError as exc:
             raise EngineError(f"the input cannot be encoded: {exc}") from exc
-        return self._parse(_evaluate_with(self._here(), encoded))
+        return self._parse(_evaluate_with(self._here(policy), encoded))
 
     async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
-        return self.evaluate_sync(document)
+        policy = self._policy  # one read: the revision that answers is the one reported
+        result = self._evaluate(document, policy)
+        result[REVISION_KEY] = policy.revision
+        return result
 
     async def ready(self) -> bool:
         return not self._closed
 
     async def aclose(self) -> None:
         self._closed = True
-        _drop_here(self._key)
+        _drop_here(self._policy.key)

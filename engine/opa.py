@@ -32,7 +32,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from engine.base import DECISION_RULE, NONCE_KEY, EngineError
+from engine.base import DECISION_RULE, NONCE_KEY, REVISION_KEY, EngineError
 from engine.bundle import PolicyBundle
 
 _DATA_PATH = "/v1/data/" + DECISION_RULE.removeprefix("data.").replace(".", "/")
@@ -159,7 +159,15 @@ def _revisions(bundles: object) -> set[str]:
 
 
 class OpaEngine:
-    """Asks an OPA server for the decision rule, with the service's bearer token."""
+    """Asks an OPA server for the decision rule, with the service's bearer token.
+
+    Pinned (the default), OPA must run `expected_revision`, the bundle this
+    checkout builds. Following (`follow=True`, HOI_OPA_FOLLOW_BUNDLES), OPA polls
+    a bundle server and verifies each bundle's signature itself; an answer is
+    accepted from the one bundle revision OPA's provenance names (none, or
+    several, is an EngineError), and that revision is reported with the answer
+    (REVISION_KEY), so a rollout's decisions each name the revision that made them.
+    """
 
     def __init__(
         self,
@@ -169,9 +177,11 @@ class OpaEngine:
         token: str | None,
         timeout: float = 1.0,
         client: httpx.AsyncClient | None = None,
+        follow: bool = False,
     ) -> None:
         self._url = url.rstrip("/")
         self._revision = expected_revision
+        self._follow = follow
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
         self._timeout = timeout
@@ -182,6 +192,25 @@ class OpaEngine:
 
     @property
     def revision(self) -> str:
+        """The pinned revision; following, the last one OPA answered with."""
+        return self._revision
+
+    @property
+    def follows(self) -> bool:
+        return self._follow
+
+    def _answering(self, revisions: set[str]) -> str:
+        """The revision an answer came from, or EngineError."""
+        if self._follow:
+            if len(revisions) != 1:
+                raise EngineError(f"OPA's answer names {len(revisions)} bundle revisions, not one")
+            (revision,) = revisions
+            self._revision = revision
+            return revision
+        if self._revision not in revisions:
+            raise EngineError(
+                f"OPA runs policy revision {sorted(revisions)}, expected {self._revision}"
+            )
         return self._revision
 
     async def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
@@ -205,16 +234,14 @@ class OpaEngine:
             raise EngineError("OPA's answer is not a JSON object")
         provenance = body.get("provenance")
         revisions = _revisions(provenance.get("bundles") if isinstance(provenance, dict) else None)
-        if self._revision not in revisions:
-            raise EngineError(
-                f"OPA runs policy revision {sorted(revisions)}, expected {self._revision}"
-            )
+        revision = self._answering(revisions)
         result = body.get("result")
         if not isinstance(result, dict):
             raise EngineError("the decision rule is undefined for this input")
         echoed = result.pop(NONCE_KEY, None)
         if not isinstance(echoed, str) or not secrets.compare_digest(echoed, nonce):
             raise EngineError("OPA's answer is not bound to this question (nonce mismatch)")
+        result[REVISION_KEY] = revision
         return result
 
     async def active_revisions(self) -> set[str]:
@@ -230,8 +257,15 @@ class OpaEngine:
         return _revisions(body.get("result") if isinstance(body, dict) else None)
 
     async def ready(self) -> bool:
-        """OPA answers our token and its active bundle is the one we built."""
-        return self._revision in await self.active_revisions()
+        """OPA answers our token and its active bundle is the one we built (following:
+        it has one active bundle, which it verified)."""
+        active = await self.active_revisions()
+        if self._follow:
+            if len(active) != 1:
+                return False
+            self._revision = next(iter(active))
+            return True
+        return self._revision in active
 
     async def aclose(self) -> None:
         await self._client.aclose()

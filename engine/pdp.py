@@ -11,7 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from engine.base import EngineError, PolicyEngine
+from engine.base import REVISION_KEY, EngineError, PolicyEngine
 from engine.inputs import build_input, relation_facts
 from metrics.instruments import ENGINE_FAILURES, ENGINE_SECONDS, timing
 from policy.decision import (
@@ -96,6 +96,12 @@ def _fail_closed(category: str, code: str, rule_id: str, detail: str) -> Categor
         override=False,
         obligations=[],
     )
+
+
+def _answered_by(result: dict[str, Any], default: str) -> str:
+    """Take out the revision an engine reported with its answer (engine.base.REVISION_KEY)."""
+    revision = result.pop(REVISION_KEY, None)
+    return revision if isinstance(revision, str) and revision else default
 
 
 def parse_result(result: dict[str, Any], asked: list[str]) -> dict[str, CategoryDecision]:
@@ -231,6 +237,7 @@ class DecisionPoint:
             async with asyncio.timeout(self.timeout):
                 document, _ = await self._document(request, self.clock())
                 result = await self.engine.evaluate(document)
+            _answered_by(result, "")
             access = RegistryAccess.model_validate(result.get("registry"))
         except TimeoutError:
             access = _registry_refused("engine_error", "the decision timed out")
@@ -274,6 +281,7 @@ class DecisionPoint:
     ) -> Decision:
         now = self.clock()
         names: PseudonymMap | None = None
+        revision = self.engine.revision  # what failed closed is recorded under this
         reused = start_noting_reuse()
         try:
             async with asyncio.timeout(self.timeout):
@@ -286,6 +294,7 @@ class DecisionPoint:
                     span("engine.evaluate", engine=self.engine.name, revision=self.engine.revision),
                 ):
                     result = await self.engine.evaluate(document)
+            revision = _answered_by(result, revision)
             if question is not None:
                 result = {"categories": {CORRESPONDENCE: result.get(CORRESPONDENCE)}}
             categories = parse_result(result, asked)
@@ -313,7 +322,7 @@ class DecisionPoint:
             decision_id=str(uuid.uuid4()),
             decided_at=now,
             engine=self.engine.name,
-            policy_revision=self.engine.revision,
+            policy_revision=revision,
             categories=categories,
             relied_on=relied_on_union(categories),
             override=override,

@@ -1,5 +1,7 @@
 """Load the synthetic population's consents, objections and blocks into the
-registry. Idempotent: seeded rows have fixed ids and are inserted once.
+registry. Idempotent: seeded rows have fixed ids and are inserted once; replicas
+seeding one PostgreSQL database together take turns (the schema's advisory lock), so
+the second finds the rows the first inserted.
 
 Seeded rows get the regime's expiry cap like recorded ones. They are written
 directly (fixed ids, no entitlement check): some stories are about consents that
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from db.schema import one_at_a_time
 from policy.cpr import age_on
 from policy.facts import ChildRecord
 from registry.entitlement import expiry_cap
@@ -36,6 +39,7 @@ def seed_registry(engine: Engine, population: Population) -> int:
     recorded = datetime.combine(population.reference_date, time(8, 0), tzinfo=UTC)
     added = 0
     with Session(engine) as session:
+        one_at_a_time(session.connection())
         for n, c in enumerate(population.consents):
             row_id = f"consent-seed-{n:04d}"
             if session.get(ConsentRow, row_id):

@@ -34,18 +34,21 @@ ALLOWED: dict[str, set[str]] = {
     "handbook": DATA | {"engine", "facts", "registry"},
     "decisions": DATA | DOMAIN,
     "evaluation": DATA | {"audit", "registry"},  # the pilot's evaluation, from metadata only
-    "pages": DATA
-    | DOMAIN
-    | {"decisions", "evaluation"},  # the web pages, on the application services
+    # the web pages, on the application services
+    "pages": DATA | DOMAIN | {"decisions", "evaluation"},
     "api": DATA | DOMAIN | {"handbook", "decisions", "pages", "evaluation"},
     "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "pages", "evaluation"},
     "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "pages", "evaluation"},
     "bench": DATA
     | DOMAIN
-    | {"handbook", "decisions", "api", "cli", "sandbox", "pages", "evaluation"},
+    | {"handbook", "decisions", "api", "cli", "sandbox", "pages"}
+    | {"evaluation"},
+    # The local cluster's orchestration: starts production's parts as processes,
+    # seeds the synthetic population once, drives load (a leaf like bench).
+    "cluster": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "sandbox", "pages"},
 }
 OURS = set(ALLOWED)
-PRODUCTION = OURS - {"sandbox", "bench"}
+PRODUCTION = OURS - {"sandbox", "bench", "cluster"}
 
 # The migrations are the one place the database layer names every owner's tables:
 # Alembic compares them with the schema it builds.

@@ -211,7 +211,8 @@ def test_hoi_works_without_the_sandbox_and_shows_no_sandbox_command(tmp_path: Pa
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
             main(["--help"])
-        assert "{serve,decide,token,policy,audit,evaluation,scenario,db}" in out.getvalue(), out.getvalue()
+        commands = "{serve,decide,token,policy,audit,evaluation,scenario,db}"
+        assert commands in out.getvalue(), out.getvalue()
         with contextlib.redirect_stdout(io.StringIO()) as policy, contextlib.suppress(SystemExit):
             main(["policy", "--help"])
         assert "{bundle,handbook,check}" in policy.getvalue(), policy.getvalue()

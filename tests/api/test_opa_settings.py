@@ -60,3 +60,18 @@ def test_production_with_opa_needs_a_token(token: str | None) -> None:
 def test_production_that_starts_its_own_opa_needs_a_signing_key() -> None:
     with pytest.raises(ValidationError, match="HOI_OPA_SIGNING_KEY"):
         Settings(**PRODUCTION)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"engine": "opa"}, {"engine": "embedded", "opa_url": "http://127.0.0.1:8181"}],
+    ids=["no sidecar", "embedded engine"],
+)
+def test_following_bundles_needs_an_opa_sidecar(settings: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="HOI_OPA_FOLLOW_BUNDLES"):
+        Settings(opa_follow_bundles=True, **settings)
+
+
+def test_a_sidecar_that_follows_the_bundle_server_is_accepted() -> None:
+    settings = Settings(**PRODUCTION, opa_url="http://127.0.0.1:8181", opa_follow_bundles=True)
+    assert settings.opa_follow_bundles

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -135,3 +137,36 @@ def test_a_database_at_the_old_head_upgrades_with_no_change(fresh_db_url: str) -
         assert row.given_on == date(2026, 3, 1)
         assert row.recorded_by == {"kind": "citizen"}
     engine.dispose()
+
+
+def test_replicas_starting_together_migrate_once(fresh_db_url: str) -> None:
+    """Several replicas start against one new database at the same moment: on
+    PostgreSQL they take turns (an advisory lock), so every one of them reaches
+    the head and none fails on a table another just made (without the lock they
+    blocked each other for good). SQLite is one file on one host: `hoi serve
+    --workers N` migrates it once in the parent."""
+    if fresh_db_url.startswith("sqlite"):
+        pytest.skip("replicas share PostgreSQL, not a SQLite file")
+    engines = [make_engine(fresh_db_url) for _ in range(3)]
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(engines))
+
+    def migrate(engine: Engine) -> None:
+        start.wait()
+        try:
+            create_schema(engine)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert not any(t.is_alive() for t in threads), "the migrations blocked each other"
+        assert failures == []
+        assert {current_revision(e) for e in engines} == {head_revision()}
+    finally:
+        for engine in engines:
+            engine.dispose()
