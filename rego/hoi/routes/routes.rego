@@ -243,6 +243,52 @@ route contains {
 }
 
 # METADATA
+# title: Municipal staff see the child's GP clinic with a written consent and a case
+# description: >-
+#   Which GP clinic a child is registered with (the GP registration in the CPR
+#   register) is confidential information about the child. The family
+#   department (or PPR) sees the clinic's contact point, so as to know whom to
+#   write to, when the family has consented in writing that the unit may have
+#   it, and the unit has an open case on the child in the municipality
+#   responsible for the child. Our reading; a lawyer must confirm it.
+# custom:
+#   rule_id: FVL-28-GP-CLINIC-CONSENT
+#   legal_basis: [fvl-28-2-1, gdpr-6-1-e]
+route contains {
+	"rule_id": "FVL-28-GP-CLINIC-CONSENT",
+	"category": "gp_clinic",
+	"consent_regime": "fvl-28-2-1",
+	"relation": "municipal_case",
+	"fields": _categories.gp_clinic.fields,
+} if {
+	_effective_role in _municipal
+	_purpose_of_role
+}
+
+# METADATA
+# title: Health staff in the child's current treatment see the child's GP clinic
+# description: >-
+#   Staff taking part in the child's current treatment (a psychiatry unit with
+#   an active course: its clinicians, its social worker, a secretary acting for
+#   a clinician; a GP with the child in a consultation) see the contact point
+#   of the child's own GP clinic without consent, because the treatment needs
+#   it (discharge letters and coordination go to the child's GP). The family
+#   may object, and a block stops it. Our reading; a lawyer must confirm it.
+# custom:
+#   rule_id: SUL-41-2-GP-CLINIC
+#   legal_basis: [sul-41-2-1, sul-6]
+route contains {
+	"rule_id": "SUL-41-2-GP-CLINIC",
+	"category": "gp_clinic",
+	"consent_regime": null,
+	"relation": _role.relation,
+	"fields": _categories.gp_clinic.fields,
+} if {
+	_effective_role in ({"gp"} | _bup_staff)
+	_purpose_of_role
+}
+
+# METADATA
 # title: The child's name and age for a young person who decides alone
 # description: >-
 #   Anyone with an active relation to the child (an open case, an active
