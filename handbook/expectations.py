@@ -25,7 +25,7 @@ class OverviewExpectation(Strict):
     )
     write_to: list[str] | None = Field(
         default=None,
-        description="the `write_to` handles of the records' recipients, in order (whom to write to)",
+        description="the `write_to` handles of the records' recipients, in order",
     )
 
     def problems(self, category: str, overview: Mapping[str, Any]) -> list[str]:

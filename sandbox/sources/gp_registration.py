@@ -16,9 +16,7 @@ from sandbox.population import Population
 from sandbox.sources.base import SandboxSource, SourceControl, make_app
 
 
-def gp_registration_source(
-    population: Population, orgs: dict[str, Organisation]
-) -> SandboxSource:
+def gp_registration_source(population: Population, orgs: dict[str, Organisation]) -> SandboxSource:
     control = SourceControl()
     router = APIRouter()
 

@@ -87,7 +87,9 @@ def test_a_unit_without_a_case_does_not_learn_the_childs_gp(make_client: AppFact
 def test_a_psychiatrist_without_a_course_does_not_learn_the_childs_gp(
     make_client: AppFactory,
 ) -> None:
-    client, scenario = _world(make_client, "psychiatry_without_a_course_does_not_learn_the_gp_clinic")
+    client, scenario = _world(
+        make_client, "psychiatry_without_a_course_does_not_learn_the_gp_clinic"
+    )
     body = _overview(client, scenario, ["gp_clinic", "psychiatry_contacts"])
     decided = client.post(
         "/v1/decisions", json=scenario.decision_body(), headers=_requester(scenario)
