@@ -272,8 +272,9 @@ route contains {
 #   an active course: its clinicians, its social worker, a secretary acting for
 #   a clinician; a GP with the child in a consultation) see the contact point
 #   of the child's own GP clinic without consent, because the treatment needs
-#   it (discharge letters and coordination go to the child's GP). The family
-#   may object, and a block stops it. Our reading; a lawyer must confirm it.
+#   it (discharge letters and coordination go to the child's GP). A GP must be
+#   a health professional the staff register confirms. The family may object,
+#   and a block stops it. Our reading; a lawyer must confirm it.
 # custom:
 #   rule_id: SUL-41-2-GP-CLINIC
 #   legal_basis: [sul-41-2-1, sul-6]
@@ -284,8 +285,17 @@ route contains {
 	"relation": _role.relation,
 	"fields": _categories.gp_clinic.fields,
 } if {
-	_effective_role in ({"gp"} | _bup_staff)
+	_in_current_treatment_staff
 	_purpose_of_role
+}
+
+# Psychiatry staff act on the clinicians' responsibility (as for the unit's own
+# contact points); a GP is one only with a confirmed authorisation.
+_in_current_treatment_staff if _effective_role in _bup_staff
+
+_in_current_treatment_staff if {
+	_effective_role == "gp"
+	_health_professional
 }
 
 # METADATA
@@ -544,7 +554,7 @@ alternative contains data.hoi.reason.with_fields(
 ) if {
 	data.hoi.staff.health_professional_unconfirmed
 	input.subject.role in _lookup_roles
-	some category in _psychiatry
+	some category in (_psychiatry | {"gp_clinic"})
 }
 
 # Reasons added to a permit: what else the route relied on, each with its rule.

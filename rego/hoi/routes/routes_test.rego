@@ -227,3 +227,17 @@ test_a_report_of_concern_does_not_open_the_gp_clinic if {
 	result := decision.result with input as doc
 	_gp_codes(result) == ["not_current_treatment"]
 }
+
+test_gp_whose_authorisation_the_register_does_not_confirm_does_not_learn_the_gp_clinic if {
+	base := _gp_clinic(_input("gp", "gp_clinic", "gp-a", "current_treatment", true))
+	doc := json.patch(base, [{"op": "replace", "path": "/facts/staff/subject", "value": null}])
+	result := decision.result with input as doc
+	_gp_codes(result) == ["no_legal_basis", "health_professional_unverified"]
+}
+
+test_the_childs_gp_in_the_window_sees_the_gp_clinic if {
+	doc := _gp_clinic(_input("gp", "gp_clinic", "gp-a", "coordination", true))
+	outcome := decision.result.categories.gp_clinic with input as doc
+	outcome.rule_id == "SUL-41-2-GP-CLINIC"
+	[r.rule_id | some r in outcome.reasons] == ["SUL-41-2-GP-CLINIC", "GP-CONSULTATION-WINDOW"]
+}
