@@ -83,6 +83,15 @@ _health_professional if {
 	data.hoi.staff.acting_for.health_professional == true
 }
 
+# Psychiatry staff act on the clinicians' responsibility (as for the unit's own
+# contact points); a GP is one only with a confirmed authorisation.
+_in_current_treatment_staff if _effective_role in _bup_staff
+
+_in_current_treatment_staff if {
+	_effective_role == "gp"
+	_health_professional
+}
+
 # METADATA
 # title: Municipal staff see psychiatry data with a written health-act consent
 # description: >-
@@ -287,15 +296,6 @@ route contains {
 } if {
 	_in_current_treatment_staff
 	_purpose_of_role
-}
-
-# Psychiatry staff act on the clinicians' responsibility (as for the unit's own
-# contact points); a GP is one only with a confirmed authorisation.
-_in_current_treatment_staff if _effective_role in _bup_staff
-
-_in_current_treatment_staff if {
-	_effective_role == "gp"
-	_health_professional
 }
 
 # METADATA

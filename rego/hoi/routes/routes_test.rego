@@ -180,7 +180,8 @@ test_caseworker_without_consent_is_told_whose_consent_would_open_the_gp_clinic i
 	outcome := decision.result.categories.gp_clinic with input as doc
 	outcome.decision == "deny"
 	outcome.fields == []
-	[[r.code, r.rule_id, r.regime] | some r in outcome.reasons] == [["missing_consent", "FVL-28-GP-CLINIC-CONSENT", "fvl-28-2-1"]]
+	found := [[r.code, r.rule_id, r.regime] | some r in outcome.reasons]
+	found == [["missing_consent", "FVL-28-GP-CLINIC-CONSENT", "fvl-28-2-1"]]
 	outcome.reasons[0].missing == [{"person": "mother", "capacity": "custody_holder"}]
 }
 
