@@ -23,6 +23,10 @@ class OverviewExpectation(Strict):
     withheld_by_block: bool | None = Field(
         default=None, description="whether it says records are withheld at the family's request"
     )
+    write_to: list[str] | None = Field(
+        default=None,
+        description="the `write_to` handles of the records' recipients, in order",
+    )
 
     def problems(self, category: str, overview: Mapping[str, Any]) -> list[str]:
         found: list[str] = []
@@ -36,6 +40,12 @@ class OverviewExpectation(Strict):
             if flagged != self.withheld_by_block:
                 said = "says" if flagged else "does not say"
                 found.append(f"the overview {said} that records are withheld by a block")
+        if self.write_to is not None:
+            handles = [
+                (r.get("recipient") or {}).get("write_to") for r in (data or {}).get("records", [])
+            ]
+            if handles != self.write_to:
+                found.append(f"the overview's recipients are {handles}, expected {self.write_to}")
         return found
 
 

@@ -12,6 +12,7 @@ from broker.adapters.base import Adapter, FetchQuery, SourceRecord
 from broker.adapters.cpr import cpr_person
 from broker.adapters.enrolment import stil_enrolment
 from broker.adapters.fhir_appointment import fhir_r4_appointment
+from broker.adapters.gp_registration import gp_registration
 from broker.adapters.municipal import fk_case_index, fk_organisation_contacts
 from broker.adapters.sor import sor_contact_points
 
@@ -22,6 +23,7 @@ ADAPTERS: dict[str, Adapter] = {
     "fk_organisation_contacts": fk_organisation_contacts,
     "stil_enrolment": stil_enrolment,
     "cpr_person": cpr_person,
+    "gp_registration": gp_registration,
 }
 """Adapter kinds a registry entry may name for a data category."""
 

@@ -9,6 +9,8 @@ Each app speaks the shape of the system it stands in for:
 - `/fk-sag`: the municipal case index (cases with KLE code, unit, caseworker);
 - `/fk-org`: municipal contact persons in the style of FK Organisation;
 - `/stil`: school and daycare enrolment in the style of STIL's registers;
+- `/laegevalg`: the child's GP registration (lægevalg) with the clinic's contact
+  point (SOR id, phone, secure mail);
 - `/brs`: relation evidence in the style of the treatment-relation service BRS
   (what one organisation itself has with the child; never disclosed);
 - `/staff`: the organisations' staff register, staff lists joined with the
@@ -27,6 +29,7 @@ from sandbox.sources.base import CPR_SYSTEM, SOR_SYSTEM, SandboxSource, SourceCo
 from sandbox.sources.cpr import cpr_source
 from sandbox.sources.enrolment import enrolment_source
 from sandbox.sources.fhir_appointment import fhir_source
+from sandbox.sources.gp_registration import gp_registration_source
 from sandbox.sources.municipal import case_index_source, organisation_source
 from sandbox.sources.relations import relation_source
 from sandbox.sources.sor import sor_source
@@ -43,6 +46,7 @@ __all__ = [
     "cpr_source",
     "enrolment_source",
     "fhir_source",
+    "gp_registration_source",
     "organisation_source",
     "relation_source",
     "sor_source",
@@ -56,6 +60,7 @@ SOURCE_BUILDERS = {
     "fk-sag": case_index_source,
     "fk-org": organisation_source,
     "stil": enrolment_source,
+    "laegevalg": gp_registration_source,
     "brs": relation_source,
     "staff": staff_source,
 }

@@ -12,12 +12,14 @@ import pytest
 
 from broker.adapters import FetchQuery
 from broker.adapters.fhir_appointment import appointments_from_bundle, fhir_r4_appointment
+from broker.adapters.gp_registration import gp_registration
 from broker.adapters.municipal import fk_case_index, fk_organisation_contacts, kle_allowed
 from broker.adapters.staff import read_staff_member
 from broker.client import SourceClient, SourceError
 from broker.sources import SourceSpec
 from policy.catalogue import catalogue
 from policy.paths import PROJECT_ROOT
+from sandbox.population import population
 from sandbox.server import SandboxServer
 from tests.broker.conftest import ALMA, DAY, GP_CHILD
 
@@ -210,5 +212,48 @@ async def test_a_staff_register_answer_we_do_not_understand_is_an_error(
     try:
         with pytest.raises(SourceError, match="bad_response"):
             await read_staff_member(client, "bup-rn-aalborg-amb", "p1")
+    finally:
+        await client.aclose()
+
+
+async def test_sandbox_gp_registration_gives_the_childs_clinic_in_catalogue_fields(
+    sandbox: SandboxServer,
+) -> None:
+    spec = _spec(sandbox.base_url("laegevalg"), "gp_clinic", "gp_registration")
+    client = SourceClient(spec)
+    try:
+        [record] = await gp_registration(client, _query(GP_CHILD, "bup_psychiatrist"))
+    finally:
+        await client.aclose()
+    registered = population(DAY).children[GP_CHILD].record.registered_gp
+    assert record.origin == registered  # the broker addresses it from the register
+    assert set(record.data) | {"recipient"} == set(catalogue().categories["gp_clinic"].fields)
+    assert record.data["sor_id"] and record.data["clinic_name"]
+
+
+async def test_a_gp_registration_about_another_person_is_not_believed() -> None:
+    answer = {"patient": "0101010101", "registration": {"organisation_id": "gp-x", "name": "X"}}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    client = SourceClient(
+        _spec("http://laegevalg.invalid", "gp_clinic", "gp_registration"), transport=transport
+    )
+    try:
+        with pytest.raises(SourceError, match="another person"):
+            await gp_registration(client, _query(GP_CHILD, "bup_psychiatrist"))
+    finally:
+        await client.aclose()
+
+
+async def test_a_child_without_a_gp_registration_gives_no_record() -> None:
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, json={"patient": request.url.params["patient"], "registration": None}
+        )
+    )
+    client = SourceClient(
+        _spec("http://laegevalg.invalid", "gp_clinic", "gp_registration"), transport=transport
+    )
+    try:
+        assert await gp_registration(client, _query(GP_CHILD, "bup_psychiatrist")) == []
     finally:
         await client.aclose()

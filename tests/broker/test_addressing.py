@@ -59,10 +59,13 @@ def test_a_gp_is_pointed_at_the_unit_of_the_childs_open_case(service: OverviewAp
         assert records and all(r["recipient"] == expected for r in records), category
         assert "recipient" in body["data"][category]["fields"]
     # the case's unit, not the municipality's main mailbox, and no other municipality
-    handles = _handles(body["data"])
+    municipal = {c: d for c, d in body["data"].items() if c != "gp_clinic"}
+    handles = _handles(municipal)
     assert f"org/{municipality}" not in handles
     assert all(h.startswith(f"org/{municipality}/") for h in handles)
     assert all(resolve(REGISTER, h).organisation.id == case.unit for h in handles)
+    # beside them, the child's own GP clinic (here the requester's own clinic)
+    assert _handles(body["data"]["gp_clinic"]) == [f"org/{GP['organisation_id']}"]
 
 
 def test_psychiatry_contact_points_carry_the_departments_address(service: OverviewApp) -> None:

@@ -19,10 +19,12 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     # The caseworker has the open case the psychiatry data needs, so also the
     # child's identity (issue 11: no case, no psychiatry data).
     assert set(body["data"]) == {"psychiatry_appointments", "psychiatry_contacts", "child_identity"}
+    # the consent is of the Health Act's regime: it does not show the child's GP clinic
     assert set(body["withheld"]) == {
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
+        "gp_clinic",
     }
     calls = sandbox.calls()
     assert calls["fhir"] == 1 and calls["sor"] == 1
@@ -30,6 +32,7 @@ def test_caseworker_overview_calls_only_the_permitted_psychiatry_sources(
     assert calls["fk-sag"] == 0
     assert calls["fk-org"] == 0
     assert calls["stil"] == 0
+    assert calls["laegevalg"] == 0
     # the CPR register is read by the policy information point to decide, and
     # by the broker for the permitted child_identity
     assert calls["cpr"] == 2
@@ -50,12 +53,14 @@ def test_gp_coordinating_calls_only_the_municipal_sources_and_cpr(
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
+        "gp_clinic",
         "child_identity",
     }
     assert set(body["withheld"]) == {"psychiatry_appointments", "psychiatry_contacts"}
     calls = sandbox.calls()
     assert calls["fhir"] == 0 and calls["sor"] == 0
     assert calls["fk-sag"] == 1 and calls["fk-org"] == 1 and calls["stil"] == 1
+    assert calls["laegevalg"] == 1
     assert calls["cpr"] == 2  # once to decide, once for the permitted child_identity
 
 
@@ -74,6 +79,7 @@ def test_when_everything_is_denied_no_data_source_is_called(
         "fk-sag": 0,
         "fk-org": 0,
         "stil": 0,
+        "laegevalg": 0,
     }
     reasons = {c: [r["code"] for r in w["reasons"]] for c, w in body["withheld"].items()}
     assert reasons["school_daycare"] == ["missing_consent", "no_relation"]

@@ -26,10 +26,11 @@ def test_a_rogue_opa_that_repeats_the_revision_and_permits_everything_releases_n
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
+        "gp_clinic",
         "child_identity",
     }
     for withheld in body["withheld"].values():
         assert [r["code"] for r in withheld["reasons"]] == ["engine_error"]
     calls = sandbox.calls()
     assert calls["fhir"] == calls["sor"] == calls["fk-sag"] == calls["fk-org"] == 0
-    assert calls["stil"] == 0
+    assert calls["stil"] == calls["laegevalg"] == 0

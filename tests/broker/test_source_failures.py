@@ -82,6 +82,7 @@ def test_source_answering_503_is_retried_then_marked_error(
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
+        "gp_clinic",
     }
 
 
@@ -180,7 +181,7 @@ def test_cpr_register_down_denies_everything_and_calls_no_data_source(
     assert "CPR register did not answer" in reasons[0]["message"]
     assert {
         k: v for k, v in sandbox.calls().items() if k not in ("cpr", "brs", "staff", "network")
-    } == dict.fromkeys(["fhir", "sor", "fk-sag", "fk-org", "stil"], 0)
+    } == dict.fromkeys(["fhir", "sor", "fk-sag", "fk-org", "stil", "laegevalg"], 0)
 
 
 def test_registry_routes_answer_503_when_the_cpr_register_is_down(

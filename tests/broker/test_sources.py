@@ -54,6 +54,7 @@ def test_the_shipped_registry_is_valid_and_serves_every_category() -> None:
         "municipal_case_status",
         "municipal_contacts",
         "school_daycare",
+        "gp_clinic",
         "child_identity",
     ]
     assert all(s.timeout_s == 2.0 for s in registry.sources)

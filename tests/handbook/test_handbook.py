@@ -68,7 +68,7 @@ def test_matrix_matches_the_decision_api(
                 }
                 assert shown == _essence(outcome), (fact_set.key, role, category)
                 checked += 1
-    assert checked == len(FACT_SETS) * len(REPRESENTATIVES) * 6
+    assert checked == len(FACT_SETS) * len(REPRESENTATIVES) * len(matrix.categories)
 
 
 def test_matrix_shows_the_distinctions_the_pilot_found_hard(matrix: Matrix) -> None:
@@ -81,6 +81,11 @@ def test_matrix_shows_the_distinctions_the_pilot_found_hard(matrix: Matrix) -> N
     assert "request_from_holder" in none["municipal_caseworker"]["psychiatry_appointments"].reasons
     assert "request_from_holder" not in none["ppr_psychologist"]["psychiatry_appointments"].reasons
     assert "consent_only_route" in none["ppr_psychologist"]["psychiatry_appointments"].reasons
+    # The child's GP clinic: municipal staff on a § 28 consent, psychiatry on its course.
+    assert valid["municipal_caseworker"]["gp_clinic"].rule_id == "FVL-28-GP-CLINIC-CONSENT"
+    assert none["municipal_caseworker"]["gp_clinic"].reasons == ["missing_consent"]
+    assert none["bup_psychiatrist"]["gp_clinic"].rule_id == "SUL-41-2-GP-CLINIC"
+    assert matrix.cells["objection"]["bup_psychiatrist"]["gp_clinic"].decision == "deny"
     # § 42 a lookups serve health professionals only.
     assert none["gp"]["psychiatry_appointments"].rule_id == "SUL-42A-1-GP-LOOKUP"
     assert none["bup_social_worker"]["psychiatry_appointments"].decision == "deny"

@@ -58,3 +58,27 @@ def test_calls_are_counted_per_endpoint_and_failures_can_be_injected() -> None:
         assert httpx.get(f"{server.url}/stil/enrolments", params={"cpr": "x"}).status_code == 200
         assert stil.calls == Counter({"GET /enrolments": 3})
         assert server.calls()["stil"] == 3 and server.calls()["cpr"] == 0
+
+
+def test_gp_registration_names_the_childs_clinic_and_no_one_else() -> None:
+    pop = population(DAY)
+    cpr, child = next((k, c) for k, c in pop.children.items() if c.record.registered_gp)
+    parent = next(iter(pop.persons.keys() - pop.children.keys()))
+    with SandboxServer(pop) as server:
+        url = f"{server.url}/laegevalg/registrations"
+        answer = httpx.get(url, params={"patient": cpr}).json()
+        adult = httpx.get(url, params={"patient": parent}).json()
+        unknown = httpx.get(url, params={"patient": "x"}).json()
+        assert server.calls()["laegevalg"] == 3 and server.calls()["cpr"] == 0
+    assert answer["patient"] == cpr
+    assert answer["registration"]["organisation_id"] == child.record.registered_gp
+    assert set(answer["registration"]) == {
+        "organisation_id",
+        "name",
+        "sor_id",
+        "phone",
+        "secure_mail",
+    }
+    # only children of the population have a registration here; a parent is not served
+    assert adult == {"patient": parent, "registration": None}
+    assert unknown == {"patient": "x", "registration": None}

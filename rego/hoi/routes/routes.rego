@@ -81,6 +81,15 @@ _health_professional if {
 	data.hoi.staff.acting_for.health_professional == true
 }
 
+# Psychiatry staff act on the clinicians' responsibility (as for the unit's own
+# contact points); a GP is one only with a confirmed authorisation.
+_in_current_treatment_staff if _effective_role in _bup_staff
+
+_in_current_treatment_staff if {
+	_effective_role == "gp"
+	_health_professional
+}
+
 # METADATA
 # title: Municipal staff see psychiatry data with a written health-act consent
 # description: >-
@@ -242,6 +251,53 @@ route contains {
 	"fields": _categories.psychiatry_contacts.fields,
 } if {
 	_effective_role in _bup_staff
+	_purpose_of_role
+}
+
+# METADATA
+# title: Municipal staff see the child's GP clinic with a written consent and a case
+# description: >-
+#   Which GP clinic a child is registered with (the GP registration in the CPR
+#   register) is confidential information about the child. The family
+#   department (or PPR) sees the clinic's contact point, so as to know whom to
+#   write to, when the family has consented in writing that the unit may have
+#   it, and the unit has an open case on the child in the municipality
+#   responsible for the child. Our reading; a lawyer must confirm it.
+# custom:
+#   rule_id: FVL-28-GP-CLINIC-CONSENT
+#   legal_basis: [fvl-28-2-1, gdpr-6-1-e]
+route contains {
+	"rule_id": "FVL-28-GP-CLINIC-CONSENT",
+	"category": "gp_clinic",
+	"consent_regime": "fvl-28-2-1",
+	"relation": "municipal_case",
+	"fields": _categories.gp_clinic.fields,
+} if {
+	_effective_role in _municipal
+	_purpose_of_role
+}
+
+# METADATA
+# title: Health staff in the child's current treatment see the child's GP clinic
+# description: >-
+#   Staff taking part in the child's current treatment (a psychiatry unit with
+#   an active course: its clinicians, its social worker, a secretary acting for
+#   a clinician; a GP with the child in a consultation) see the contact point
+#   of the child's own GP clinic without consent, because the treatment needs
+#   it (discharge letters and coordination go to the child's GP). A GP must be
+#   a health professional the staff register confirms. The family may object,
+#   and a block stops it. Our reading; a lawyer must confirm it.
+# custom:
+#   rule_id: SUL-41-2-GP-CLINIC
+#   legal_basis: [sul-41-2-1, sul-6]
+route contains {
+	"rule_id": "SUL-41-2-GP-CLINIC",
+	"category": "gp_clinic",
+	"consent_regime": null,
+	"relation": _role.relation,
+	"fields": _categories.gp_clinic.fields,
+} if {
+	_in_current_treatment_staff
 	_purpose_of_role
 }
 
@@ -501,7 +557,7 @@ alternative contains data.hoi.reason.with_fields(
 ) if {
 	data.hoi.staff.health_professional_unconfirmed
 	input.subject.role in _lookup_roles
-	some category in _psychiatry
+	some category in (_psychiatry | {"gp_clinic"})
 }
 
 # Reasons added to a permit: what else the route relied on, each with its rule.

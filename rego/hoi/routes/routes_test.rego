@@ -137,3 +137,108 @@ test_social_worker_is_not_health_personnel_for_lookup if {
 	result := decision.result with input as doc
 	_codes(result) == ["no_legal_basis", "health_professional_required"]
 }
+
+# --- the child's GP clinic (gp_clinic) ---
+
+_gp_clinic(doc) := json.patch(doc, [{"op": "replace", "path": "/resource/categories", "value": ["gp_clinic"]}])
+
+_fvl_consent(giver, recipient) := {
+	"id": sprintf("c-%s", [giver]),
+	"regime": "fvl-28-2-1",
+	"giver": giver,
+	"capacity": "custody_holder",
+	"categories": ["gp_clinic"],
+	"recipient": {"organisation_type": null, "organisation_id": recipient},
+	"purposes": [],
+	"form": "written",
+	"given_on": "2026-09-01",
+	"valid_until": "2027-08-31",
+	"revoked_at": null,
+	"superseded_by": null,
+}
+
+_with_consents(doc, consents) := json.patch(doc, [{"op": "replace", "path": "/facts/consents", "value": consents}])
+
+_gp_codes(result) := [r.code | some r in result.categories.gp_clinic.reasons]
+
+test_caseworker_with_written_consent_sees_the_childs_gp_clinic if {
+	base := _gp_clinic(_input("municipal_caseworker", "municipality", "851-family", "social_case_work", false))
+	doc := _with_consents(base, [_fvl_consent("mother", "851-family")])
+	outcome := decision.result.categories.gp_clinic with input as doc
+	outcome.decision == "permit"
+	outcome.rule_id == "FVL-28-GP-CLINIC-CONSENT"
+	outcome.fields == ["clinic_name", "phone", "secure_mail", "sor_id", "recipient"]
+	[r.rule_id | some r in outcome.reasons] == [
+		"FVL-28-GP-CLINIC-CONSENT",
+		"MUN-CASE-IN-CHILDS-MUNICIPALITY",
+		"FAL-CUSTODY-CONSENT",
+	]
+}
+
+test_caseworker_without_consent_is_told_whose_consent_would_open_the_gp_clinic if {
+	doc := _gp_clinic(_input("municipal_caseworker", "municipality", "851-family", "social_case_work", false))
+	outcome := decision.result.categories.gp_clinic with input as doc
+	outcome.decision == "deny"
+	outcome.fields == []
+	found := [[r.code, r.rule_id, r.regime] | some r in outcome.reasons]
+	found == [["missing_consent", "FVL-28-GP-CLINIC-CONSENT", "fvl-28-2-1"]]
+	outcome.reasons[0].missing == [{"person": "mother", "capacity": "custody_holder"}]
+}
+
+test_caseworker_of_another_unit_with_a_consent_has_no_relation if {
+	base := _gp_clinic(_input("municipal_caseworker", "municipality", "851-other", "social_case_work", false))
+	doc := _with_consents(base, [_fvl_consent("mother", "851-other")])
+	result := decision.result with input as doc
+	_gp_codes(result) == ["no_relation"]
+}
+
+test_consent_of_the_health_act_regime_does_not_open_the_gp_clinic if {
+	base := _gp_clinic(_input("municipal_caseworker", "municipality", "851-family", "social_case_work", false))
+	consent := object.union(_fvl_consent("mother", "851-family"), {"regime": "sul-43-1"})
+	result := decision.result with input as _with_consents(base, [consent])
+	_gp_codes(result) == ["missing_consent"]
+}
+
+test_psychiatry_with_an_active_course_sees_the_childs_gp_clinic if {
+	doc := _gp_clinic(_input("bup_psychiatrist", "region_psychiatry", "bup-a", "coordination", true))
+	outcome := decision.result.categories.gp_clinic with input as doc
+	outcome.rule_id == "SUL-41-2-GP-CLINIC"
+	[r.rule_id | some r in outcome.reasons] == ["SUL-41-2-GP-CLINIC", "BUP-ACTIVE-COURSE"]
+}
+
+test_psychiatry_without_a_course_does_not_learn_the_gp_clinic if {
+	doc := _gp_clinic(_input("bup_psychologist", "region_psychiatry", "bup-b", "current_treatment", true))
+	result := decision.result with input as doc
+	_gp_codes(result) == ["no_relation"]
+}
+
+test_an_objection_stops_the_gp_clinic_for_psychiatry if {
+	base := _gp_clinic(_input("bup_psychiatrist", "region_psychiatry", "bup-a", "coordination", true))
+	objection := {
+		"id": "o-1", "person": "mother", "categories": ["gp_clinic"],
+		"recipient": null, "withdrawn_at": null,
+	}
+	doc := json.patch(base, [{"op": "replace", "path": "/facts/objections", "value": [objection]}])
+	result := decision.result with input as doc
+	_gp_codes(result) == ["objection"]
+}
+
+test_a_report_of_concern_does_not_open_the_gp_clinic if {
+	doc := _gp_clinic(_input("gp", "gp_clinic", "gp-a", "report_of_concern", true))
+	result := decision.result with input as doc
+	_gp_codes(result) == ["not_current_treatment"]
+}
+
+test_gp_whose_authorisation_the_register_does_not_confirm_does_not_learn_the_gp_clinic if {
+	base := _gp_clinic(_input("gp", "gp_clinic", "gp-a", "current_treatment", true))
+	doc := json.patch(base, [{"op": "replace", "path": "/facts/staff/subject", "value": null}])
+	result := decision.result with input as doc
+	_gp_codes(result) == ["no_legal_basis", "health_professional_unverified"]
+}
+
+test_the_childs_gp_in_the_window_sees_the_gp_clinic if {
+	doc := _gp_clinic(_input("gp", "gp_clinic", "gp-a", "coordination", true))
+	outcome := decision.result.categories.gp_clinic with input as doc
+	outcome.rule_id == "SUL-41-2-GP-CLINIC"
+	[r.rule_id | some r in outcome.reasons] == ["SUL-41-2-GP-CLINIC", "GP-CONSULTATION-WINDOW"]
+}
