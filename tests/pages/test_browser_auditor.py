@@ -31,7 +31,7 @@ GP = {
 }
 
 
-def _lookups(service: str) -> None:
+def _lookups(base: str) -> None:
     """Decisions about a dozen children by a caseworker and a GP, so that the
     evaluation has figures resting on at least five children to publish."""
     children = list(population(datetime.now(UTC).date()).children.values())[:12]
@@ -39,7 +39,7 @@ def _lookups(service: str) -> None:
         headers = {"Authorization": f"Bearer {token_for(subject)}"}
         for child in children:
             answer = httpx.post(
-                f"{service}/v1/decisions",
+                f"{base}/v1/decisions",
                 headers=headers,
                 json={
                     "resource": {
