@@ -119,3 +119,48 @@ def test_the_evaluation_shows_only_published_figures(make_client: AppFactory) ->
     assert client.get("/pages/auditor/evaluation/nosuch.csv", params=period).status_code == 404
     backwards = client.get("/pages/auditor/evaluation", params={"from": today, "to": "2000-01-01"})
     assert backwards.status_code == 422
+
+
+def test_the_filters_narrow_as_the_api_does(make_client: AppFactory) -> None:
+    alma, other = stories()[0], stories()[1]
+    client = make_client(anonymous=True)
+    _a_lookup(client, alma.record.cpr)
+    _a_lookup(client, other.record.cpr)
+    sign_in(client, token_for(AUDITOR))
+    api = client.get("/v1/audit", params={"kind": "decision"}, headers=auditor_headers()).json()
+    decision = next(s for s in api["records"] if s["record"]["child_cpr"] == alma.record.cpr)
+    rule = next(c["rule_id"] for c in decision["record"]["categories"].values() if c["rule_id"])
+    outcome = decision["record"]["outcome"]
+    today = datetime.now(UTC).date().isoformat()
+    page = client.get(
+        "/pages/auditor",
+        params={
+            "child_cpr": alma.record.cpr,
+            "requester_id": decision["record"]["requester"]["id"],
+            "organisation_id": decision["record"]["requester"]["organisation_id"],
+            "rule_id": rule,
+            "outcome": outcome,
+            "from": today,
+            "to": today,
+        },
+    ).text
+    assert f'data-seq="{decision["seq"]}"' in page
+    assert other.record.cpr not in page
+    nothing = client.get("/pages/auditor", params={"rule_id": "NO-SUCH-RULE"}).text
+    assert "data-seq=" not in nothing
+    yesterday = client.get("/pages/auditor", params={"to": "2000-01-01"}).text
+    assert "data-seq=" not in yesterday
+    assert client.get("/pages/auditor", params={"outcome": "maybe"}).status_code == 422
+    assert client.get("/pages/auditor", params={"cursor": "not-ours"}).status_code == 422
+
+
+def test_the_auditor_page_in_english(make_client: AppFactory) -> None:
+    client = make_client(anonymous=True)
+    sign_in(client, token_for(AUDITOR))
+    client.cookies.set("hoi_lang", "en", path="/pages")
+    page = client.get("/pages/auditor").text
+    assert '<html lang="en">' in page
+    assert "The chain holds" in page
+    danish = make_client(anonymous=True)
+    sign_in(danish, token_for(AUDITOR))
+    assert "Kæden er hel" in danish.get("/pages/auditor").text
