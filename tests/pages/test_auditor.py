@@ -164,3 +164,22 @@ def test_the_auditor_page_in_english(make_client: AppFactory) -> None:
     danish = make_client(anonymous=True)
     sign_in(danish, token_for(AUDITOR))
     assert "Kæden er hel" in danish.get("/pages/auditor").text
+
+
+def test_a_broken_chain_is_shown_with_its_first_broken_link(make_client: AppFactory) -> None:
+    from sqlalchemy import update
+
+    from audit.store import RECORDS
+
+    alma = stories()[0]
+    client = make_client(anonymous=True)
+    _a_lookup(client, alma.record.cpr)
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    with db.begin() as conn:
+        conn.execute(update(RECORDS).where(RECORDS.c.seq == 1).values(body=RECORDS.c.body + " "))
+    sign_in(client, token_for(AUDITOR))
+    page = client.get("/pages/auditor").text
+    assert "chain-broken" in page
+    assert "chain-ok" not in page
+    assert "seq 1" in page
+    assert "the record was altered" in page
