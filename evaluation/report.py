@@ -170,6 +170,23 @@ CHARTS = [
 ]
 
 
+def chart_svg(figures: Figures, name: str) -> str | None:
+    """One of `CHARTS` drawn from the suppressed figures, as SVG text (the pages
+    serve it); None for an unknown name or when nothing can be drawn."""
+    import tempfile
+
+    chart = next((c for c in CHARTS if c[0] == name), None)
+    if chart is None:
+        return None
+    _, by, title, share = chart
+    share_of = figures.table(share) if share else None
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / f"{name}.svg"
+        if not _chart(figures.table(name), path, by=by, title=title, share_of=share_of):
+            return None
+        return path.read_text(encoding="utf-8")
+
+
 def build(db: Engine, period: Period, out: Path, *, recipient_type: Any) -> Figures:
     """Write the report for `period` into `out`; returns the suppressed figures."""
     out.mkdir(parents=True, exist_ok=True)

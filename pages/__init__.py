@@ -5,7 +5,9 @@ the JSON API and on the same service layer.
   identity provider's token) and out, the language switch;
 - `professional`: the professional's overview (the HOI view), the override
   dialog, writing to a contact point;
-- `family`: the family's page (access log, consents, objections, blocks).
+- `family`: the family's page (access log, consents, objections, blocks);
+- `auditor`: the auditor's page (search of the audit trail, the chain's state,
+  the pilot's evaluation).
 
 Registered by `api.app.create_app` through `install`. Nothing is fetched from
 the internet: the stylesheet is served from `static/`, and there is no script.
@@ -22,7 +24,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from pages import entry, family, professional
+from pages import auditor, entry, family, professional
 from pages.frame import PagesConfig
 from pages.security import PREFIX, CookiePolicy, PageHeaders
 
@@ -34,7 +36,7 @@ def install(app: FastAPI, *, secure_cookies: bool, show_employee: bool) -> None:
     app.state.pages_config = PagesConfig(
         cookies=CookiePolicy(secure=secure_cookies), show_employee=show_employee
     )
-    for router in (entry.router, professional.router, family.router):
+    for router in (entry.router, professional.router, family.router, auditor.router):
         app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="pages-static")
     app.add_middleware(PageHeaders)

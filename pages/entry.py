@@ -43,6 +43,8 @@ def home_of(caller: Caller) -> str:
         return f"{PREFIX}/professional"
     if caller.kind == "citizen":
         return f"{PREFIX}/family"
+    if caller.kind == "auditor":
+        return f"{PREFIX}/auditor"
     raise Forbidden("there is no page for this kind of caller yet")
 
 

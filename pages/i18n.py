@@ -45,6 +45,100 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "signed_out": {"da": "Du er logget ud.", "en": "You are signed out."},
     "person_unknown": {"da": "Ukendt person.", "en": "Unknown person."},
+    # Auditor
+    "auditors": {"da": "Revisorer", "en": "Auditors"},
+    "auditor_title": {"da": "Revision af adgangsloggen", "en": "Auditing the audit trail"},
+    "auditor_intro": {
+        "da": "Søg i revisionssporet: hvem slog hvad op om hvilket barn, med hvilket formål, "
+        "udfald og regel. Siden kan kun læse.",
+        "en": "Search the audit trail: who looked up what about which child, for what "
+        "purpose, with which outcome and rule. The page only reads.",
+    },
+    "auditor_to_evaluation": {
+        "da": "Pilotens evaluering (tabeller og grafer)",
+        "en": "The pilot's evaluation (tables and charts)",
+    },
+    "auditor_chain": {"da": "Kædens tilstand", "en": "The chain's state"},
+    "auditor_chain_ok": {
+        "da": "Kæden er hel: {checked} poster kontrolleret.",
+        "en": "The chain holds: {checked} records checked.",
+    },
+    "auditor_chain_broken": {
+        "da": "Kæden er brudt ved seq {seq} ({checked} poster kontrolleret før bruddet):",
+        "en": "The chain is broken at seq {seq} ({checked} records checked before it):",
+    },
+    "auditor_chain_range": {"da": "Kontrollerede poster (seq)", "en": "Records checked (seq)"},
+    "auditor_head": {"da": "Signeret kædehoved", "en": "Signed chain head"},
+    "auditor_checkpoint": {"da": "Seneste signerede checkpoint", "en": "Last signed checkpoint"},
+    "auditor_checkpoint_is": {
+        "da": "nr. {id} til seq {seq} ({purged} poster slettet før {cutoff}; signeret "
+        "{created} med nøglen {key})",
+        "en": "no. {id} through seq {seq} ({purged} records purged before {cutoff}; signed "
+        "{created} with key {key})",
+    },
+    "auditor_no_checkpoint": {
+        "da": "intet (intet er slettet endnu)",
+        "en": "none (nothing has been purged yet)",
+    },
+    "auditor_checkpoints": {"da": "{n} checkpoints i alt", "en": "{n} checkpoints in all"},
+    "auditor_none": {"da": "intet", "en": "none"},
+    "auditor_search": {"da": "Søg", "en": "Search"},
+    "auditor_requester": {"da": "Anmoder (id)", "en": "Requester (id)"},
+    "auditor_organisation": {"da": "Organisation (id)", "en": "Organisation (id)"},
+    "auditor_outcome": {"da": "Udfald", "en": "Outcome"},
+    "auditor_any": {"da": "Alle", "en": "Any"},
+    "auditor_from": {"da": "Fra (dato)", "en": "From (date)"},
+    "auditor_to": {"da": "Til og med (dato)", "en": "To (date, inclusive)"},
+    "auditor_search_button": {"da": "Søg", "en": "Search"},
+    "auditor_rule_note": {
+        "da": "Regel-filteret gælder for de {scanned} nyeste poster, søgningen gav på denne "
+        "side; {shown} af dem nævner reglen. Gå videre til ældre poster for flere.",
+        "en": "The rule filter applies to the {scanned} newest records the search gave on "
+        "this page; {shown} of them name the rule. Go on to older records for more.",
+    },
+    "auditor_results": {"da": "Poster", "en": "Records"},
+    "auditor_no_results": {"da": "Ingen poster passer.", "en": "No records match."},
+    "auditor_kind": {"da": "Slags", "en": "Kind"},
+    "auditor_who": {"da": "Hvem", "en": "Who"},
+    "auditor_child": {"da": "Barn", "en": "Child"},
+    "auditor_message": {"da": "besked", "en": "message"},
+    "auditor_override_used": {"da": "værdispring", "en": "override"},
+    "auditor_override_refused": {"da": "værdispring afvist", "en": "override refused"},
+    "auditor_override_requested": {"da": "værdispring ønsket", "en": "override requested"},
+    "auditor_older": {"da": "Ældre poster", "en": "Older records"},
+    "auditor_newest": {"da": "Nyeste poster", "en": "Newest records"},
+    "auditor_back": {"da": "Tilbage til søgningen", "en": "Back to the search"},
+    "kind_decision": {"da": "afgørelse", "en": "decision"},
+    "kind_disclosure": {"da": "udlevering", "en": "disclosure"},
+    "kind_registry_read": {"da": "læsning af registret", "en": "registry read"},
+    "kind_registry_write": {"da": "ændring i registret", "en": "registry write"},
+    "kind_override_attempt": {"da": "forsøg på værdispring", "en": "override attempt"},
+    "outcome_permit": {"da": "tilladt", "en": "permit"},
+    "outcome_deny": {"da": "afvist", "en": "deny"},
+    "outcome_partial": {"da": "delvis", "en": "partial"},
+    "outcome_disclosed": {"da": "udleveret", "en": "disclosed"},
+    "outcome_recorded": {"da": "registreret", "en": "recorded"},
+    "evaluation_title": {"da": "Pilotens evaluering", "en": "The pilot's evaluation"},
+    "evaluation_intro": {
+        "da": "Bygget alene af revisionssporets metadata. Hvert tal tæller mindst {minimum} "
+        "forskellige børn; mindre tal, og tal der ville afsløre dem, er skjult. Tallene "
+        "findes også som CSV.",
+        "en": "Built only from the audit trail's metadata. Every figure counts at least "
+        "{minimum} distinct children; smaller figures, and figures that would give them "
+        "away, are hidden. The numbers are also in CSV.",
+    },
+    "evaluation_show": {"da": "Vis perioden", "en": "Show the period"},
+    "evaluation_charts": {"da": "Grafer", "en": "Charts"},
+    "evaluation_no_charts": {
+        "da": "Intet tal i perioden kan offentliggøres som graf.",
+        "en": "No figure in the period can be published as a chart.",
+    },
+    "evaluation_numbers_below": {
+        "da": "tallene står i tabellerne nedenfor",
+        "en": "the numbers are in the tables below",
+    },
+    "evaluation_tables": {"da": "Tabeller", "en": "Tables"},
+    "evaluation_suppressed": {"da": "skjult", "en": "suppressed"},
     # Professional
     "find_child": {"da": "Find et barn", "en": "Find a child"},
     "cpr": {"da": "Barnets CPR-nummer", "en": "The child's CPR number"},
@@ -401,6 +495,7 @@ _PURPOSES: dict[str, dict[Language, str]] = {
 }
 
 _ROLES: dict[str, dict[Language, str]] = {
+    "auditor": {"da": "Revisor", "en": "Auditor"},
     "municipal_caseworker": {
         "da": "Sagsbehandler (familieafdeling)",
         "en": "Municipal caseworker (family department)",

@@ -18,7 +18,7 @@ class DevPerson:
     """A synthetic person to sign in as. Never a CPR number: the key is opaque."""
 
     key: str
-    kind: Literal["professional", "citizen"]
+    kind: Literal["professional", "citizen", "auditor"]
     name: str
     role: str
     organisation: str | None

@@ -161,6 +161,23 @@ def _people(pop: Population, orgs: OrganisationRegister) -> list[_Person]:
                 "Parent: blocked a psychiatry department.",
             ),
         ),
+        _Person(
+            DevPerson(
+                "auditor",
+                "auditor",
+                "Aase Revisor",
+                "auditor",
+                None,
+                "Revisor: søger i revisionssporet, ser kædens tilstand og pilotens evaluering.",
+                "Auditor: searches the audit trail, sees the chain's state and the pilot's "
+                "evaluation.",
+            ),
+            sub="auditor-1",
+            organisation=None,
+            health_professional=False,
+            cpr=None,
+            landing="/pages/auditor",
+        ),
     ]
     return people
 
