@@ -269,6 +269,7 @@ def _blank(today: dt.date) -> dict[str, list[str]]:
         "purpose": ["social_case_work"],
         "born": [(today - dt.timedelta(days=9 * 365)).isoformat()],
         "custody": ["mother"],
+        "municipality": ["851"],
         "relation_kind_0": ["open_case"],
         "relation_org_0": ["851-family"],
         "ask": list(catalogue().categories),

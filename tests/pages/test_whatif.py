@@ -81,6 +81,9 @@ def test_a_consent_permits_and_without_it_a_deny(client: TestClient) -> None:
     assert 'data-decision="permit"' in shown
     assert 'href="/policy/rules.html#SUL-43-1-CONSENT"' in shown
     assert 'href="/policy/provision-sul-43-1.html"' in shown
+    rules = client.get("/policy/rules.html")  # the links land in the handbook
+    assert rules.status_code == 200 and 'id="SUL-43-1-CONSENT"' in rules.text
+    assert client.get("/policy/provision-sul-43-1.html").status_code == 200
     deny = client.post("/pages/whatif", data=situation(client, consent_by_0=""))
     shown = _category(deny.text, "psychiatry_appointments")
     assert 'data-decision="deny"' in shown
