@@ -79,6 +79,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "whatif_decider": {"da": "den der bestemmer", "en": "whoever decides"},
     "whatif_ask": {"da": "Der spørges om", "en": "Asked for"},
     "whatif_scenario_title": {"da": "Scenariets titel", "en": "Scenario title"},
+    "whatif_cannot": {
+        "da": "Situationen kan ikke afgøres",
+        "en": "The situation cannot be decided",
+    },
     "whatif_decide": {"da": "Vis afgørelsen", "en": "Show the decision"},
     "whatif_save": {"da": "Gem som scenarie (YAML)", "en": "Save as scenario (YAML)"},
     # Sign-in

@@ -35,7 +35,7 @@ from pages.ports import services_of
 from pages.security import PREFIX
 from policy.catalogue import catalogue
 from policy.decision import Decision
-from policy.errors import InvalidRequest, NotFound
+from policy.errors import HoiError, InvalidRequest, NotFound
 from policy.paths import PROJECT_ROOT
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -249,10 +249,11 @@ def scenario_yaml(spec: dict[str, Any], decision: Decision) -> str:
     return f"# A scenario saved from the what-if bench (synthetic); hoi scenario run FILE\n{text}"
 
 
-def _page(request: Request, **extra: Any) -> Response:
+def _page(request: Request, *, error: str | None = None, **extra: Any) -> Response:
     return render(
         request,
         "whatif.html",
+        error=error,
         choices=choices(),
         rows=range(ROWS),
         impact=impact_report() is not None,
@@ -292,8 +293,10 @@ async def bench(request: Request) -> Response:
 async def bench_decide(request: Request) -> Response:
     async def page() -> Response:
         form = await checked_form(request)
-        spec = situation(form, _today(request))
-        decision = await decide(request, spec)
+        try:
+            decision = await decide(request, situation(form, _today(request)))
+        except HoiError as exc:  # the situation cannot be decided: say why, keep the form
+            return _page(request, form=form, decision=None, error=str(exc), status=422)
         return _page(request, form=form, decision=decision)
 
     return await guarded(request, page)

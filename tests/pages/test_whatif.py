@@ -169,6 +169,15 @@ def test_a_wrong_value_is_refused_in_words(client: TestClient) -> None:
     page = client.post("/pages/whatif", data=situation(client, role="admin"))
     assert page.status_code == 422
     assert "choose one of the values offered" in page.text
+    assert 'name="born"' in page.text  # the form is shown again, filled in
+
+
+def test_a_consent_the_registry_refuses_is_said(client: TestClient) -> None:
+    """A nine-year-old cannot give the consent herself: the registry refuses it
+    (as the API would), and the bench says so instead of deciding."""
+    page = client.post("/pages/whatif", data=situation(client, consent_by_0="child"))
+    assert page.status_code == 422
+    assert "Situationen kan ikke afgøres" in page.text
 
 
 def test_the_impact_report_is_linked(client: TestClient) -> None:
