@@ -48,8 +48,8 @@ ROWS = 2
 """Consent and relation rows the form offers (no script adds rows)."""
 
 IMPACT_REPORTS = ("var/impact/index.html", "docs/impact/index.html")
-"""Where the latest policy impact report is looked for, newest first: a local run
-(`hoi policy impact --out var/impact`), else the one committed in docs/impact."""
+"""Where a policy impact report is looked for: a local run (`hoi policy impact
+--out var/impact`) and the one committed in docs/impact; the newer file is linked."""
 
 
 def impact_report() -> Path | None:
