@@ -24,7 +24,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from pages import auditor, entry, family, professional
+from pages import auditor, entry, family, professional, whatif
 from pages.frame import PagesConfig
 from pages.security import PREFIX, CookiePolicy, PageHeaders
 
@@ -38,5 +38,6 @@ def install(app: FastAPI, *, secure_cookies: bool, show_employee: bool) -> None:
     )
     for router in (entry.router, professional.router, family.router, auditor.router):
         app.include_router(router)
+    app.include_router(whatif.router)  # public: synthetic situations only (pages/whatif.py)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="pages-static")
     app.add_middleware(PageHeaders)

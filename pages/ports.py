@@ -4,6 +4,8 @@ the API registers them (api/app.py) without a cycle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from fastapi import Request
@@ -14,8 +16,10 @@ from broker.broker import DataBroker
 from decisions import AuditedDecisions
 from decisions.correspondence import Correspondence
 from decisions.registry import RegistryServices
+from engine.base import PolicyEngine
 from pages.people import DevSignIn
 from policy.facts import FactsProvider
+from policy.legal import LegalCatalogue
 
 
 class PageServices(RegistryServices, Protocol):
@@ -33,6 +37,12 @@ class PageServices(RegistryServices, Protocol):
     def facts(self) -> FactsProvider: ...
     @property
     def sign_in(self) -> DevSignIn | None: ...
+    @property
+    def engine(self) -> PolicyEngine: ...
+    @property
+    def legal(self) -> LegalCatalogue: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
 
     def organisation_name(self, organisation_id: str) -> str | None: ...
 

@@ -35,7 +35,8 @@ ALLOWED: dict[str, set[str]] = {
     "decisions": DATA | DOMAIN,
     "evaluation": DATA | {"audit", "registry"},  # the pilot's evaluation, from metadata only
     # the web pages, on the application services
-    "pages": DATA | DOMAIN | {"decisions", "evaluation"},
+    # (and the lawyers' what-if bench on the handbook's synthetic scenario worlds)
+    "pages": DATA | DOMAIN | {"decisions", "evaluation", "handbook"},
     "api": DATA | DOMAIN | {"handbook", "decisions", "pages", "evaluation"},
     "cli": DATA | DOMAIN | {"handbook", "decisions", "api", "pages", "evaluation"},
     "sandbox": DATA | DOMAIN | {"handbook", "decisions", "api", "cli", "pages", "evaluation"},

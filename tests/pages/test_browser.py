@@ -250,3 +250,40 @@ def test_the_family_page_in_english(service: str, browser: Browser) -> None:
     page.get_by_role("link", name="English").click()
     assert page.get_by_role("heading", name="Who looked at the child's data").is_visible()
     accessible(page)
+
+
+def test_the_what_if_bench(service: str, browser: Browser, tmp_path: Path) -> None:
+    """A caseworker with an open case, one custody holder and her § 43 consent: a
+    permit with its rule and a handbook link; the consent taken away: a deny that
+    says the consent is missing; the situation saved as a scenario file."""
+    page = new_page(browser)
+    page.goto(f"{service}/pages/whatif")  # public: no sign-in
+    assert page.get_by_role("heading", name="Hvad nu hvis: prøv en situation").is_visible()
+    accessible(page)
+    assert page.get_by_label("Rolle").input_value() == "municipal_caseworker"
+    page.get_by_label("Formål").select_option("social_case_work")
+    page.get_by_label("Givet af 1", exact=True).select_option("mother")
+    page.get_by_label("Hjemmel 1", exact=True).select_option("sul-43-1")
+    page.get_by_label("Kategori 1", exact=True).select_option("psychiatry_appointments")
+    page.get_by_label("Modtager 1", exact=True).select_option("851-family")
+    page.get_by_role("button", name="Vis afgørelsen").click()
+    result = page.locator("#result-psychiatry_appointments")
+    assert result.locator("[data-decision=permit]").is_visible()
+    rule = result.get_by_role("link", name="SUL-43-1-CONSENT").first
+    assert rule.get_attribute("href") == "/policy/rules.html#SUL-43-1-CONSENT"
+    accessible(page)
+    shot(page, "whatif-permit")
+    page.get_by_label("Givet af 1", exact=True).select_option("")
+    page.get_by_role("button", name="Vis afgørelsen").click()
+    result = page.locator("#result-psychiatry_appointments")
+    assert result.locator("[data-decision=deny]").is_visible()
+    assert "missing_consent" in result.inner_text()
+    accessible(page)
+    page.get_by_label("Givet af 1", exact=True).select_option("mother")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Gem som scenarie (YAML)").click()
+    saved = tmp_path / "whatif.yaml"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "regime: sul-43-1" in text
+    assert "rule_id: SUL-43-1-CONSENT" in text

@@ -92,7 +92,8 @@ def test_the_command_writes_both_reports(
     out = tmp_path / "impact"
     args = ["policy", "impact", "--base", "HEAD", "--out", str(out), "--size", "50"]
     assert main([*args, "--workers", "1"]) == 0
-    assert "300 situations" in capsys.readouterr().out
+    per_input = corpus(seed=11, size=1).categories  # one situation per data category
+    assert f"{50 * per_input} situations" in capsys.readouterr().out
     assert (out / "README.md").is_file() and (out / "index.html").is_file()
     assert main(["policy", "impact", "--base", "no-such-ref-anywhere", "--out", str(out)]) == 2
     assert "git archive no-such-ref-anywhere" in capsys.readouterr().err
