@@ -139,14 +139,15 @@ def test_a_database_at_the_old_head_upgrades_with_no_change(fresh_db_url: str) -
     engine.dispose()
 
 
+@pytest.mark.parametrize(
+    "fresh_db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_replicas_starting_together_migrate_once(fresh_db_url: str) -> None:
     """Several replicas start against one new database at the same moment: on
     PostgreSQL they take turns (an advisory lock), so every one of them reaches
     the head and none fails on a table another just made (without the lock they
     blocked each other for good). SQLite is one file on one host: `hoi serve
     --workers N` migrates it once in the parent."""
-    if fresh_db_url.startswith("sqlite"):
-        pytest.skip("replicas share PostgreSQL, not a SQLite file")
     engines = [make_engine(fresh_db_url) for _ in range(3)]
     failures: list[BaseException] = []
     start = threading.Barrier(len(engines))
