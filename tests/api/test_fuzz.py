@@ -154,7 +154,9 @@ def _query_valid_on_the_wire(case: Any) -> bool:
         if name not in schemas:
             return False
         for item in value if isinstance(value, list) else [value]:
-            if not _text_valid(schemas[name], "" if item is None else str(item)):
+            if item is None:
+                continue  # not sent at all
+            if not _text_valid(schemas[name], str(item)):
                 return False
     return True
 
