@@ -152,7 +152,8 @@ def _query_valid_on_the_wire(case: Any) -> bool:
     schemas = {p.name: p.definition.get("schema", {}) for p in case.operation.query}
     for name, value in case.query.items():
         # A None is not sent at all, not even under a name we do not know.
-        sent = [item for item in (value if isinstance(value, list) else [value]) if item is not None]
+        items = value if isinstance(value, list) else [value]
+        sent = [item for item in items if item is not None]
         if sent and name not in schemas:
             return False
         if not all(_text_valid(schemas[name], str(item)) for item in sent):
