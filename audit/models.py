@@ -241,3 +241,5 @@ class PurgeReport(BaseModel):
     through_seq: int | None
     checkpoint_id: int | None
     dry_run: bool = False
+    dropped_partitions: list[str] = []
+    """The monthly partitions dropped whole (PostgreSQL), oldest first."""

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from audit import partitions
 from audit.chain import Signer, checkpoint_message
 from audit.models import PurgeReport
 from audit.store import HEAD, RECORDS
@@ -69,6 +70,9 @@ def purge(db: Engine, signer: Signer, cutoff: datetime, *, dry_run: bool = False
         signature = signer.sign(
             checkpoint_message(through, through_hash, total, cutoff.isoformat())
         )
+        # On PostgreSQL whole months go at once (audit/partitions.py); what is
+        # left of the purged prefix is deleted row by row.
+        dropped = partitions.drop_through(conn, cutoff, through)
         conn.execute(delete(RECORDS).where(RECORDS.c.seq <= through))
         checkpoint_id = conn.execute(
             insert(CHECKPOINTS)
@@ -84,5 +88,9 @@ def purge(db: Engine, signer: Signer, cutoff: datetime, *, dry_run: bool = False
             .returning(CHECKPOINTS.c.id)
         ).scalar_one()
     return PurgeReport(
-        cutoff=cutoff, purged=purged, through_seq=through, checkpoint_id=int(checkpoint_id)
+        cutoff=cutoff,
+        purged=purged,
+        through_seq=through,
+        checkpoint_id=int(checkpoint_id),
+        dropped_partitions=dropped,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from audit import partitions
 from audit.chain import GENESIS_HASH, Signer, head_message, link_hash
 from audit.models import AuditRecord
 from audit.tables import AuditChainHeadRow, AuditRecordRow
@@ -82,12 +83,15 @@ def append(
     db: Engine, signer: Signer, batch: Sequence[Prepared], now: datetime
 ) -> list[tuple[int, str]]:
     """Append `batch` to the chain in one transaction; return (seq, hash) each."""
-    for attempt in range(2):
+    for attempt in range(3):
         try:
             return _append_once(db, signer, batch, now)
         except IntegrityError:
-            # Two first-ever writers raced to create the head; the loser retries.
-            if attempt == 1:
+            # Two first-ever writers raced to create the head, or (PostgreSQL) the
+            # insert found no partition for a month this process thought it had
+            # seen: the loser retries, asking the catalogue again.
+            partitions.forget()
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
@@ -97,6 +101,7 @@ def _append_once(
 ) -> list[tuple[int, str]]:
     with db.begin() as conn:
         seq, prev = _lock_head(conn, signer, now)
+        partitions.ensure(conn, (item.columns["recorded_at"] for item in batch))
         rows: list[dict[str, Any]] = []
         links: list[tuple[int, str]] = []
         for item in batch:

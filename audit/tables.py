@@ -5,8 +5,8 @@ by a retention purge, which leaves a signed checkpoint behind. Each row's
 `body` is the record's canonical JSON; the indexed columns repeat fields of the
 body for queries, and `hoi audit verify` checks that they agree with it.
 
-Partition-friendly: the primary key includes `recorded_at`, so PostgreSQL can
-partition the table by month on that column (see README, "Audit").
+The primary key includes `recorded_at`, so that PostgreSQL can partition the
+table by month on that column; it does (migration 0007, audit/partitions.py).
 """
 
 from __future__ import annotations

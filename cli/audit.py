@@ -70,6 +70,8 @@ def _audit_purge(args: argparse.Namespace) -> int:
     verb = "would purge" if report.dry_run else "purged"
     where = f" through seq {report.through_seq}" if report.through_seq else ""
     print(f"{verb} {report.purged} record(s) recorded before {cutoff.isoformat()}{where}")
+    if report.dropped_partitions:
+        print(f"dropped monthly partitions: {', '.join(report.dropped_partitions)}")
     return 0
 
 
