@@ -189,7 +189,7 @@ def _relied_on_entities(record: AuditRecord) -> list[dict[str, Any]]:
 
 def _event_id(stored: StoredRecord) -> str:
     record = stored.record
-    if record.kind == "decision":
+    if record.kind in ("decision", "evaluation_read"):
         return record.decision_id
     return f"{record.decision_id}.disclosure.{stored.seq}"
 
@@ -328,11 +328,57 @@ def disclosure_event(
     }
 
 
+def evaluation_event(
+    stored: StoredRecord, organisation_name: Callable[[str], str | None]
+) -> dict[str, Any]:
+    """A read of the pilot's evaluation: a query (DICOM 110112) by the user over a
+    period, whose entity is the report (object role 3), not a patient."""
+    record = stored.record
+    shown = record.evaluation
+    period = f"{shown.period_start}/{shown.period_end}" if shown else ""
+    detail = [{"type": "view", "valueString": shown.view}] if shown else []
+    if shown and shown.name:
+        detail.append({"type": "name", "valueString": shown.name})
+    return {
+        "resourceType": "AuditEvent",
+        "id": _event_id(stored),
+        "extension": _extensions(record),
+        "type": {"system": DCM, "code": "110112", "display": "Query"},
+        "action": "E",
+        "recorded": record.recorded_at.isoformat(),
+        "outcome": "0",
+        "outcomeDesc": f"evaluation {period} read ({shown.view if shown else 'unknown'})",
+        "agent": [_user(record, organisation_name)],
+        "source": {
+            "site": "hoi-policy",
+            "observer": SERVICE,
+            "type": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
+                    "code": "4",
+                    "display": "Application Server",
+                }
+            ],
+        },
+        "entity": [
+            {
+                "what": {"identifier": {"system": f"{BASE}/evaluation", "value": period}},
+                "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+                "role": {"system": OBJECT_ROLE, "code": "3", "display": "Report"},
+                "detail": detail,
+            }
+        ],
+    }
+
+
+_BUILDERS = {"decision": decision_event, "evaluation_read": evaluation_event}
+
+
 def audit_event(
     stored: StoredRecord, organisation_name: Callable[[str], str | None]
 ) -> dict[str, Any]:
     """The record as a validated FHIR AuditEvent (JSON)."""
-    build = decision_event if stored.record.kind == "decision" else disclosure_event
+    build = _BUILDERS.get(stored.record.kind, disclosure_event)
     event = AuditEvent.model_validate(build(stored, organisation_name))
     return event.model_dump(mode="json", exclude_none=True)
 

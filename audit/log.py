@@ -24,6 +24,7 @@ from audit.chain import Signer, canonical_json
 from audit.models import (
     AuditRecord,
     CategoryOutcome,
+    EvaluationRecord,
     Outcome,
     OverrideRecord,
     ReasonRecord,
@@ -40,6 +41,7 @@ from metrics.instruments import (
     AUDIT_QUEUE,
     timing,
 )
+from policy.caller import Caller
 from policy.decision import Decision, DecisionRequest, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
 from tracing.spans import span
@@ -228,6 +230,53 @@ def registry_record(
         policy_revision=policy_revision,
         engine=engine,
         registry=registry,
+    )
+
+
+def caller_requester(caller: Caller) -> Requester:
+    """A caller who acts in their own name (a professional, an auditor), as the
+    audit records them: from the verified token, never a CPR number."""
+    organisation = caller.organisation
+    return Requester(
+        id=caller.id,
+        role=caller.role,
+        organisation_type=organisation.type if organisation else caller.kind,
+        organisation_id=organisation.id if organisation else "",
+        health_professional=caller.health_professional,
+        acting_system=caller.acting_system.id if caller.acting_system else None,
+    )
+
+
+def evaluation_record(
+    *,
+    requester: Requester,
+    evaluation: EvaluationRecord,
+    recorded_at: datetime,
+    trace_id: str,
+    client_address: str | None,
+    policy_revision: str,
+    engine: str,
+) -> AuditRecord:
+    """The audit record of a read of the pilot's evaluation: figures about many
+    children and none by name, so the record names no child (child_cpr is
+    empty and no family's access log shows it)."""
+    return AuditRecord(
+        kind="evaluation_read",
+        decision_id=str(uuid.uuid4()),
+        recorded_at=recorded_at,
+        decided_at=recorded_at,
+        trace_id=trace_id,
+        requester=requester,
+        client_address=client_address,
+        child_cpr="",
+        purpose="evaluation",
+        action=f"evaluation.{evaluation.view}",
+        categories_asked=[],
+        outcome="permit",
+        override=OverrideRecord(requested=False, used=False),
+        policy_revision=policy_revision,
+        engine=engine,
+        evaluation=evaluation,
     )
 
 

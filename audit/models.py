@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from policy.decision import ReliedOn
 
 RecordKind = Literal[
-    "decision", "disclosure", "registry_read", "registry_write", "override_attempt"
+    "decision",
+    "disclosure",
+    "registry_read",
+    "registry_write",
+    "override_attempt",
+    "evaluation_read",
 ]
 Outcome = Literal["permit", "deny", "partial", "disclosed", "recorded"]
 CallStatus = Literal["ok", "error", "timeout", "not_found"]
@@ -104,6 +109,19 @@ class OverrideRecord(BaseModel):
     """Why it was refused, in words."""
 
 
+class EvaluationRecord(BaseModel):
+    """A read of the pilot's evaluation (kind evaluation_read): which period, and
+    what was shown. The evaluation names no child, so the record has none."""
+
+    period_start: date
+    period_end: date
+    view: Literal["page", "table", "chart", "report"]
+    """The auditor's page, one table as CSV, one chart as SVG, or the whole
+    report written by `hoi evaluation report`."""
+    name: str | None = None
+    """The table's or chart's name, for "table" and "chart"."""
+
+
 class AuditRecord(BaseModel):
     """What one audit record says. Its canonical JSON is what the chain hashes.
 
@@ -140,6 +158,8 @@ class AuditRecord(BaseModel):
     """For registry_read and registry_write records: what was read or written."""
     correspondence: CorrespondenceRecord | None = None
     """For the decision on sending a message and its disclosure: what was sent to whom."""
+    evaluation: EvaluationRecord | None = None
+    """For evaluation_read records: the period read and what was shown."""
 
 
 class Receipt(BaseModel):

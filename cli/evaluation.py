@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import uuid
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from api.settings import get_settings
+from api.settings import Settings, get_settings
 from cli.commands import EXIT_ERROR, Commands
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from evaluation.report import Period
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -39,6 +47,8 @@ def _report(args: argparse.Namespace) -> int:
     db = make_engine(settings.resolved_database_url)
     try:
         create_schema(db)
+        # The read is audited first: no figures leave unless the record is committed.
+        asyncio.run(_record_read(db, settings, period))
         figures = build(db, period, args.out, recipient_type=recipient_type)
     finally:
         db.dispose()
@@ -48,6 +58,18 @@ def _report(args: argparse.Namespace) -> int:
         f"({hidden} figures suppressed) in {args.out}/index.html"
     )
     return 0
+
+
+async def _record_read(db: Engine, settings: Settings, period: Period) -> None:
+    from audit.chain import Signer
+    from audit.log import AuditLog
+    from evaluation.access import operator, record_read
+
+    audit = AuditLog(db, Signer(settings.audit_key.get_secret_value()))
+    try:
+        await record_read(audit, operator(), period, "report", trace_id=uuid.uuid4().hex)
+    finally:
+        await audit.aclose()
 
 
 def add_parser(commands: Commands) -> None:

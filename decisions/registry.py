@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 
 from anyio import from_thread
 
-from audit.log import AuditLog, registry_record
+from audit.log import AuditLog, caller_requester, registry_record
 from audit.models import ReasonRecord, RegistryRecord, Requester
 from engine.pdp import DecisionPoint
 from facts.organisations import OrganisationRegister
@@ -59,15 +59,7 @@ def _requester(
             organisation_id="",
             health_professional=False,
         )
-    organisation = caller.organisation
-    return Requester(
-        id=caller.id,
-        role=caller.role,
-        organisation_type=organisation.type if organisation else caller.kind,
-        organisation_id=organisation.id if organisation else "",
-        health_professional=caller.health_professional,
-        acting_system=caller.acting_system.id if caller.acting_system else None,
-    )
+    return caller_requester(caller)
 
 
 @dataclass

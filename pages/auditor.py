@@ -14,9 +14,10 @@ Only GETs: the page changes nothing, so it has no form to forge."""
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +30,7 @@ from audit.models import Outcome, StoredRecord, VerifyReport
 from audit.query import Cursor, search
 from audit.store import HEAD
 from audit.verify import CHECKPOINTS, verify
+from evaluation.access import record_read
 from evaluation.figures import Figures
 from evaluation.report import CHARTS, Period, chart_svg, figures_for, label, rows_of, to_csv
 from evaluation.suppression import MIN_CHILDREN
@@ -231,6 +233,28 @@ async def _figures(request: Request, period: Period) -> Figures:
     return await run_in_threadpool(figures_for, services.db, period, recipient_type)
 
 
+async def _audited(
+    request: Request,
+    caller: Caller,
+    period: Period,
+    view: Literal["page", "table", "chart"],
+    name: str | None = None,
+) -> None:
+    """Each read of the evaluation is committed to the audit trail before it is shown."""
+    services = services_of(request)
+    await record_read(
+        services.audit,
+        caller,
+        period,
+        view,
+        name,
+        trace_id=uuid.uuid4().hex,
+        client_address=request.client.host if request.client else None,
+        policy_revision=services.pdp.engine.revision,
+        engine=services.pdp.engine.name,
+    )
+
+
 Since = Annotated[str, Query(alias="from", max_length=10)]
 Until = Annotated[str, Query(alias="to", max_length=10)]
 
@@ -241,6 +265,7 @@ async def evaluation_page(request: Request, since: Since = "", until: Until = ""
         caller = await auditor(request)
         period = _period(since, until, services_of(request).clock().date())
         figures = await _figures(request, period)
+        await _audited(request, caller, period, "page")
 
         def drawable() -> list[tuple[str, str]]:
             with _CHARTING:
@@ -268,12 +293,13 @@ async def evaluation_csv(
     request: Request, name: str, since: Since = "", until: Until = ""
 ) -> Response:
     async def page() -> Response:
-        await auditor(request)
+        caller = await auditor(request)
         period = _period(since, until, services_of(request).clock().date())
         figures = await _figures(request, period)
         table = next((t for t in figures.tables if t.name == name), None)
         if table is None:
             raise NotFound("no table has this name", field="name")
+        await _audited(request, caller, period, "table", name)
         return Response(
             to_csv(table),
             media_type="text/csv; charset=utf-8",
@@ -291,7 +317,7 @@ async def evaluation_svg(
     request: Request, name: str, since: Since = "", until: Until = ""
 ) -> Response:
     async def page() -> Response:
-        await auditor(request)
+        caller = await auditor(request)
         if name not in {c[0] for c in CHARTS}:
             raise NotFound("no chart has this name", field="name")
         period = _period(since, until, services_of(request).clock().date())
@@ -304,6 +330,7 @@ async def evaluation_svg(
         svg = await run_in_threadpool(draw)
         if svg is None:
             raise NotFound("nothing in this chart is published for the period", field="name")
+        await _audited(request, caller, period, "chart", name)
         return Response(svg, media_type="image/svg+xml")
 
     return await guarded(request, page)

@@ -4,13 +4,21 @@ real API calls, published only where at least five children stand behind it."""
 from __future__ import annotations
 
 import csv
+import getpass
 import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.services import Services
+from api.settings import get_settings
+from audit.chain import DEV_AUDIT_KEY, Signer
+from audit.query import search
+from audit.verify import verify
+from cli.main import main
+from db.engine import make_engine
 from evaluation.report import SUPPRESSED, Period, build
 from sandbox.population import population
 from tests.conftest import AppFactory, auth_headers
@@ -91,3 +99,35 @@ def test_an_empty_period_gives_an_empty_report(make_client: AppFactory, tmp_path
     )
     assert all(not t.cells for t in figures.tables)
     assert (tmp_path / "index.html").exists()
+
+
+def test_the_report_command_is_an_audited_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hoi evaluation report` commits its own read to the audit trail before it
+    writes a figure: by the operating-system account that ran it, the period,
+    no child; and the chain still verifies."""
+    monkeypatch.setenv("HOI_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HOI_ENVIRONMENT", "test")
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "report"
+        args = ["evaluation", "report", "--from", "2026-11-01", "--to", "2026-11-30"]
+        assert main([*args, "--out", str(out)]) == 0
+        assert (out / "index.html").exists()
+        db = make_engine(f"sqlite:///{tmp_path / 'hoi.db'}")
+        [stored] = search(db, kind="evaluation_read").records
+        record = stored.record
+        assert record.requester.role == "operator"
+        assert record.requester.id == f"operator:{getpass.getuser()}"
+        assert record.child_cpr == ""
+        assert record.evaluation is not None
+        assert (record.evaluation.view, record.evaluation.period_start) == (
+            "report",
+            date(2026, 11, 1),
+        )
+        assert verify(db, Signer(DEV_AUDIT_KEY)).ok
+        db.dispose()
+    finally:
+        get_settings.cache_clear()
+    capsys.readouterr()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import AppFactory, auditor_headers, token_for
+from tests.conftest import AppFactory, auditor_headers, citizen_headers, token_for
 from tests.pages.helpers import csrf, sign_in, stories
 
 AUDITOR = {"id": "auditor-page-test", "role": "auditor"}
@@ -183,3 +183,50 @@ def test_a_broken_chain_is_shown_with_its_first_broken_link(make_client: AppFact
     assert "chain-ok" not in page
     assert "seq 1" in page
     assert "the record was altered" in page
+
+
+def test_reading_the_evaluation_is_itself_audited(make_client: AppFactory) -> None:
+    """Each view of the evaluation (the page, a table, a chart) is committed to the
+    audit trail before it is shown: the auditor from the token, the period, what
+    was shown, and no child. Seen failing before the pages recorded it (no
+    evaluation_read record)."""
+    alma = stories()[0]
+    client = make_client(anonymous=True)
+    _a_lookup(client, alma.record.cpr)
+    # A professional who tries gets nothing, and nothing is recorded as read.
+    assert client.get("/pages/auditor/evaluation").status_code == 403
+    sign_in(client, token_for(AUDITOR))
+    today = datetime.now(UTC).date().isoformat()
+    period = {"from": today, "to": today}
+    assert client.get("/pages/auditor/evaluation", params=period).status_code == 200
+    assert client.get("/pages/auditor/evaluation/lookups.csv", params=period).status_code == 200
+
+    found = client.get(
+        "/v1/audit", params={"kind": "evaluation_read"}, headers=auditor_headers("auditor-2")
+    ).json()["records"]
+    shown = sorted(
+        (r["record"]["evaluation"]["view"], r["record"]["evaluation"]["name"]) for r in found
+    )
+    assert shown == [("page", None), ("table", "lookups")]
+    for stored in found:
+        record = stored["record"]
+        assert record["requester"]["id"] == AUDITOR["id"]
+        assert record["requester"]["role"] == "auditor"
+        assert record["child_cpr"] == ""
+        assert record["evaluation"]["period_start"] == today
+        # As FHIR: a query whose entity is the report, validated.
+        fhir = client.get(
+            f"/v1/audit/{record['decision_id']}/fhir", headers=auditor_headers("auditor-2")
+        )
+        assert fhir.status_code == 200, fhir.text
+        [event] = [e["resource"] for e in fhir.json()["entry"]]
+        assert event["type"]["code"] == "110112"
+        assert event["entity"][0]["role"]["code"] == "3"
+
+    # No family's access log shows the evaluation.
+    mother = alma.record.custody_holders[0]
+    log = client.get(f"/v1/citizens/{alma.record.cpr}/access-log", headers=citizen_headers(mother))
+    assert log.status_code == 200, log.text
+    entries = log.json()["entries"]
+    assert entries  # the caseworker's lookup is there
+    assert all(e["purpose"] != "evaluation" for e in entries)
