@@ -54,6 +54,20 @@ SERVICE = {
     "display": "HOI Policy decision point",
 }
 
+APPLICATION_SOURCE = {
+    "site": "hoi-policy",
+    "observer": SERVICE,
+    "type": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
+            "code": "4",
+            "display": "Application Server",
+        }
+    ],
+}
+"""This service as the audit source of what it does as an application (a
+disclosure, a read of the evaluation)."""
+
 # Our purposes where HL7 has a matching purpose-of-use code.
 _ACT_REASON = {
     "current_treatment": ("TREAT", "treatment"),
@@ -302,17 +316,7 @@ def disclosure_event(
             recipient,
             _user(record, organisation_name),
         ],
-        "source": {
-            "site": "hoi-policy",
-            "observer": SERVICE,
-            "type": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
-                    "code": "4",
-                    "display": "Application Server",
-                }
-            ],
-        },
+        "source": APPLICATION_SOURCE,
         "entity": [
             _patient(record),
             *(
@@ -349,17 +353,7 @@ def evaluation_event(
         "outcome": "0",
         "outcomeDesc": f"evaluation {period} read ({shown.view if shown else 'unknown'})",
         "agent": [_user(record, organisation_name)],
-        "source": {
-            "site": "hoi-policy",
-            "observer": SERVICE,
-            "type": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
-                    "code": "4",
-                    "display": "Application Server",
-                }
-            ],
-        },
+        "source": APPLICATION_SOURCE,
         "entity": [
             {
                 "what": {"identifier": {"system": f"{BASE}/evaluation", "value": period}},
