@@ -48,7 +48,7 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint
-from facts.addressing import recipient_of
+from facts.addressing import recipient_of, responsible_unit
 from facts.cache import CachedFacts
 from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
@@ -423,8 +423,12 @@ def make_broker(
         org = orgs.get(organisation_id)
         return org.part_of if org else ()
 
-    def address(organisation_id: str) -> dict[str, Any] | None:
-        recipient = recipient_of(orgs, organisation_id)
+    def address(organisation_id: str, kle: str | None) -> dict[str, Any] | None:
+        recipient = (
+            responsible_unit(orgs, organisation_id, kle)
+            if kle is not None
+            else recipient_of(orgs, organisation_id)
+        )
         return recipient.as_record() if recipient else None
 
     return DataBroker.build(

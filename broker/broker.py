@@ -5,7 +5,8 @@ parallel, each bounded by its timeout and guarded by its circuit breaker;
 keeps only the permitted fields of records from organisations not excluded;
 records the disclosure; and returns the overview. Each record of a contact point
 gets its organisation's `recipient` (SOR id, GLN, KLE task areas and the
-`write_to` handle) from the organisation register (`recipient_of`, injected),
+`write_to` handle) from the organisation register (`recipient_of`, injected; a
+school's is its municipality's unit for school support),
 never from the source; like every field it leaves only when the category's
 permitted fields name it. What it fetched lives only
 in memory for the length of one request: nothing is written anywhere.
@@ -55,8 +56,14 @@ def _no_parents(_: str) -> tuple[str, ...]:
     return ()
 
 
-def _no_recipient(_: str) -> dict[str, Any] | None:
+def _no_recipient(_: str, __: str | None = None) -> dict[str, Any] | None:
     return None
+
+
+Addresser = Callable[[str, str | None], dict[str, Any] | None]
+"""The organisation register's address of an organisation, or, given a KLE task
+area, of its unit answering for that area; None when the register cannot address
+it (see facts/addressing.py)."""
 
 
 RECIPIENT = "recipient"
@@ -82,7 +89,7 @@ class DataBroker:
     part_of: Callable[[str], tuple[str, ...]] = _no_parents
     clock: Callable[[], datetime] = _utc_now
     monotonic: Callable[[], float] = time.monotonic
-    recipient_of: Callable[[str], dict[str, Any] | None] = _no_recipient
+    recipient_of: Addresser = _no_recipient
     """A record's organisation as a correspondence recipient (the organisation
     register's answer), or None when the register cannot address it."""
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
@@ -116,7 +123,7 @@ class DataBroker:
         part_of: Callable[[str], tuple[str, ...]] = _no_parents,
         clock: Callable[[], datetime] = _utc_now,
         monotonic: Callable[[], float] = time.monotonic,
-        recipient_of: Callable[[str], dict[str, Any] | None] = _no_recipient,
+        recipient_of: Addresser = _no_recipient,
     ) -> DataBroker:
         """One HTTP client per source; call in the app's lifespan."""
         quiet_http_logs()
@@ -269,12 +276,17 @@ class DataBroker:
         addressed = []
         for record in records:
             data = {k: v for k, v in record.data.items() if k != RECIPIENT}
-            address = (
-                self.recipient_of(record.origin) if record.origin and record.addressable else None
-            )
+            if record.contact_via is not None:
+                address = self.recipient_of(*record.contact_via)
+            elif record.origin and record.addressable:
+                address = self.recipient_of(record.origin, None)
+            else:
+                address = None
             if address is not None:
                 data[RECIPIENT] = address
-            addressed.append(SourceRecord(record.origin, data, record.addressable))
+            addressed.append(
+                SourceRecord(record.origin, data, record.addressable, record.contact_via)
+            )
         return addressed
 
     def _label(self, category: str) -> str:

@@ -32,6 +32,10 @@ class SourceRecord:
     addressable: bool = True
     """Whether the origin is a contact point to write to about this record (a
     closed case's unit is no longer responsible: no `recipient` for it)."""
+    contact_via: tuple[str, str] | None = None
+    """(organisation id, KLE task area): the record is written about to the unit of
+    that organisation which answers for the area, not to its origin. A school is
+    not on the MedCom network; its municipality's unit for school support is."""
 
 
 class Adapter(Protocol):

@@ -1,7 +1,8 @@
 """Addressing from the overview: every contact point carries its organisation's
 `recipient` (SOR id, GLN, KLE task areas, `write_to` handle) from the organisation
 register; never for a denied category, never for a blocked organisation, never
-from the source, never a unit of another municipality than the child's case."""
+from the source, never a unit of another municipality than the child's case. A
+school is written to through its municipality's unit for school support."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from broker.broker import DataBroker
 from broker.sources import load_sources
-from facts.addressing import recipient_of, resolve
+from facts.addressing import recipient_of, resolve, responsible_unit
 from handbook.scenarios import scenario_organisations
 from policy.decision import CategoryDecision, Decision, DecisionRequest, ReliedOn
 from sandbox.population import population
@@ -59,7 +60,7 @@ def test_a_gp_is_pointed_at_the_unit_of_the_childs_open_case(service: OverviewAp
         assert records and all(r["recipient"] == expected for r in records), category
         assert "recipient" in body["data"][category]["fields"]
     # the case's unit, not the municipality's main mailbox, and no other municipality
-    municipal = {c: d for c, d in body["data"].items() if c != "gp_clinic"}
+    municipal = {c: body["data"][c] for c in ("municipal_contacts", "municipal_case_status")}
     handles = _handles(municipal)
     assert f"org/{municipality}" not in handles
     assert all(h.startswith(f"org/{municipality}/") for h in handles)
@@ -124,8 +125,11 @@ async def _contacts_overview(
     def reply(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=answer)
 
-    def address(organisation_id: str) -> dict[str, Any] | None:
-        found = recipient_of(REGISTER, organisation_id)
+    def address(organisation_id: str, kle: str | None) -> dict[str, Any] | None:
+        if kle is not None:
+            found = responsible_unit(REGISTER, organisation_id, kle)
+        else:
+            found = recipient_of(REGISTER, organisation_id)
         return found.as_record() if found else None
 
     broker = DataBroker.build(
@@ -212,3 +216,30 @@ async def test_a_closed_case_does_not_point_at_its_former_unit() -> None:
         {"has_active_case": False},
         {"has_active_case": True, "recipient": family.as_record()},
     ]
+
+
+def _enrolment(municipality: str | None) -> dict[str, Any]:
+    institution: dict[str, Any] = {"number": "851123", "name": "Skole", "type": "school"}
+    if municipality is not None:
+        institution["municipality_code"] = municipality
+    return {"enrolments": [{"institution": institution, "class_or_group": "5.b"}]}
+
+
+@pytest.mark.anyio
+async def test_a_school_is_written_to_through_its_municipalitys_school_support_unit() -> None:
+    fields = ["institution_name", "recipient"]
+    records = await _contacts_overview(_enrolment("851"), fields, "school_daycare")
+
+    ppr = recipient_of(REGISTER, "851-ppr")
+    assert ppr is not None and "17.13" in ppr.kle
+    assert records == [{"institution_name": "Skole", "recipient": ppr.as_record()}]
+    # the school itself is not a recipient: its handle resolves to the unit
+    assert resolve(REGISTER, records[0]["recipient"]["write_to"]).organisation.id == "851-ppr"
+
+
+@pytest.mark.anyio
+async def test_a_school_of_an_unknown_or_unnamed_municipality_gets_no_address() -> None:
+    fields = ["institution_name", "recipient"]
+    for answer in (_enrolment("999"), _enrolment(None)):
+        records = await _contacts_overview(answer, fields, "school_daycare")
+        assert records == [{"institution_name": "Skole"}]  # no main mailbox, no guess
