@@ -6,11 +6,14 @@ Abuse tests first. Seen failing before the fix: every test here failed against t
 branch's starting point (no `/pages/sign-in/start` nor `/pages/sign-in/callback`, no
 sandbox identity provider, the picker and the token form open whatever was
 configured). Then, with the fix in place, each check was taken out once and its
-test seen failing: the state comparison (wrong state test), the flow cookie's
-deletion and the provider's single-use code (replay test), `safe_next` on the
-flow's `next` (off-site test), the ID token's nonce check (nonce test), the
-provider's PKCE comparison (verifier mismatch test), and the pages' refusal of the
-picker and token form under OpenID Connect (picker test)."""
+test seen failing (tests/pages/test_oidc.py, one mutation at a time): the state
+comparison in pages/oidc.py (wrong state test); the callback's deletion of the flow
+cookie, and apart from it the provider's single-use code (`pop` made `get`) (replay
+test, each alone); `safe_next` on the flow's `next` at the start and at the
+callback, both taken out (off-site test); the ID token's nonce check (nonce test);
+the provider's PKCE comparison (verifier mismatch test); and the pages' refusal of
+the picker, and apart from it of the token form, under OpenID Connect (picker
+test, each alone)."""
 
 from __future__ import annotations
 
@@ -159,6 +162,15 @@ def test_the_picker_and_the_token_form_are_refused_under_openid_connect(
     )
     assert handed.status_code == 403
     assert not session_set(handed)
+    # A service that has a picker too (a development one) refuses it all the same.
+    both, _ = with_fake(make_client, lambda fake, nonce: {})
+    assert both.app.state.services.sign_in is not None  # type: ignore[attr-defined]
+    assert 'name="person"' not in both.get("/pages/sign-in").text
+    picked = both.post(
+        "/pages/sign-in", data={"csrf": csrf(both), "person": "caseworker"}, follow_redirects=False
+    )
+    assert picked.status_code == 403
+    assert not session_set(picked)
 
 
 def test_the_sign_in_button_in_english(make_client: AppFactory) -> None:
@@ -274,6 +286,22 @@ def test_the_same_token_from_the_right_issuer_starts_a_session(make_client: AppF
     answer = through_fake(client, fake)
     assert answer.status_code == 200
     assert session_set(answer)
+
+
+def test_an_answer_naming_another_provider_is_refused(make_client: AppFactory) -> None:
+    """RFC 9207: the `iss` parameter, when the provider sends it, must be ours."""
+    client, _ = with_fake(
+        make_client,
+        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+    )
+    authorize = query(start(client))
+    answer = client.get(
+        "/pages/sign-in/callback",
+        params={"code": "a-code", "state": authorize["state"], "iss": "https://mix-up.example"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 401
+    assert not session_set(answer)
 
 
 @pytest.mark.parametrize("which", ["nonce", "issuer", "missing"])
