@@ -195,6 +195,7 @@ class FakeProvider:
         self.key = idp_key("fake-idp-1")
         self.tokens = tokens
         self.nonce = ""
+        self.token_requests: list[httpx.Request] = []
 
     def id_token(self, nonce: str, issuer: str = FAKE_ISSUER) -> str:
         now = int(datetime.now(UTC).timestamp())
@@ -224,12 +225,15 @@ class FakeProvider:
         if path == "/jwks":
             return httpx.Response(200, json=jwks(self.key))
         if path == "/token":
+            self.token_requests.append(request)
             return httpx.Response(200, json={"token_type": "Bearer", **self.tokens(self.nonce)})
         return httpx.Response(404)
 
 
 def with_fake(
-    make_client: AppFactory, tokens: Callable[[FakeProvider, str], dict[str, Any]]
+    make_client: AppFactory,
+    tokens: Callable[[FakeProvider, str], dict[str, Any]],
+    secret: str | None = None,
 ) -> tuple[TestClient, FakeProvider]:
     client = make_client(anonymous=True)
     fake = FakeProvider(lambda nonce: tokens(fake, nonce))
@@ -237,6 +241,7 @@ def with_fake(
         OidcConfig(
             issuer=FAKE_ISSUER,
             client_id=CLIENT_ID,
+            client_secret=secret,
             redirect_uri=REDIRECT,
             algorithms=("ES256",),
             allow_dev_keys=True,
@@ -286,6 +291,49 @@ def test_the_same_token_from_the_right_issuer_starts_a_session(make_client: AppF
     answer = through_fake(client, fake)
     assert answer.status_code == 200
     assert session_set(answer)
+
+
+def test_a_confidential_client_authenticates_and_sends_the_verifier(
+    make_client: AppFactory,
+) -> None:
+    """client_secret_basic (RFC 6749, 2.3.1: both parts form-encoded), the PKCE
+    verifier whose challenge went out, and the redirect URI of the flow."""
+    client, fake = with_fake(
+        make_client,
+        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+        secret="s3cret:with/odd&chars",
+    )
+    authorize = query(start(client))
+    fake.nonce = authorize["nonce"]
+    answer = client.get(
+        "/pages/sign-in/callback",
+        params={"code": "a-code", "state": authorize["state"]},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 200 and session_set(answer), answer.text
+    (sent,) = fake.token_requests
+    expected = base64.b64encode(b"hoi-pages:s3cret%3Awith%2Fodd%26chars").decode()
+    assert sent.headers["authorization"] == f"Basic {expected}"
+    form = {k: v[0] for k, v in parse_qs(sent.content.decode()).items()}
+    assert "client_id" not in form and "client_secret" not in form
+    assert form["redirect_uri"] == REDIRECT and form["code"] == "a-code"
+    assert challenge(form["code_verifier"]) == authorize["code_challenge"]
+
+
+def test_a_refusal_at_the_provider_starts_no_session(make_client: AppFactory) -> None:
+    client, fake = with_fake(
+        make_client,
+        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+    )
+    authorize = query(start(client))
+    answer = client.get(
+        "/pages/sign-in/callback",
+        params={"error": "access_denied", "state": authorize["state"]},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 401
+    assert not session_set(answer)
+    assert fake.token_requests == []
 
 
 def test_an_answer_naming_another_provider_is_refused(make_client: AppFactory) -> None:
