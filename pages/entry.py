@@ -138,11 +138,26 @@ async def oidc_callback(
 
     async def page() -> Response:
         oidc = _identity_provider(request)
-        flow = Flow.from_cookie(request.cookies.get(FLOW_COOKIE))
-        if iss is not None and iss != oidc.config.issuer:  # RFC 9207: another provider's answer
-            raise Unauthenticated("the answer comes from another identity provider")
-        token = await oidc.finish(flow, state=state, code=code, error=error)
-        caller = await verify_token(request, token)
+        try:
+            flow = Flow.from_cookie(request.cookies.get(FLOW_COOKIE))
+            if iss is not None and iss != oidc.config.issuer:  # RFC 9207
+                raise Unauthenticated("the answer comes from another identity provider")
+            token = await oidc.finish(flow, state=state, code=code, error=error)
+            caller = await verify_token(request, token)
+        except Unauthenticated:
+            # Nothing of the cause is shown: start again (the flow is over).
+            failed = render(
+                request,
+                "sign_in.html",
+                status=401,
+                people=[],
+                oidc=True,
+                next="",
+                invalid=False,
+                failed=True,
+            )
+            config_of(request).cookies.clear(failed, SESSION_COOKIE)
+            return failed
         landing = safe_next(flow.next)
         # A page of our own moves on: the session cookie is SameSite=Strict, and a
         # browser holds it back on a redirect that began at the provider's site.

@@ -115,6 +115,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "da": "Du sendes til din organisations login og derefter tilbage hertil.",
         "en": "You are sent to your organisation's login and then back here.",
     },
+    "sign_in_failed": {
+        "da": "Log-ind kunne ikke gennemføres (afbrudt, for gammelt eller fra en anden "
+        "browser). Prøv igen.",
+        "en": "The sign-in could not be completed (interrupted, too old, or from another "
+        "browser). Please try again.",
+    },
     "signed_in": {"da": "Du er logget ind", "en": "You are signed in"},
     "signed_in_continue": {"da": "Fortsæt", "en": "Continue"},
     "session_invalid": {

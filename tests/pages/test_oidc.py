@@ -105,11 +105,13 @@ def test_a_callback_with_a_wrong_or_missing_state_is_refused(make_client: AppFac
         client.cookies.set(FLOW_COOKIE, flow, path="/pages/sign-in")
         answer = client.get("/pages/sign-in/callback", params={"code": params["code"], **state})
         assert answer.status_code == 401
+        assert "Log-ind kunne ikke gennemføres" in answer.text
         assert not session_set(answer)
     # A callback in a browser that never started a flow (login CSRF) is refused too.
     stranger = make_client(anonymous=True, sandbox_idp=True, oidc_redirect_uri=REDIRECT)
     answer = back(stranger, pick(start(client), "gp"))
     assert answer.status_code == 401
+    assert "Log-ind kunne ikke gennemføres" in answer.text
     assert not session_set(answer)
 
 
