@@ -54,6 +54,7 @@ from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
+from pages.oidc import OidcClient, OidcConfig
 from pages.people import DevSignIn
 from policy.catalogue import catalogue
 from policy.errors import ConfigError, Unavailable
@@ -91,6 +92,8 @@ class Services:
     """The one way a message about a child leaves: decided, audited, queued."""
     sign_in: DevSignIn | None = field(default=None, repr=False)
     """Synthetic people to sign in as on the pages (the sandbox's); never in production."""
+    oidc: OidcClient | None = field(default=None, repr=False)
+    """The pages' sign-in through the identity provider (HOI_OIDC_*, or the sandbox's)."""
     fact_sources: list[SourceClient] = field(default_factory=list, repr=False)
     """The sources the decisions need (CPR, relation evidence); readiness probes them."""
     relay: Relay | None = field(default=None, repr=False)
@@ -122,6 +125,8 @@ class Services:
         await self.engine.aclose()
         if self._http is not None:
             await self._http.aclose()
+        if self.oidc is not None:
+            await self.oidc.aclose()
         await self.broker.aclose()
         if self._opa_server is not None:
             await asyncio.to_thread(self._opa_server.stop)
@@ -224,6 +229,29 @@ def make_key_source(settings: Settings) -> tuple[KeySource, httpx.AsyncClient | 
     return StaticKeys(dev_key_set(settings.resolved_dev_key_file)), None
 
 
+def oidc_config(settings: Settings) -> OidcConfig | None:
+    """The pages' registration at the identity provider, when the settings name one."""
+    if settings.oidc_issuer is None or settings.oidc_client_id is None:
+        return None
+    secret = settings.oidc_client_secret
+    return OidcConfig(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=secret.get_secret_value() if secret is not None else None,
+        redirect_uri=settings.oidc_redirect_uri,
+        scope=settings.oidc_scope,
+        algorithms=tuple(settings.auth_algorithms),
+        allow_dev_keys=settings.environment != "production",
+        require_https=settings.environment == "production",
+    )
+
+
+def make_oidc_client(config: OidcConfig | None) -> OidcClient | None:
+    if config is None:
+        return None
+    return OidcClient(config, httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False))
+
+
 @dataclass
 class Plug:
     """What a composer outside production plugs into the service (the sandbox does:
@@ -243,6 +271,9 @@ class Plug:
     sandbox's own)."""
     sign_in: DevSignIn | None = None
     """Synthetic people the pages offer to sign in as (development only)."""
+    oidc: OidcConfig | None = None
+    """The identity provider the pages sign in through, when the settings name none
+    (the sandbox's, HOI_SANDBOX_IDP)."""
 
 
 def make_relay(settings: Settings, db: Engine, network_url: str | None) -> Relay | None:
@@ -291,6 +322,13 @@ def build_services(
         raise ConfigError(
             "production signs people in through the identity provider, never a development sign-in",
             field="environment",
+        )
+    oidc = plug.oidc or oidc_config(settings)
+    if oidc is not None and plug.sign_in is not None:
+        raise ConfigError(
+            "the pages sign in through the identity provider (HOI_OIDC_ISSUER) or a "
+            "development picker, not both",
+            field="oidc_issuer",
         )
     keys, http = make_key_source(settings)  # first: unsafe keys stop us before anything opens
     orgs = plug.organisations if plug.organisations is not None else organisation_register(settings)
@@ -388,6 +426,7 @@ def build_services(
             pdp, audit, orgs, notify=relay.notify if relay is not None else None
         ),
         sign_in=plug.sign_in,
+        oidc=make_oidc_client(oidc),
         fact_sources=fact_sources,
         relay=relay,
         _opa_server=server,

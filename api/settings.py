@@ -107,6 +107,25 @@ class Settings(BaseSettings):
     dev_key_file: Path | None = None
     """The development signing key; unset: var_dir/dev-signing-key.jwk.json."""
 
+    # The pages' sign-in through the identity provider (OpenID Connect, the
+    # authorization-code flow with PKCE). Set: the sign-in page shows one button and
+    # no picker; the access token it brings back is verified like any bearer token.
+    oidc_issuer: str | None = None
+    """The identity provider's issuer URL; its metadata is read from
+    `<issuer>/.well-known/openid-configuration`. Production accepts only https."""
+    oidc_client_id: str | None = None
+    """The pages' client id at the identity provider; required with HOI_OIDC_ISSUER."""
+    oidc_client_secret: SecretStr | None = None
+    """The client secret (client_secret_basic); unset: a public client (PKCE only)."""
+    oidc_redirect_uri: str | None = None
+    """Where the provider sends the browser back (`.../pages/sign-in/callback`), as
+    registered there. Required in production (https); unset elsewhere: from the request."""
+    oidc_scope: str = "openid"
+    sandbox_idp: bool = False
+    """Development: the sandbox serves an OpenID Connect provider (sandbox/idp.py) at
+    `<sandbox>/idp`, and the pages sign in through it as production does through its
+    own, instead of the picker. Refused in production."""
+
     message_network_url: str | None = None
     """The MedCom message network's base URL (inboxes at `/inboxes/{gln}/messages`):
     the outbox relay delivers the correspondence there, and runs only when it is set.
@@ -175,6 +194,10 @@ class Settings(BaseSettings):
             )
         if self.auth_jwks_file is not None and self.auth_jwks_url is not None:
             raise ValueError("set HOI_AUTH_JWKS_FILE or HOI_AUTH_JWKS_URL, not both")
+        if (self.oidc_issuer is None) != (self.oidc_client_id is None):
+            raise ValueError("set HOI_OIDC_ISSUER and HOI_OIDC_CLIENT_ID together")
+        if self.sandbox_idp and self.oidc_issuer is not None:
+            raise ValueError("HOI_SANDBOX_IDP is the identity provider: unset HOI_OIDC_ISSUER")
         if self.environment == "production":
             if self.seed_demo_data:
                 raise ValueError(
@@ -206,6 +229,7 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production needs its own HOI_PERSON_HANDLE_KEY of at least 32 characters"
                 )
+            self._production_sign_in_is_safe()
             if self.sources == "sandbox":
                 raise ValueError("production must not use sandbox sources (set HOI_SOURCES)")
             if self.message_network_url is not None and not https_or_loopback(
@@ -216,6 +240,19 @@ class Settings(BaseSettings):
                 )
             self._production_opa_is_safe()
         return self
+
+    def _production_sign_in_is_safe(self) -> None:
+        if self.sandbox_idp:
+            raise ValueError("production must not sign in through the sandbox (HOI_SANDBOX_IDP)")
+        if self.oidc_issuer is None:
+            return
+        if not self.oidc_issuer.startswith("https://"):
+            raise ValueError("production reads HOI_OIDC_ISSUER over https only")
+        if self.oidc_redirect_uri is None or not self.oidc_redirect_uri.startswith("https://"):
+            raise ValueError(
+                "production needs HOI_OIDC_REDIRECT_URI, an https URL registered at the "
+                "identity provider (.../pages/sign-in/callback)"
+            )
 
     def _production_opa_is_safe(self) -> None:
         if self.opa_url is not None and not https_or_loopback(self.opa_url):

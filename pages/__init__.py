@@ -1,8 +1,9 @@
 """The web pages: server-rendered HTML for the people the service serves, beside
 the JSON API and on the same service layer.
 
-- `entry`: signing in (development picker through an injected provider, or the
-  identity provider's token) and out, the language switch;
+- `entry`: signing in (through the identity provider with OpenID Connect, see
+  `oidc`; a development picker through an injected provider; or a token handed
+  over) and out, the language switch;
 - `professional`: the professional's overview (the HOI view), the override
   dialog, writing to a contact point;
 - `family`: the family's page (access log, consents, objections, blocks);

@@ -162,7 +162,10 @@ async def guarded(
     except NeedsSignIn:
         return redirect(f"{PREFIX}/sign-in?next={quote(_here(request), safe='')}")
     except Unauthenticated:
-        response = render(request, "sign_in.html", status=401, invalid=True, people=[], next="")
+        oidc = services_of(request).oidc is not None
+        response = render(
+            request, "sign_in.html", status=401, invalid=True, people=[], oidc=oidc, next=""
+        )
         config_of(request).cookies.clear(response, SESSION_COOKIE)
         return response
     except HoiError as exc:

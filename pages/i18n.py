@@ -101,12 +101,28 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "professionals": {"da": "Fagpersoner", "en": "Professionals"},
     "citizens": {"da": "Borgere (forældre og unge)", "en": "Citizens (parents and young people)"},
     "sign_in_idp": {
-        "da": "Log ind med din organisations login (identitetsudbyderen). Identitetsudbyderen "
-        "sender dit adgangstoken hertil.",
-        "en": "Sign in with your organisation's login (the identity provider). The identity "
-        "provider sends your access token here.",
+        "da": "Tjenesten har ingen identitetsudbyder sat op. Indsæt det adgangstoken, din "
+        "organisations portal har givet dig; det kontrolleres som ethvert andet token.",
+        "en": "This service has no identity provider set up. Paste the access token your "
+        "organisation's portal gave you; it is checked like any other token.",
     },
     "access_token": {"da": "Adgangstoken", "en": "Access token"},
+    "sign_in_oidc": {
+        "da": "Log ind med din organisations login",
+        "en": "Sign in with your organisation's login",
+    },
+    "sign_in_oidc_intro": {
+        "da": "Du sendes til din organisations login og derefter tilbage hertil.",
+        "en": "You are sent to your organisation's login and then back here.",
+    },
+    "sign_in_failed": {
+        "da": "Log-ind kunne ikke gennemføres (afbrudt, for gammelt eller fra en anden "
+        "browser). Prøv igen.",
+        "en": "The sign-in could not be completed (interrupted, too old, or from another "
+        "browser). Please try again.",
+    },
+    "signed_in": {"da": "Du er logget ind", "en": "You are signed in"},
+    "signed_in_continue": {"da": "Fortsæt", "en": "Continue"},
     "session_invalid": {
         "da": "Dit login er ikke gyldigt (udløbet eller forfalsket). Log ind igen.",
         "en": "Your sign-in is not valid (expired or forged). Please sign in again.",

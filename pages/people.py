@@ -2,7 +2,7 @@
 sandbox) offers synthetic people to sign in as.
 
 Production plugs in nothing, so its sign-in page shows no picker and mints
-nothing: a person signs in with the token the identity provider issued. The
+nothing: a person signs in through the identity provider (pages/oidc.py). The
 pages never import the sandbox; `api.services.Plug.sign_in` carries the provider
 in, and `build_services` refuses one in production."""
 

@@ -17,6 +17,7 @@ from decisions import AuditedDecisions
 from decisions.correspondence import Correspondence
 from decisions.registry import RegistryServices
 from engine.base import PolicyEngine
+from pages.oidc import OidcClient
 from pages.people import DevSignIn
 from policy.facts import FactsProvider
 from policy.legal import LegalCatalogue
@@ -37,6 +38,8 @@ class PageServices(RegistryServices, Protocol):
     def facts(self) -> FactsProvider: ...
     @property
     def sign_in(self) -> DevSignIn | None: ...
+    @property
+    def oidc(self) -> OidcClient | None: ...
     @property
     def engine(self) -> PolicyEngine: ...
     @property

@@ -2,8 +2,9 @@
 CSRF protection (a double-submit token), and the response headers every page
 carries (a strict Content-Security-Policy: no inline script, no inline style).
 
-The session holds the identity provider's access token (in development: one the
-sign-in page minted), HttpOnly and SameSite=Strict, Secure in production. Each
+The session holds the identity provider's access token (brought back by the
+OpenID Connect flow, pages/oidc.py; in development: one the sign-in page minted),
+HttpOnly and SameSite=Strict, Secure in production. Each
 request verifies it again with the service's token verifier, exactly as the API
 verifies a bearer token: a forged or expired cookie is refused, and the caller is
 never anything a form says."""
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Literal
 
 from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
@@ -26,6 +28,14 @@ PREFIX = "/pages"
 SESSION_COOKIE = "hoi_session"
 CSRF_COOKIE = "hoi_csrf"
 LANGUAGE_COOKIE = "hoi_lang"
+FLOW_COOKIE = "hoi_oidc"
+"""A sign-in under way at the identity provider (pages/oidc.py): its state, nonce
+and PKCE verifier. SameSite=Lax, because the provider sends the browser back with a
+cross-site navigation; path the sign-in's own; it lives as long as a flow may."""
+NEXT_COOKIE = "hoi_next"
+"""Where a person signing in through the identity provider was going (a path under
+/pages that may name a child): kept out of the page that moves them on."""
+SIGN_IN = PREFIX + "/sign-in"
 CSRF_FIELD = "csrf"
 SESSION_MAX_AGE_S = 3600  # the longest a token lives (HOI_AUTH_MAX_TOKEN_LIFETIME_S default)
 
@@ -47,20 +57,36 @@ class CookiePolicy:
     secure: bool
     """Secure cookies: always in production (HOI_ENVIRONMENT=production)."""
 
-    def set(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+    def set(
+        self,
+        response: Response,
+        name: str,
+        value: str,
+        max_age: int | None,
+        *,
+        path: str = PREFIX,
+        samesite: Literal["strict", "lax"] = "strict",
+    ) -> None:
         response.set_cookie(
             name,
             value,
             max_age=max_age,
-            path=PREFIX,
+            path=path,
             secure=self.secure,
             httponly=True,
-            samesite="strict",
+            samesite=samesite,
         )
 
-    def clear(self, response: Response, name: str) -> None:
+    def clear(
+        self,
+        response: Response,
+        name: str,
+        *,
+        path: str = PREFIX,
+        samesite: Literal["strict", "lax"] = "strict",
+    ) -> None:
         response.delete_cookie(
-            name, path=PREFIX, secure=self.secure, httponly=True, samesite="strict"
+            name, path=path, secure=self.secure, httponly=True, samesite=samesite
         )
 
 

@@ -26,6 +26,9 @@ from db.engine import make_engine
 from db.schema import create_schema
 from engine.base import PolicyEngine
 from facts.organisations import Organisation
+from pages.oidc import OidcConfig
+from policy.errors import ConfigError
+from sandbox.idp import CLIENT_ID, SandboxIdp
 from sandbox.pilot import organisations
 from sandbox.population import Population, population
 from sandbox.seed import seed_registry
@@ -72,10 +75,19 @@ def build_dev_services(
     nothing is seeded), clock or engine."""
     reference: date = settings.demo_reference_date or (clock or utc_now)().date()
     pop = population_override or population(reference)
+    orgs = dev_organisations(settings)
+    people = (
+        SandboxSignIn(pop, orgs, settings)
+        if settings.uses_dev_key
+        and settings.environment != "production"
+        and population_override is None
+        else None
+    )
+    idp = sandbox_idp(settings, people)
     sandbox: SandboxServer | None = None
     if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
         sandbox = SandboxServer(
-            pop, port=settings.sandbox_port, network_db=settings.var_dir / NETWORK_DB
+            pop, port=settings.sandbox_port, network_db=settings.var_dir / NETWORK_DB, idp=idp
         ).start()
 
     seeding = settings.seed_demo_data and population_override is None
@@ -95,17 +107,24 @@ def build_dev_services(
         if settings.resolved_sources == "sandbox" and sandbox_base is not None
         else None
     )
-    orgs = dev_organisations(settings)
-    sign_in = (
-        SandboxSignIn(pop, orgs, settings)
-        if settings.uses_dev_key
-        and settings.environment != "production"
-        and population_override is None
+    # The picker, unless the pages sign in through an identity provider (the
+    # sandbox's, or the one HOI_OIDC_ISSUER names).
+    sign_in = people if idp is None and settings.oidc_issuer is None else None
+    oidc = (
+        OidcConfig(
+            issuer=f"{sandbox_base}/idp",
+            client_id=CLIENT_ID,
+            redirect_uri=settings.oidc_redirect_uri,
+            algorithms=tuple(settings.auth_algorithms),
+            allow_dev_keys=True,
+        )
+        if idp is not None and sandbox_base is not None
         else None
     )
     plug = Plug(
         organisations=orgs,
         sign_in=sign_in,
+        oidc=oidc,
         in_memory=pop if local else None,
         sandbox_url=sandbox.url if sandbox is not None else None,
         prepare_db=seed,
@@ -121,6 +140,20 @@ def build_dev_services(
         raise
     parts = {f.name: getattr(services, f.name) for f in fields(Services)}
     return DevServices(**parts, population=pop, sandbox=sandbox)
+
+
+def sandbox_idp(settings: Settings, people: SandboxSignIn | None) -> SandboxIdp | None:
+    """The sandbox identity provider, when HOI_SANDBOX_IDP asks for it."""
+    if not settings.sandbox_idp:
+        return None
+    if people is None or settings.resolved_sources != "sandbox":
+        raise ConfigError(
+            "HOI_SANDBOX_IDP needs the sandbox (HOI_SOURCES=sandbox), its population and "
+            "the development key the service trusts",
+            field="sandbox_idp",
+        )
+    redirect = settings.oidc_redirect_uri
+    return SandboxIdp(people, settings, redirect_uris=[redirect] if redirect else [])
 
 
 def prepare_workers(settings: Settings, shared: contextlib.ExitStack) -> dict[str, str]:
@@ -141,8 +174,12 @@ def prepare_workers(settings: Settings, shared: contextlib.ExitStack) -> dict[st
         finally:
             db.dispose()
     if settings.resolved_sources == "sandbox" and settings.sandbox_url is None:
+        people = SandboxSignIn(pop, dev_organisations(settings), settings)
         sandbox = SandboxServer(
-            pop, port=settings.sandbox_port, network_db=settings.var_dir / NETWORK_DB
+            pop,
+            port=settings.sandbox_port,
+            network_db=settings.var_dir / NETWORK_DB,
+            idp=sandbox_idp(settings, people),
         ).start()
         shared.callback(sandbox.stop)
         env["HOI_SANDBOX_URL"] = sandbox.url

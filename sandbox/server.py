@@ -2,7 +2,8 @@
 
 One uvicorn server hosts all sources, each under its own path (`/cpr`, `/fhir`,
 ...), so a source's base URL is `http://127.0.0.1:<port>/<name>`; the message
-network (sandbox/network.py: MedCom inboxes) is served beside them at `/network`. The server
+network (sandbox/network.py: MedCom inboxes) is served beside them at `/network`,
+and the sandbox identity provider (sandbox/idp.py), when given, at `/idp`. The server
 runs in a background thread of the calling process (the service in
 development, a test fixture), or on its own with `python -m sandbox.server`.
 
@@ -26,6 +27,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from sandbox.idp import SandboxIdp
 from sandbox.network import MessageNetwork
 from sandbox.pilot import organisations
 from sandbox.population import Population, population
@@ -60,15 +62,19 @@ class SandboxServer:
         port: int = 0,
         extra: dict[str, SandboxSource] | None = None,
         network_db: Path | None = None,
+        idp: SandboxIdp | None = None,
     ) -> None:
         self.network = MessageNetwork(population, organisations(), network_db)
         """The message network's inboxes (kept in `network_db`; in memory when None)."""
         self.sources: dict[str, SandboxSource] = (
             build_sources(population) | {"network": self.network.source} | (extra or {})
         )
-        self.app = Starlette(
-            routes=[Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
-        )
+        self.idp = idp
+        """The sandbox identity provider, at `/idp` (sandbox/idp.py), when given."""
+        routes = [Mount(f"/{name}", app=src.app) for name, src in self.sources.items()]
+        if idp is not None:
+            routes.append(Mount("/idp", app=idp.app))
+        self.app = Starlette(routes=routes)
         self.host, self.port = host, port
         self._server = uvicorn.Server(
             _OwnLogging(
@@ -115,6 +121,8 @@ class SandboxServer:
             time.sleep(0.01)
         if self.port == 0:  # the port the OS chose
             self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
+        if self.idp is not None:
+            self.idp.issuer = self.base_url("idp")
         return self
 
     def stop(self) -> None:

@@ -196,6 +196,11 @@ class SandboxSignIn:
         person = self._people.get(key)
         return person.landing if person else None
 
+    def subject(self, key: str) -> str | None:
+        """The person's `sub` (the sandbox identity provider's ID token names it)."""
+        person = self._people.get(key)
+        return person.sub if person else None
+
     def token(self, key: str) -> str | None:
         person = self._people.get(key)
         if person is None:

@@ -57,6 +57,24 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         dev_key_file=signing_key_file(),
         decision_timeout_s=20.0,
     )
+    yield from _serve(settings)
+
+
+@pytest.fixture(scope="module")
+def oidc_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The development service signing in as production does, through an identity
+    provider: the sandbox's (HOI_SANDBOX_IDP), at 127.0.0.1 on the sandbox's port."""
+    settings = Settings(
+        environment="test",
+        var_dir=tmp_path_factory.mktemp("pages-oidc-var"),
+        dev_key_file=signing_key_file(),
+        decision_timeout_s=20.0,
+        sandbox_idp=True,
+    )
+    yield from _serve(settings)
+
+
+def _serve(settings: Settings) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
@@ -287,3 +305,29 @@ def test_the_what_if_bench(service: str, browser: Browser, tmp_path: Path) -> No
     text = saved.read_text(encoding="utf-8")
     assert "regime: sul-43-1" in text
     assert "rule_id: SUL-43-1-CONSENT" in text
+
+
+def test_a_professional_signs_in_through_the_identity_provider(
+    oidc_service: str, browser: Browser
+) -> None:
+    """The button, the provider's picker, and back on the page the professional
+    asked for. The browser reaches the service as `localhost` and the provider as
+    `127.0.0.1`: two sites, as in production, so the way back crosses sites (the
+    session cookie is SameSite=Strict). Seen failing with the callback answering
+    with a plain 303 to the landing instead of its own page that moves on: the
+    browser held the new session cookie back, and the overview never came."""
+    alma = stories()[0]
+    page = new_page(browser)
+    service = oidc_service.replace("127.0.0.1", "localhost")
+    page.goto(f"{service}/pages/overview?cpr={alma.record.cpr}&purpose=social_case_work")
+    assert "/pages/sign-in" in page.url
+    assert page.locator("input[name=person]").count() == 0
+    accessible(page)
+    page.get_by_role("link", name="Log ind med din organisations login").click()
+    page.wait_for_load_state()
+    assert page.url.startswith("http://127.0.0.1:") and "/idp/authorize?" in page.url
+    assert alma.record.cpr not in page.url  # the provider never sees where we were going
+    page.locator("form:has(input[name=person][value=caseworker]) button").click()
+    page.wait_for_url(f"{service}/pages/overview?*")
+    assert "Aftaler i børne- og ungdomspsykiatrien" in section(page, "cat-psychiatry_appointments")
+    assert page.csp_errors == []  # type: ignore[attr-defined]
