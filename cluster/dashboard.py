@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 
 from cluster.load import DECISION
-from cluster.local import ROOT, Cluster, Replica
+from cluster.local import ENGINE_DOWN_S, ROOT, Cluster, Replica
 from cluster.processes import Process, StartError, free_port
 
 DASHBOARDS = ROOT / "docs" / "grafana"
@@ -206,6 +206,8 @@ MIX = (
         expect=frozenset({403}),
     ),
 )
+UNANSWERED = frozenset({0, 502, 503, 504})
+OUTAGE_GRACE_S = 4 * ENGINE_DOWN_S
 REFUSALS = ("forged", "expired", "malformed", "missing", "replayed")
 
 
@@ -215,12 +217,27 @@ class Tally:
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     unexpected: dict[str, int] = field(default_factory=dict)
+    """Answers a replica gave that the request should not get (a broken mix)."""
+    unanswered: dict[str, int] = field(default_factory=dict)
+    """No replica answered: no connection (0), or HAProxy's 502/503/504, as when
+    every replica's 250 ms health check timed out on a crowded machine."""
 
-    def note(self, name: str, status: int, expected: Iterable[int]) -> None:
+    failed_closed: dict[str, int] = field(default_factory=dict)
+    """Refused (403) by the replica whose engine had just stopped, before HAProxy
+    took it out: the service failing closed, as it must."""
+
+    def note(
+        self, name: str, status: int, expected: Iterable[int], *, engine_stopping: bool = False
+    ) -> None:
         by_status = self.counts.setdefault(name, {})
         by_status[str(status)] = by_status.get(str(status), 0) + 1
-        if status not in expected:
-            self.unexpected[name] = self.unexpected.get(name, 0) + 1
+        if status in expected:
+            return
+        if status == 403 and engine_stopping:
+            missed = self.failed_closed
+        else:
+            missed = self.unanswered if status in UNANSWERED else self.unexpected
+        missed[name] = missed.get(name, 0) + 1
 
 
 @dataclass
@@ -232,6 +249,15 @@ class Traffic:
     tally: Tally = field(default_factory=Tally)
     events: list[tuple[float, float, str]] = field(default_factory=list)
     """(start, end, what), wall-clock seconds: drawn on every panel."""
+
+    outage_began: float | None = None
+    """time.monotonic() when the OPA sidecar was stopped."""
+
+    def engine_stopping(self, sent: float) -> bool:
+        """Sent while HAProxy may still route to the replica without its engine
+        (two failed checks 250 ms apart, ENGINE_DOWN_S; longer on a crowded machine)."""
+        began = self.outage_began
+        return began is not None and began <= sent <= began + OUTAGE_GRACE_S
 
     def tokens(self) -> dict[Caller, str]:
         return {ask.caller: mint_for(self.cluster, ask.caller) for ask in MIX}
@@ -250,8 +276,10 @@ class Traffic:
                 while time.monotonic() < end:
                     (ask,) = rng.choices(MIX, weights)
                     headers = {"authorization": f"Bearer {tokens[ask.caller]}"}
+                    sent = time.monotonic()
                     status = await send(client, ask.method, ask.path, ask.body, headers)
-                    self.tally.note(ask.name, status, ask.expect)
+                    stopping = self.engine_stopping(sent)
+                    self.tally.note(ask.name, status, ask.expect, engine_stopping=stopping)
 
             tasks = [one_client() for _ in range(self.concurrency)]
             tasks.append(self.refused_tokens(client, end))
@@ -294,6 +322,7 @@ class Traffic:
         takes the replica out, and decisions asked of it directly fail closed."""
         await asyncio.sleep(self.seconds * 0.4)
         began = time.time()
+        self.outage_began = time.monotonic()
         member.opa.stop()
         stop_at = time.monotonic() + self.seconds * 0.2
         headers = {"authorization": f"Bearer {token}"}
@@ -409,9 +438,23 @@ class Prometheus:
         return self
 
     def version(self) -> str:
+        """As the server reports it; a `go install` build reports none, so then the
+        module version Go recorded in the binary."""
         info = httpx.get(self.url + "/api/v1/status/buildinfo", timeout=5).json()["data"]
         version = str(info.get("version") or "")
-        return version if version and version != "unknown" else PROMETHEUS_MODULE.split("@")[1]
+        if version and version != "unknown":
+            return version
+        go = shutil.which("go")
+        if go is not None:
+            recorded = subprocess.run(  # noqa: S603 - the go on PATH, fixed arguments
+                [go, "version", "-m", self.binary], capture_output=True, text=True, check=False
+            ).stdout
+            found = re.search(
+                r"^\s*mod\s+github\.com/prometheus/prometheus\s+v(\S+)", recorded, re.M
+            )
+            if found:
+                return found.group(1)
+        return "(version unknown)"
 
     def wait_for_targets(self, expected: int, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -544,7 +587,7 @@ def render(
     width = 18.0
     unit = width / GRID_COLUMNS
     row_height = unit * 0.75
-    header = 1.1
+    header = 0.8 + 0.22 * len(caption)
     height = rows * row_height + header
     fig = plt.figure(figsize=(width, height), dpi=110, facecolor="#f4f5f5")
     fig.text(0.01, 1 - 0.3 / height, dashboard.get("title", ""), fontsize=16, weight="bold")
@@ -577,13 +620,16 @@ def render(
                 zorder=-1,
             )
         )
+        top = bottom + h
         fig.text(
-            left + 0.01, bottom + h - 0.022, panel.get("title", ""), fontsize=10.5, weight="bold"
+            left + 0.01, top - 0.3 / height, panel.get("title", ""), fontsize=10.5, weight="bold"
         )
-        axes = fig.add_axes((left + 0.045, bottom + h * 0.36, w - 0.075, h * 0.52))
+        plot_height = top - 0.5 / height - (bottom + h * 0.36)
+        axes = fig.add_axes((left + 0.045, bottom + h * 0.36, w - 0.075, plot_height))
         by_ref = overrides(panel)
         default_unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit", "")
         right = None
+        peaks = {False: 0.0, True: 0.0}  # the largest value drawn: left axis, right axis
         counts: dict[str, int] = {}
         handles = []
         colours = iter(PALETTE * 4)
@@ -611,6 +657,8 @@ def render(
                 label=legend(target.get("legendFormat", ""), series.labels),
             )
             handles.append(drawn)
+            finite = [v for v in series.values if math.isfinite(v)]
+            peaks[on is right] = max(peaks[on is right], *finite)
         for target in panel.get("targets", []):
             counts.setdefault(str(target.get("refId", "")), 0)
         shown[panel.get("title", "")] = counts
@@ -624,9 +672,13 @@ def render(
         axes.tick_params(labelsize=7.5)
         if span is not None:
             axes.set_xlim(span[0] / DAY_S, span[1] / DAY_S)
-        for scale in (axes, right):
-            if scale is not None:
-                scale.set_ylim(bottom=0, auto=True)
+        for scale, peak in ((axes, peaks[False]), (right, peaks[True])):
+            if scale is None:
+                continue
+            if peak > 0:
+                scale.set_ylim(0, peak * 1.08)
+            else:  # only zeros: Grafana's 0 to 1, not matplotlib's -0.05 to 0.05
+                scale.set_ylim(0, 1)
         axes.grid(True, color="#ececec", linewidth=0.6)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
@@ -722,16 +774,30 @@ def run(args: argparse.Namespace) -> int:
             )
             caption = [
                 f"Run {span} ({ended - started:.0f} s): {len(cluster.members)} replicas behind "
-                f"HAProxy, OPA sidecars, PostgreSQL; {args.concurrency} clients: decisions, "
-                "a denied lookup, overviews, messages, refused tokens"
-                + ("; shaded: an OPA sidecar stopped" if traffic.events else ""),
+                f"HAProxy, each with its OPA sidecar, on PostgreSQL; {os.cpu_count()} cores "
+                f"shared with other work (load average {os.getloadavg()[0]:.1f} at the end).",
+                f"{args.concurrency} clients through the balancer: decisions, a denied lookup, "
+                "overviews, messages (permitted and refused), refused tokens"
+                + (
+                    "; shaded: one OPA sidecar stopped, its replica asked directly"
+                    if traffic.events
+                    else ""
+                )
+                + ".",
                 f"Rendered from the dashboard's own queries against Prometheus {version} "
                 f"(query_range, step {STEP_S} s, scrape {SCRAPE_S} s, \\$__rate_interval = "
                 f"{RATE_INTERVAL}) by `make dashboard`; Grafana is not used (AGPL).",
             ]
             found = dashboards()
             failed = False
-            report: dict[str, Any] = {"run": span, "prometheus": version, "requests": tally.counts}
+            report: dict[str, Any] = {
+                "run": span,
+                "prometheus": version,
+                "requests": tally.counts,
+                "unanswered": tally.unanswered,
+                "failed_closed": tally.failed_closed,
+                "unexpected": tally.unexpected,
+            }
             for path, dashboard in found:
                 image = image_for(path, args.out, len(found))
                 try:
@@ -751,6 +817,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{path.name} -> {image}", flush=True)
             (cluster.state / "dashboard-run.json").write_text(json.dumps(report, indent=1), "utf-8")
             print(json.dumps(report, indent=1))
+            if tally.failed_closed:
+                print(f"refused by the replica losing its engine: {tally.failed_closed}")
+            if tally.unanswered:
+                print(f"not answered (balancer, connection): {tally.unanswered}", file=sys.stderr)
             if tally.unexpected:
                 print(f"answers not as expected: {tally.unexpected}", file=sys.stderr)
                 failed = True
