@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(CURDIR)/$(BIN):$(GOBIN):$(PATH)
 
-.PHONY: install run test lint typecheck rego pytest bench bench-overview cluster cluster-test clean
+.PHONY: install run test lint typecheck rego pytest bench bench-overview cluster cluster-test dashboard clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,16 @@ cluster: install
 ## (about a minute; the report in var/cluster-report.json).
 cluster-test: install
 	$(BIN)/python -m cluster test
+
+## The Grafana dashboard (docs/grafana/*.json) drawn from a real run of the cluster,
+## from its own queries against Prometheus, into docs/grafana/dashboard.png (a few
+## minutes; what ran in var/dashboard/dashboard-run.json). Grafana is not used (AGPL);
+## Prometheus is built from the Go module proxy on first use.
+PROMETHEUS_MODULE := github.com/prometheus/prometheus/cmd/prometheus@v0.316.0
+dashboard: install
+	@command -v prometheus >/dev/null || { echo "go install $(PROMETHEUS_MODULE)"; \
+	  GOFLAGS=-mod=mod go install $(PROMETHEUS_MODULE); }
+	$(BIN)/python -m cluster.dashboard
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
