@@ -81,7 +81,12 @@ def figures_for(
         recipient_type=recipient_type,
         municipality_of=municipality_of,
     )
-    for table in figures.tables:  # a table comes after the tables it adds up to
+    return publish(figures)
+
+
+def publish(figures: Figures) -> Figures:
+    """Suppress every table, each after the tables it adds up to (`LINKS`)."""
+    for table in figures.tables:
         link(figures, table)
         suppress(table)
     return figures
@@ -204,7 +209,12 @@ CHARTS = [
     ),
     ("consent_after_deny", "total", "From a missing-consent deny to a consent", None),
     ("gp_window", "columns", "GP lookups and the consultation window, per month", None),
-    ("gp_days_outside", "columns", "GP lookups outside the window: days outside", None),
+    (
+        "gp_days_outside",
+        "total",
+        "GP lookups outside the window, by days outside (hidden figures left out)",
+        None,
+    ),
     ("municipal_lookups", "columns", "Lookups by municipal units, per municipality", None),
     (
         "municipal_permitted",

@@ -89,6 +89,23 @@ def prune(table: Table) -> Table:
     return table
 
 
+def _spread_known(table: Table) -> None:
+    """A figure that is the only one left in a line beside figures published
+    elsewhere and empty cells is public too (a month's GP lookups all outside the
+    window are that month's GP lookups): hiding it would protect nothing, and the
+    attack would find it. Only figures of at least five children spread."""
+    changed = bool(table.known)
+    while changed:
+        changed = False
+        for line in table.lines():
+            if not any(k in table.known for k in line):
+                continue
+            rest = [k for k in line if k not in table.known and table.cell(*k).children]
+            if len(rest) == 1 and len(table.cell(*rest[0]).children) >= MIN_CHILDREN:
+                table.known[rest[0]] = table.cell(*rest[0]).value
+                changed = True
+
+
 def suppress(table: Table) -> Table:
     """Hide small cells, then what would give them away; returns the table.
 
@@ -96,6 +113,7 @@ def suppress(table: Table) -> Table:
     an empty cell (it may be known to be empty, so hiding it protects nothing),
     never a figure published elsewhere (`Table.known`), cells before totals."""
     prune(table)
+    _spread_known(table)
     keys = [(r, c) for r in [*table.rows, TOTAL] for c in [*table.columns, TOTAL]]
     table.hidden = {
         k for k in keys if 0 < len(table.cell(*k).children) < MIN_CHILDREN and k not in table.known
