@@ -42,7 +42,7 @@ from metrics.instruments import (
     timing,
 )
 from policy.caller import Caller
-from policy.decision import Decision, DecisionRequest, Subject
+from policy.decision import Decision, DecisionRequest, Reason, Subject
 from policy.errors import NotEntitled, NotFound, Unavailable
 from tracing.spans import span
 
@@ -78,6 +78,18 @@ def requester_of(subject: Subject, acting_system: str | None) -> Requester:
     )
 
 
+def _days_outside_window(reason: Reason) -> int | None:
+    """How many days a GP's lookup fell outside the consultation window, from the
+    policy's `no_relation` reason (rego/hoi/relation); None on any other reason or
+    when the policy measured nothing. Only a whole positive number is kept."""
+    value = (reason.model_extra or {}).get("days_outside_window")
+    if reason.code != "no_relation" or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and value >= 1 and value == int(value):
+        return int(value)
+    return None
+
+
 def decision_record(
     request: DecisionRequest,
     decision: Decision,
@@ -108,6 +120,7 @@ def decision_record(
                     missing=[m if isinstance(m, str) else m.model_dump() for m in r.missing]
                     if r.missing is not None
                     else None,
+                    days_outside_window=_days_outside_window(r),
                 )
                 for r in c.reasons
             ],

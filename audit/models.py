@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from policy.decision import ReliedOn
 
@@ -50,6 +56,18 @@ class ReasonRecord(BaseModel):
     legal_basis: list[str]
     message: str
     missing: list[dict[str, str] | str] | None = None
+    days_outside_window: int | None = Field(default=None, ge=1)
+    """On a GP's `no_relation` deny: how many whole days the lookup fell outside the
+    nearest consultation's window (rego/hoi/relation, the simultaneity barrier
+    measured); absent otherwise, and left out of the record's JSON when absent so
+    that every other reason is written as before."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_measure(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        if self.days_outside_window is None:
+            body.pop("days_outside_window", None)
+        return body
 
 
 class CategoryOutcome(BaseModel):

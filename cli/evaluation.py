@@ -44,12 +44,18 @@ def _report(args: argparse.Namespace) -> int:
         found = register.get(organisation_id)
         return found.type if found else None
 
+    def municipality_of(organisation_id: str) -> str | None:
+        found = register.get(organisation_id)
+        return found.municipality_code if found else None
+
     db = make_engine(settings.resolved_database_url)
     try:
         create_schema(db)
         # The read is audited first: no figures leave unless the record is committed.
         asyncio.run(_record_read(db, settings, period))
-        figures = build(db, period, args.out, recipient_type=recipient_type)
+        figures = build(
+            db, period, args.out, recipient_type=recipient_type, municipality_of=municipality_of
+        )
     finally:
         db.dispose()
     hidden = sum(len(t.hidden) for t in figures.tables)

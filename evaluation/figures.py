@@ -25,6 +25,11 @@ SECTOR_LABELS = {
     "psychiatry": "Child and adolescent psychiatry",
     "municipality": "Municipality",
     "other": "Other",
+    "inside_window": "Inside the window",
+    "outside_window": "Outside the window",
+    "no_consultation": "No consultation at the clinic",
+    "relation_not_reached": "Relation not weighed",
+    "unknown": "Unknown municipality",
 }
 _ROLE_SECTOR = {
     "municipal_caseworker": "family_department",
@@ -39,6 +44,12 @@ _ORGANISATION_SECTOR = {
 SLOW_CALL_US = 500_000
 """A source call that answered, but after half a second, counts as slow."""
 CONSENT_DELAYS = ["same day", "1-7 days", "8-30 days", "over 30 days", "not recorded"]
+GP_WINDOW = ["inside_window", "outside_window", "no_consultation", "relation_not_reached"]
+"""Where a GP's lookup stood to the consultation window (see `gp_window_of`)."""
+DAYS_OUTSIDE = ["1 day", "2-3 days", "4-7 days", "8-14 days", "15-30 days", "over 30 days"]
+MUNICIPAL_SECTORS = ("family_department", "ppr")
+"""The sectors whose units belong to a municipality (the per-municipality tables)."""
+_CONSENT_FAILURES = {"missing_consent", "consent_expired", "consent_recipient_not_named"}
 
 
 def sector_of(role: str) -> str:
@@ -59,6 +70,32 @@ def _delay(days: int | None) -> str:
     if days <= 7:
         return CONSENT_DELAYS[1]
     return CONSENT_DELAYS[2] if days <= 30 else CONSENT_DELAYS[3]
+
+
+def _days_bucket(days: int) -> str:
+    for bucket, last in zip(DAYS_OUTSIDE, [1, 3, 7, 14, 30], strict=False):
+        if days <= last:
+            return bucket
+    return DAYS_OUTSIDE[-1]
+
+
+def gp_window_of(record: AuditRecord) -> tuple[str, int | None]:
+    """Where one GP lookup stood to the consultation window, from its reasons only:
+    outside it (a `no_relation` deny that measured the days, rego/hoi/relation),
+    with no consultation at the clinic to measure from (a `no_relation` deny
+    without days), inside it (a permit names the relation it relied on, or a
+    category was denied for its consent alone: the relation was met), or not
+    weighed (every category stopped before the relation was looked at: a block,
+    an objection, no legal route)."""
+    reasons = [reason for o in record.categories.values() for reason in o.reasons]
+    days = [r.days_outside_window for r in reasons if r.days_outside_window is not None]
+    if days:
+        return "outside_window", min(days)
+    if any(r.code == "no_relation" for r in reasons):
+        return "no_consultation", None
+    if any(r.code == "relation" or r.code in _CONSENT_FAILURES for r in reasons):
+        return "inside_window", None
+    return "relation_not_reached", None
 
 
 @dataclass(frozen=True)
@@ -92,10 +129,15 @@ def compute(
     consents: Sequence[ConsentFact],
     *,
     recipient_type: Callable[[str], str | None],
+    municipality_of: Callable[[str], str | None] = lambda _: None,
 ) -> Figures:
     """The tables for `records` (one period). `consents`: every consent recorded up
     to the period's end (regimes, and when families gave them); `recipient_type`:
-    an organisation's type from the organisation register."""
+    an organisation's type from the organisation register; `municipality_of`: the
+    municipality (its code) a unit belongs to, from the same register.
+
+    Tables that add up to figures of another table say so (`Table.known`, filled
+    in by `evaluation.report.link` once the other is suppressed)."""
     lookups = [r for r in records if _is_lookup(r)]
     months = rows_of(month_of(r.recorded_at) for r in records) or ["-"]
     sectors = [*SECTORS, "other"]
@@ -189,6 +231,8 @@ def compute(
         days = (min(after) - denied_at).days if after else None
         delays.add(_delay(days), sector, child)
 
+    window, outside = _gp_window_tables(lookups, months)
+    municipal = _municipal_tables(records, months, municipality_of)
     return Figures(
         [
             activity,
@@ -201,5 +245,85 @@ def compute(
             overrides,
             coverage,
             delays,
+            window,
+            outside,
+            *municipal,
         ]
     )
+
+
+def _gp_window_tables(lookups: Sequence[AuditRecord], months: list[str]) -> tuple[Table, Table]:
+    """GP lookups per month inside and outside the consultation window, and how
+    many days outside (the simultaneity barrier, measured by the policy)."""
+    window = Table(
+        "gp_window",
+        "GP lookups per month, inside and outside the consultation window",
+        months,
+        GP_WINDOW,
+    )
+    outside = Table(
+        "gp_days_outside",
+        "GP lookups outside the consultation window: days outside, per month",
+        DAYS_OUTSIDE,
+        months,
+    )
+    for r in lookups:
+        if sector_of(r.requester.role) != "gp":
+            continue
+        month = month_of(r.recorded_at)
+        where, days = gp_window_of(r)
+        window.add(month, where, r.child_cpr)
+        if days is not None:
+            outside.add(_days_bucket(days), month, r.child_cpr)
+    return window, outside
+
+
+def _municipal_tables(
+    records: Sequence[AuditRecord],
+    months: list[str],
+    municipality_of: Callable[[str], str | None],
+) -> list[Table]:
+    """Lookups, lookups that permitted something, and overviews, per municipality
+    and month.
+
+    The municipality is the requesting unit's (the family department's or PPR's),
+    from the organisation register, not the child's: the audit trail names the
+    requester's unit but not where the child lives (that is CPR data, a source
+    fact the report must not read), a municipality joins the pilot and decides on
+    rollout for its own units, and the child's municipality would add a fact about
+    the children to cells already small. GPs and psychiatry belong to no
+    municipality and are left out here (they are in the sector tables). A unit the
+    register does not know counts as `unknown`."""
+    municipal = [r for r in records if sector_of(r.requester.role) in MUNICIPAL_SECTORS]
+
+    def place(r: AuditRecord) -> str:
+        return municipality_of(r.requester.organisation_id) or "unknown"
+
+    places = rows_of(place(r) for r in municipal) or ["-"]
+    lookups = Table(
+        "municipal_lookups",
+        "Lookups by municipal units (family department and PPR), per municipality and month",
+        places,
+        months,
+    )
+    permits = Table(
+        "municipal_permitted",
+        "Lookups by municipal units that permitted at least one category, per municipality "
+        "and month",
+        places,
+        months,
+    )
+    overviews = Table(
+        "municipal_overviews",
+        "Overviews by municipal units, per municipality and month",
+        places,
+        months,
+    )
+    for r in municipal:
+        if _is_lookup(r):
+            lookups.add(place(r), month_of(r.recorded_at), r.child_cpr)
+            if any(o.decision == "permit" for o in r.categories.values()):
+                permits.add(place(r), month_of(r.recorded_at), r.child_cpr)
+        elif _is_overview(r):
+            overviews.add(place(r), month_of(r.recorded_at), r.child_cpr)
+    return [lookups, permits, overviews]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,8 +21,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
 
 from evaluation import records
-from evaluation.figures import SECTOR_LABELS, Figures, compute
-from evaluation.suppression import MIN_CHILDREN, TOTAL, Table, suppress
+from evaluation.figures import MUNICIPAL_SECTORS, SECTOR_LABELS, Figures, compute
+from evaluation.suppression import MIN_CHILDREN, TOTAL, Table, derivable_sum, suppress
 
 SUPPRESSED = "suppressed"
 
@@ -39,14 +40,54 @@ class Period:
         return start, end
 
 
-def figures_for(db: Engine, period: Period, recipient_type: Any) -> Figures:
+LINKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "gp_window": ("lookups", "rows", ("gp",)),
+    "gp_days_outside": ("gp_window", "columns", ("outside_window",)),
+    "municipal_lookups": ("lookups", "columns", MUNICIPAL_SECTORS),
+    "municipal_overviews": ("overviews", "columns", MUNICIPAL_SECTORS),
+}
+"""Tables whose totals another table publishes: name -> (the other table, whether
+this table's months are its rows or its columns, the other's columns that add up
+to this table's month). The GP lookups of a month are the `gp` cell of
+`lookups`; the lookups outside the window are a column of `gp_window`; the
+municipal units' lookups are the family department's and PPR's."""
+
+
+def link(figures: Figures, table: Table) -> None:
+    """Mark the totals of `table` that the already suppressed table it adds up to
+    gives away (`LINKS`), so that suppressing `table` treats them as public and
+    protects its small cells against them too."""
+    if table.name not in LINKS:
+        return
+    source_name, months_are, columns = LINKS[table.name]
+    source = figures.table(source_name)
+    for month in [*(table.rows if months_are == "rows" else table.columns), TOTAL]:
+        key = (month, TOTAL) if months_are == "rows" else (TOTAL, month)
+        value = derivable_sum(source, [(month, c) for c in columns])
+        if value is not None and value == table.cell(*key).value:
+            table.known[key] = value
+
+
+def figures_for(
+    db: Engine,
+    period: Period,
+    recipient_type: Any,
+    municipality_of: Callable[[str], str | None] = lambda _: None,
+) -> Figures:
     start, end = period.bounds()
     figures = compute(
         records.period(db, start, end),
         records.consents(db, end),
         recipient_type=recipient_type,
+        municipality_of=municipality_of,
     )
+    return publish(figures)
+
+
+def publish(figures: Figures) -> Figures:
+    """Suppress every table, each after the tables it adds up to (`LINKS`)."""
     for table in figures.tables:
+        link(figures, table)
         suppress(table)
     return figures
 
@@ -167,7 +208,40 @@ CHARTS = [
         None,
     ),
     ("consent_after_deny", "total", "From a missing-consent deny to a consent", None),
+    ("gp_window", "columns", "GP lookups and the consultation window, per month", None),
+    (
+        "gp_days_outside",
+        "total",
+        "GP lookups outside the window, by days outside (hidden figures left out)",
+        None,
+    ),
+    ("municipal_lookups", "columns", "Lookups by municipal units, per municipality", None),
+    (
+        "municipal_permitted",
+        "total",
+        "Share of municipal units' lookups that permitted a category",
+        "municipal_lookups",
+    ),
 ]
+
+NOTES = {
+    "gp_window": (
+        "The simultaneity barrier: a GP may look up from 14 days before a consultation to "
+        "30 days after it (policy data). Outside means the policy denied for want of the "
+        "relation and measured how far the nearest consultation's window was; no "
+        "consultation means the clinic had none with the child; not weighed means every "
+        "category stopped before the relation was looked at."
+    ),
+    "gp_days_outside": (
+        "Whole days from the lookup to the nearest consultation's window, as the policy "
+        "measured them on the deny (never from source data)."
+    ),
+    "municipal_lookups": (
+        "By the municipality of the requesting unit (family department or PPR), from the "
+        "organisation register; GPs and psychiatry belong to no municipality."
+    ),
+}
+"""A sentence under a table, where its figures need one."""
 
 
 def chart_svg(figures: Figures, name: str) -> str | None:
@@ -187,10 +261,17 @@ def chart_svg(figures: Figures, name: str) -> str | None:
         return path.read_text(encoding="utf-8")
 
 
-def build(db: Engine, period: Period, out: Path, *, recipient_type: Any) -> Figures:
+def build(
+    db: Engine,
+    period: Period,
+    out: Path,
+    *,
+    recipient_type: Any,
+    municipality_of: Callable[[str], str | None] = lambda _: None,
+) -> Figures:
     """Write the report for `period` into `out`; returns the suppressed figures."""
     out.mkdir(parents=True, exist_ok=True)
-    figures = figures_for(db, period, recipient_type)
+    figures = figures_for(db, period, recipient_type, municipality_of)
     for table in figures.tables:
         (out / f"{table.name}.csv").write_text(to_csv(table), encoding="utf-8")
     charts = []
@@ -203,7 +284,9 @@ def build(db: Engine, period: Period, out: Path, *, recipient_type: Any) -> Figu
     )
     html = env.get_template("report.html").render(
         period=period,
-        tables=[{"table": t, "rows": rows_of(t)} for t in figures.tables],
+        tables=[
+            {"table": t, "rows": rows_of(t), "note": NOTES.get(t.name)} for t in figures.tables
+        ],
         charts=charts,
         minimum=MIN_CHILDREN,
         suppressed=SUPPRESSED,

@@ -41,6 +41,10 @@ class Table:
     columns: list[str]
     cells: dict[Key, Cell] = field(default_factory=dict)
     hidden: set[Key] = field(default_factory=set)
+    known: dict[Key, int] = field(default_factory=dict)
+    """Figures of this table that another published table already gives away (a
+    month's GP lookups outside the window are that month's total of the days
+    table): never hidden, and known to the attacker (`link`)."""
 
     def add(self, row: str, column: str, child: str, value: int = 1) -> None:
         if row not in self.rows or column not in self.columns:
@@ -85,15 +89,35 @@ def prune(table: Table) -> Table:
     return table
 
 
+def _spread_known(table: Table) -> None:
+    """A figure that is the only one left in a line beside figures published
+    elsewhere and empty cells is public too (a month's GP lookups all outside the
+    window are that month's GP lookups): hiding it would protect nothing, and the
+    attack would find it. Only figures of at least five children spread."""
+    changed = bool(table.known)
+    while changed:
+        changed = False
+        for line in table.lines():
+            if not any(k in table.known for k in line):
+                continue
+            rest = [k for k in line if k not in table.known and table.cell(*k).children]
+            if len(rest) == 1 and len(table.cell(*rest[0]).children) >= MIN_CHILDREN:
+                table.known[rest[0]] = table.cell(*rest[0]).value
+                changed = True
+
+
 def suppress(table: Table) -> Table:
     """Hide small cells, then what would give them away; returns the table.
 
     Complements are the other figures of the line with the fewest children, never
     an empty cell (it may be known to be empty, so hiding it protects nothing),
-    cells before totals."""
+    never a figure published elsewhere (`Table.known`), cells before totals."""
     prune(table)
+    _spread_known(table)
     keys = [(r, c) for r in [*table.rows, TOTAL] for c in [*table.columns, TOTAL]]
-    table.hidden = {k for k in keys if 0 < len(table.cell(*k).children) < MIN_CHILDREN}
+    table.hidden = {
+        k for k in keys if 0 < len(table.cell(*k).children) < MIN_CHILDREN and k not in table.known
+    }
 
     def cost(key: Key) -> tuple[bool, int, int]:
         cell = table.cell(*key)
@@ -106,11 +130,19 @@ def suppress(table: Table) -> Table:
             hidden = [k for k in line if k in table.hidden]
             if len(hidden) != 1:
                 continue
-            candidates = [k for k in line if k not in table.hidden and table.cell(*k).children]
+            candidates = [
+                k
+                for k in line
+                if k not in table.hidden and k not in table.known and table.cell(*k).children
+            ]
             if not candidates:
                 continue  # the rest is empty: the hidden figure is the total's, hidden too
             table.hidden.add(min(candidates, key=cost))
             changed = True
+    if reconstructable(table):
+        # A line whose other figures are all published elsewhere or empty: fail
+        # closed, every figure not already public is hidden.
+        table.hidden = {k for k in keys if k not in table.known and table.cell(*k).children}
     return table
 
 
@@ -123,6 +155,7 @@ def reconstructable(table: Table) -> set[Key]:
         for c in [*table.columns, TOTAL]
         if (r, c) not in table.hidden
     }
+    known |= table.known
     found: set[Key] = set()
     progress = True
     while progress:
@@ -142,3 +175,47 @@ def reconstructable(table: Table) -> set[Key]:
 
 def rows_of(items: Iterable[str]) -> list[str]:
     return sorted(set(items), key=str)
+
+
+def derivable_sum(table: Table, keys: Iterable[Key]) -> int | None:
+    """What the figures at `keys` add up to, if an attacker can work it out from
+    the published figures of `table` by any linear combination of its row and
+    column equations (not just by subtracting along one line); else None.
+
+    Another table whose totals are this sum (the municipal units' lookups of a
+    month are the month's family department and PPR lookups) must then treat
+    the sum as public (`Table.known`)."""
+    import numpy as np
+
+    grid = [(r, c) for r in [*table.rows, TOTAL] for c in [*table.columns, TOTAL]]
+    unknown = sorted(k for k in grid if k in table.hidden)
+    where = {k: i for i, k in enumerate(unknown)}
+    wanted = np.zeros(len(unknown))
+    constant = 0
+    for key in keys:
+        if key in where:
+            wanted[where[key]] += 1
+        else:
+            constant += table.cell(*key).value
+    if not wanted.any():
+        return constant
+    equations, sums = [], []
+    for line in table.lines():
+        row = np.zeros(len(unknown))
+        value = 0
+        for i, key in enumerate(line):
+            sign = -1 if i == len(line) - 1 else 1  # cells minus their total is 0
+            if key in where:
+                row[where[key]] += sign
+            else:
+                value -= sign * table.cell(*key).value
+        if row.any():
+            equations.append(row)
+            sums.append(value)
+    if not equations:
+        return None
+    system = np.array(equations)
+    if np.linalg.matrix_rank(np.vstack([system, wanted])) != np.linalg.matrix_rank(system):
+        return None
+    solution = np.linalg.lstsq(system, np.array(sums, dtype=float), rcond=None)[0]
+    return constant + round(float(wanted @ solution))

@@ -32,7 +32,16 @@ from audit.store import HEAD
 from audit.verify import CHECKPOINTS, verify
 from evaluation.access import record_read
 from evaluation.figures import Figures
-from evaluation.report import CHARTS, Period, chart_svg, figures_for, label, rows_of, to_csv
+from evaluation.report import (
+    CHARTS,
+    NOTES,
+    Period,
+    chart_svg,
+    figures_for,
+    label,
+    rows_of,
+    to_csv,
+)
 from evaluation.suppression import MIN_CHILDREN
 from pages.frame import guarded, render, signed_in
 from pages.ports import services_of
@@ -230,7 +239,13 @@ async def _figures(request: Request, period: Period) -> Figures:
         found = services.organisations.get(organisation_id)
         return found.type if found else None
 
-    return await run_in_threadpool(figures_for, services.db, period, recipient_type)
+    def municipality_of(organisation_id: str) -> str | None:
+        found = services.organisations.get(organisation_id)
+        return found.municipality_code if found else None
+
+    return await run_in_threadpool(
+        figures_for, services.db, period, recipient_type, municipality_of
+    )
 
 
 async def _audited(
@@ -278,7 +293,9 @@ async def evaluation_page(request: Request, since: Since = "", until: Until = ""
             "auditor_evaluation.html",
             caller=caller,
             period=period,
-            tables=[{"table": t, "rows": rows_of(t)} for t in figures.tables],
+            tables=[
+                {"table": t, "rows": rows_of(t), "note": NOTES.get(t.name)} for t in figures.tables
+            ],
             charts=charts,
             query=query,
             minimum=MIN_CHILDREN,

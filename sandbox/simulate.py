@@ -6,6 +6,9 @@ pilot saw it (caseworkers and PPR about their municipality's children, GPs about
 their own patients, more often around a consultation, psychiatry about the
 children in its care), families answer some missing-consent denies by giving a
 consent a few days later, and on some days a source answers slowly or fails.
+GPs' patients book consultations through the months; a GP asks mostly within
+three days of one, sometimes at another time, inside the lookup window or
+outside it (the simultaneity barrier the report measures).
 Everything goes through the API with real tokens, so the audit trail holds what
 a pilot's would, and `hoi evaluation report` can be shown on it.
 """
@@ -47,6 +50,14 @@ FACT_SOURCES = {"cpr", "brs", "staff", "fk-org", "network"}
 kept healthy, so a day's trouble shows in the overviews' data, as the pilot's
 data-quality findings did."""
 
+
+BOOKING_RATE = 0.02
+"""The chance on a working day that a GP's patient books a consultation 1 to 21
+days ahead: GPs see their patients through the months, not once."""
+
+GP_AWAY_SKIP = 0.4
+"""The share of a GP's questions away from a consultation (more than three days
+from one) that are not asked: the rest meet the window or the barrier."""
 
 SECTORS = ["family_department", "ppr", "gp", "psychiatry"]
 KNOWN_SHARE = 0.7
@@ -254,6 +265,9 @@ def simulate(settings: Settings, days: int, *, per_day: int, seed: int, start: d
                 continue
             clock.now = datetime.combine(day, time(8), tzinfo=UTC)
             sim.weather(rng)
+            for patient in pools["gp"]:  # the relation source reads them live
+                if rng.random() < BOOKING_RATE:
+                    patient.consultations.append(day + timedelta(days=rng.randint(1, 21)))
             for due in [p for p in pending if p[0] <= day]:
                 pending.remove(due)
                 _, child, holder, regime, who, categories = due
@@ -267,7 +281,7 @@ def simulate(settings: Settings, days: int, *, per_day: int, seed: int, start: d
                 options = _professionals(people, child, rng)
                 who = next((p for p in options if p.sector == sector), rng.choice(options))
                 near = any(abs((c - day).days) <= 3 for c in child.consultations)
-                if who.sector == "gp" and not near and rng.random() < 0.7:
+                if who.sector == "gp" and not near and rng.random() < GP_AWAY_SKIP:
                     continue  # GPs ask mostly around a consultation
                 try:
                     if rng.random() < 0.3:

@@ -121,6 +121,31 @@ def test_the_evaluation_shows_only_published_figures(make_client: AppFactory) ->
     assert backwards.status_code == 422
 
 
+def test_the_evaluation_shows_the_gp_window_and_municipalities_suppressed(
+    make_client: AppFactory,
+) -> None:
+    """The simultaneity tables and the per-municipality tables are on the page and
+    as CSV; the caseworker's one child is hidden in its municipality's row."""
+    alma = stories()[0]
+    client = make_client(anonymous=True)
+    _a_lookup(client, alma.record.cpr)
+    sign_in(client, token_for(AUDITOR))
+    today = datetime.now(UTC).date().isoformat()
+    period = {"from": today, "to": today}
+    page = client.get("/pages/auditor/evaluation", params=period)
+    assert page.status_code == 200
+    for name in ("gp_window", "gp_days_outside", "municipal_lookups", "municipal_permitted"):
+        assert f'id="table-{name}"' in page.text, name
+    assert "By the municipality of the requesting unit" in page.text
+    csv = client.get("/pages/auditor/evaluation/municipal_lookups.csv", params=period)
+    assert csv.status_code == 200
+    header, *rows = [line.split(",") for line in csv.text.splitlines()]
+    assert header[0] == "municipal_lookups"
+    [municipality] = [row for row in rows if row[0] != "total"]
+    assert municipality[0] == "851"  # the requesting unit's municipality, from the register
+    assert set(municipality[1:]) == {"suppressed"}
+
+
 def test_the_filters_narrow_as_the_api_does(make_client: AppFactory) -> None:
     alma, other = stories()[0], stories()[1]
     client = make_client(anonymous=True)

@@ -392,12 +392,14 @@ _capacity_of := object.union(
 )
 
 # The reason a route fails for want of its relation, built once per route rule
-# and relation (the same for every category the route covers).
+# and relation (the same for every category the route covers), with what the
+# relation's grading measured (for the GP, how many days the lookup fell
+# outside the consultation window).
 _no_relation[[rule_id, relation]] := [data.hoi.reason.with_fields(
 	rule_id,
 	"no_relation",
 	{"relation": relation},
-	{"relation": relation},
+	object.union(object.get(data.hoi.relation.details, relation, {}), {"relation": relation}),
 )] if {
 	some r in data.hoi.routes.route
 	relation := r.relation

@@ -408,3 +408,36 @@ test_type_only_consent_recorded_before_is_refused_with_its_reason if {
 	]
 	outcome.reasons[0].consents == ["c-father", "c-mother"]
 }
+
+test_gp_outside_the_window_is_denied_with_the_days_outside if {
+	booked := json.patch(_gp_base, [{"op": "replace", "path": "/facts/relations/0/date", "value": "2026-12-20"}])
+	outcome := decision.result.categories.municipal_contacts with input as booked
+	outcome == {
+		"category": "municipal_contacts",
+		"decision": "deny",
+		"exclude_organisations": [],
+		"fields": [],
+		"legal_basis": [],
+		"obligations": [],
+		"override": false,
+		"override_possible": false,
+		"reasons": [{
+			"code": "no_relation",
+			"days_outside_window": 10,
+			"legal_basis": ["fvl-28-2-1", "sul-42a-1"],
+			"message": "The requester has no active relation to the child (gp_consultation needed).",
+			"relation": "gp_consultation",
+			"rule_id": "FVL-28-GP-CONSENT",
+		}],
+		"relied_on": {"blocks": [], "consents": [], "objections": []},
+		"rule_id": null,
+	}
+}
+
+test_no_relation_outside_general_practice_carries_no_days if {
+	closed := json.patch(_caseworker_base, [{"op": "replace", "path": "/facts/relations", "value": []}])
+	outcome := decision.result.categories.psychiatry_appointments with input as closed
+	some reason in outcome.reasons
+	reason.code == "no_relation"
+	object.keys(reason) == {"code", "legal_basis", "message", "relation", "rule_id"}
+}

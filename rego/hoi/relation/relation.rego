@@ -97,6 +97,47 @@ gp_same_day if {
 	visit.date == _today
 }
 
+# The window a GP's consultation opens to them: the registered GP's
+# preparation and follow-up window, any other GP's the day itself (when a
+# same-day consultation counts at all).
+_gp_reach := _window if _registered_gp
+
+_gp_reach := {"days_before": 0, "days_after": 0} if {
+	not _registered_gp
+	_rules.same_day_consultation_counts == true
+}
+
+# Whole days from today to the window [day - before, day + after]; 0 inside it.
+_days_outside(day, before, after) := round(max([0, opens - _today_ns, _today_ns - closes]) / _day_ns) if {
+	day_ns := time.parse_ns("2006-01-02", day)
+	opens := day_ns - (before * _day_ns)
+	closes := day_ns + (after * _day_ns)
+}
+
+# METADATA
+# title: How many days a GP's lookup fell outside the consultation window
+# description: >-
+#   The simultaneity barrier, measured: when a GP has no active consultation
+#   relation, the fewest whole days from today to the window of any of their
+#   own clinic's consultations with the child (before it opens or after it
+#   closes). Undefined when the relation is active or the clinic has no dated
+#   consultation with the child. A measurement only: it permits and denies
+#   nothing, and the denial for want of a relation carries it (the evaluation
+#   counts it from the audit trail, never from source data).
+gp_days_outside_window := min(_gp_gaps) if {
+	not active("gp_consultation")
+	count(_gp_gaps) > 0
+}
+
+# Each own consultation's distance in days to its window.
+_gp_gaps contains _days_outside(visit.date, _gp_reach.days_before, _gp_reach.days_after) if {
+	some visit in _own("consultation")
+	_dated(visit)
+}
+
+# The details a denial for want of each relation carries (only the GP's has one).
+details["gp_consultation"] := {"days_outside_window": gp_days_outside_window} if gp_days_outside_window
+
 _last_contact_recent(episode) if {
 	_dated(episode)
 	_within(episode.date, 0, _rules.course_days_after_last_contact)

@@ -92,3 +92,49 @@ test_closed_case_is_no_relation if {
 	not relation.active("open_case") with input as _input([_at("case", "2026-01-01", "2026-11-25", false)])
 	relation.active("open_case") with input as _input([_at("case", "2026-01-01", "2026-11-26", false)])
 }
+
+test_no_days_outside_inside_the_gp_window if {
+	not relation.gp_days_outside_window with input as _input([_visit("2026-12-10")])
+	not relation.gp_days_outside_window with input as _input([_visit("2026-10-27")])
+	relation.details == {} with input as _input([_visit("2026-12-10")])
+}
+
+test_days_outside_before_the_gp_window_opens if {
+	relation.gp_days_outside_window == 1 with input as _input([_visit("2026-12-11")])
+	relation.gp_days_outside_window == 24 with input as _input([_visit("2027-01-03")])
+}
+
+test_days_outside_after_the_gp_window_closes if {
+	relation.gp_days_outside_window == 1 with input as _input([_visit("2026-10-26")])
+	relation.gp_days_outside_window == 56 with input as _input([_visit("2026-09-01")])
+}
+
+test_days_outside_is_the_nearest_consultation if {
+	visits := [_visit("2026-09-01"), _visit("2026-12-20"), _visit("2027-03-01")]
+	relation.gp_days_outside_window == 10 with input as _input(visits)
+	relation.details == {"gp_consultation": {"days_outside_window": 10}} with input as _input(visits)
+}
+
+test_days_outside_counts_only_the_gps_own_consultations if {
+	elsewhere := object.union(_visit("2026-12-11"), {"organisation_id": "clinic-b"})
+	not relation.gp_days_outside_window with input as _input([elsewhere])
+	relation.gp_days_outside_window == 1 with input as _input([elsewhere, _visit("2026-10-26")])
+}
+
+test_no_days_outside_without_a_dated_consultation if {
+	not relation.gp_days_outside_window with input as _input([])
+	not relation.gp_days_outside_window with input as _input([_at("consultation", null, null, true)])
+	not relation.gp_days_outside_window with input as _input([_at("appointment", "2026-12-20", null, true)])
+	relation.details == {} with input as _input([])
+}
+
+test_days_outside_for_another_gp_is_from_the_consultation_day if {
+	relation.gp_days_outside_window == 3 with input as _not_registered([_visit("2026-11-23")])
+	relation.gp_days_outside_window == 2 with input as _not_registered([_visit("2026-11-28")])
+	not relation.gp_days_outside_window with input as _not_registered([_visit("2026-11-26")])
+}
+
+test_no_days_outside_for_another_gp_when_same_day_does_not_count if {
+	not relation.gp_days_outside_window with input as _not_registered([_visit("2026-11-23")])
+		with data.hoi.config.relations.same_day_consultation_counts as false
+}
