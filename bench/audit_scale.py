@@ -28,11 +28,19 @@ Children have replacement-style CPR numbers (day of month + 60), never real ones
 
     HOI_BENCH_POSTGRES_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/postgres \\
         python -m bench.audit_scale [--rows 10000000] [--months 24] [--queries 300]
-                                    [--appends 400] [--label NAME] [--keep]
+                                    [--appends 400] [--label NAME] [--keep] [--reuse]
 
 (HOI_TEST_POSTGRES_URL is read when HOI_BENCH_POSTGRES_URL is not set.) The URL
 names a role that may create databases; the bench makes `hoi_bench_scale_full`
 and `hoi_bench_scale_empty` and drops them at the end unless --keep.
+
+The fill takes a quarter of an hour at 10 million rows. `--keep` keeps both
+databases (and skips the retention step, which would drop a month of the full
+one); `--reuse` measures again on a kept full database without filling it,
+when it holds the fill of the same --rows and --months (the bench leaves a note
+of its fill in `bench_fill`). The records appended by earlier runs stay, as a
+live trail's would. The server's settings that bear on the queries are printed
+and written into the result.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from audit import partitions
 from audit.access import access_log
@@ -234,7 +243,62 @@ def fill(db: Engine, record: AuditRecord, template: str, rows: int, months: int)
         )
     with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE audit_record"))
-    return time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    with db.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {_NOTE} (rows bigint, months int, seconds float8)"))
+        conn.execute(
+            text(f"INSERT INTO {_NOTE} VALUES (:rows, :months, :seconds)"),
+            {"rows": rows, "months": months, "seconds": seconds},
+        )
+    return seconds
+
+
+_NOTE = "bench_fill"
+"""The fill's note in the full database: rows, months, seconds."""
+
+
+def kept_fill(url: URL, rows: int, months: int) -> float | None:
+    """The seconds the kept full database's fill took, if it holds the fill of
+    `rows` records over `months` months, every synthetic record still there."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": _NOTE}).scalar() is None:
+                return None
+            note = conn.execute(text(f"SELECT rows, months, seconds FROM {_NOTE}")).one()
+            if (note.rows, note.months) != (rows, months):
+                return None
+            present: int = conn.execute(
+                text("SELECT count(*) FROM audit_record WHERE seq <= :rows"), {"rows": rows}
+            ).scalar_one()
+            return float(note.seconds) if present == rows else None
+    except DBAPIError:  # no such database
+        return None
+    finally:
+        engine.dispose()
+
+
+SETTINGS = (
+    "server_version",
+    "shared_buffers",
+    "effective_cache_size",
+    "random_page_cost",
+    "effective_io_concurrency",
+    "work_mem",
+    "jit",
+    "plan_cache_mode",
+)
+
+
+def server_settings(db: Engine) -> dict[str, str]:
+    """The server's settings that bear on the queries, as the bench ran with them."""
+    with db.connect() as conn:
+        rows = conn.execute(
+            text("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(:names)"),
+            {"names": list(SETTINGS)},
+        ).all()
+    found = {str(name): str(value) for name, value in rows}
+    return {name: found[name] for name in SETTINGS if name in found}
 
 
 def _summary(samples: list[float]) -> dict[str, float]:
@@ -367,35 +431,54 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--appends", type=int, default=400)
     parser.add_argument("--label", default="latest")
-    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the databases afterwards (no retention step)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on a kept full database of the same fill"
+    )
     args = parser.parse_args()
 
     admin = _admin_url()
     names = ("hoi_bench_scale_full", "hoi_bench_scale_empty")
-    full_url, empty_url = (_recreate(admin, name) for name in names)
+    kept = kept_fill(admin.set(database=names[0]), args.rows, args.months) if args.reuse else None
+    if args.reuse and kept is None:
+        print("no kept database of this fill: filling anew", flush=True)
+    full_url = admin.set(database=names[0]) if kept is not None else _recreate(admin, names[0])
+    empty_url = _recreate(admin, names[1])
     full = make_engine(full_url.render_as_string(hide_password=False))
     empty = make_engine(empty_url.render_as_string(hide_password=False))
     try:
-        create_schema(full)
         create_schema(empty)
         record, template = _template()
-        print(f"filling {args.rows:,} records over {args.months} months ...", flush=True)
-        seconds = fill(full, record, template, args.rows, args.months)
+        if kept is None:
+            create_schema(full)
+            print(f"filling {args.rows:,} records over {args.months} months ...", flush=True)
+            seconds = fill(full, record, template, args.rows, args.months)
+        else:
+            print(f"reusing the kept fill of {args.rows:,} records", flush=True)
+            seconds = kept
         result: dict[str, Any] = {
             "label": args.label,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": args.rows,
             "months": args.months,
             "fill_seconds": round(seconds, 1),
+            "reused_fill": kept is not None,
+            "server": server_settings(full),
             "size": sizes(full),
         }
+        print(json.dumps(result["server"]), flush=True)
         print(json.dumps(result["size"]), flush=True)
         result["queries"] = queries(full, args.queries)
         print(json.dumps(result["queries"]), flush=True)
         result["append"] = appends(full, empty, record, args.appends)
         print(json.dumps(result["append"]), flush=True)
-        result["retention"] = retention(full)
-        print(json.dumps(result["retention"]), flush=True)
+        if args.keep:
+            print("retention not measured: --keep keeps every month", flush=True)
+        else:
+            result["retention"] = retention(full)
+            print(json.dumps(result["retention"]), flush=True)
     finally:
         full.dispose()
         empty.dispose()
@@ -410,8 +493,10 @@ def main() -> None:
 
 
 def _print(result: dict[str, Any]) -> None:
-    q, a, r, s = result["queries"], result["append"], result["retention"], result["size"]
+    q, a, s = result["queries"], result["append"], result["size"]
+    r = result.get("retention")
     print()
+    print("server: " + ", ".join(f"{k} {v}" for k, v in result["server"].items()))
     print(
         f"{result['rows']:,} records over {result['months']} months, {s['partitions']} partitions"
     )
@@ -431,10 +516,11 @@ def _print(result: dict[str, Any]) -> None:
         f"append        empty p50 {a['empty']['p50_ms']} ms, full p50 {a['full']['p50_ms']} ms, "
         f"ratio {a['ratio_full_to_empty_p50']} (goal <= 1.2: {met})"
     )
-    print(
-        f"retention     drop {r['dropped_rows']:,} rows {r['drop_ms']} ms; "
-        f"DELETE {r['deleted_rows']:,} rows {r['delete_ms']} ms (x{r['ratio_delete_to_drop']})"
-    )
+    if r is not None:
+        print(
+            f"retention     drop {r['dropped_rows']:,} rows {r['drop_ms']} ms; DELETE "
+            f"{r['deleted_rows']:,} rows {r['delete_ms']} ms (x{r['ratio_delete_to_drop']})"
+        )
 
 
 if __name__ == "__main__":
