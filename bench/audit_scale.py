@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -348,6 +349,17 @@ def drop_os_cache() -> bool:
     return True
 
 
+def cpu_pressure() -> float | None:
+    """The share of the last minute in which some runnable task waited for a CPU
+    (Linux pressure stall information), in percent; None where not available."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    fields = dict(f.split("=") for f in line.split()[1:])
+    return float(fields["avg60"])
+
+
 def queries(db: Engine, count: int, seed: int, *, cold: bool = False) -> dict[str, Any]:
     """The auditor's and the citizen's queries on random children and requesters:
     a first pass (pages this run has not read: from disk, the operating system's
@@ -359,13 +371,15 @@ def queries(db: Engine, count: int, seed: int, *, cold: bool = False) -> dict[st
     # One query first, so that the connection and its catalogue caches exist.
     search(db, child_cpr=child_number(rng.randrange(CHILDREN)))
     dropped = drop_os_cache() if cold else False
-    load = os.getloadavg()[0]
+    load, pressure = os.getloadavg()[0], cpu_pressure()
     first = _pass(db, children, requesters)
     again = _pass(db, children, requesters)
     return {
         "seed": seed,
         "os_cache_dropped": dropped,
+        "gc_frozen": gc.get_freeze_count() > 0,
         "load_average_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "cpu_pressure_some_avg60": [pressure, cpu_pressure()],
         "first": first,
         "again": again,
     }
@@ -465,6 +479,11 @@ def main() -> None:
         "--seed", type=int, default=None, help="which children and requesters (default: random)"
     )
     parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the objects made at start-up to Python's full collections",
+    )
+    parser.add_argument(
         "--drop-os-cache",
         action="store_true",
         help="empty the operating system's page cache before the first pass (root only)",
@@ -509,6 +528,13 @@ def main() -> None:
         print(json.dumps(result["server"]), flush=True)
         print(json.dumps(result["size"]), flush=True)
         seed = args.seed if args.seed is not None else random.randrange(2**31)
+        if not args.no_gc_freeze:
+            # What a long-running service does once it has started: the objects
+            # made so far (modules, the catalogue, the template) are never garbage,
+            # so the full collections that the queries' allocations trigger need
+            # not walk them; unfrozen, each such collection stalls for ~50 ms.
+            gc.collect()
+            gc.freeze()
         result["queries"] = queries(full, args.queries, seed, cold=args.drop_os_cache)
         print(json.dumps(result["queries"]), flush=True)
         result["append"] = appends(full, empty, record, args.appends)
@@ -543,8 +569,12 @@ def _print(result: dict[str, Any]) -> None:
         f"on disk: {s['table_bytes'] / 2**30:.1f} GiB table + {s['index_bytes'] / 2**30:.1f} GiB "
         f"indexes, {s['bytes_per_record']} bytes a record (body {s['average_body_bytes']})"
     )
-    cold = " after emptying the OS page cache" if q["os_cache_dropped"] else ""
-    print(f"queries, seed {q['seed']}, load average {q['load_average_1m']}{cold}")
+    cold = ", after emptying the OS page cache" if q["os_cache_dropped"] else ""
+    frozen = ", start-up objects frozen (gc.freeze)" if q["gc_frozen"] else ""
+    print(
+        f"queries, seed {q['seed']}, load average {q['load_average_1m']}, CPU pressure "
+        f"{q['cpu_pressure_some_avg60']} %{cold}{frozen}"
+    )
     for name, goal in (("access_log", 50), ("by_requester", 50), ("by_child", 50)):
         for when in ("first", "again"):
             row = q[when][name]
