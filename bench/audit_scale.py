@@ -29,6 +29,7 @@ Children have replacement-style CPR numbers (day of month + 60), never real ones
     HOI_BENCH_POSTGRES_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/postgres \\
         python -m bench.audit_scale [--rows 10000000] [--months 24] [--queries 300]
                                     [--appends 400] [--label NAME] [--keep] [--reuse]
+                                    [--seed N] [--drop-os-cache] [--no-gc-freeze]
 
 (HOI_TEST_POSTGRES_URL is read when HOI_BENCH_POSTGRES_URL is not set.) The URL
 names a role that may create databases; the bench makes `hoi_bench_scale_full`
@@ -41,6 +42,14 @@ when it holds the fill of the same --rows and --months (the bench leaves a note
 of its fill in `bench_fill`). The records appended by earlier runs stay, as a
 live trail's would. The server's settings that bear on the queries are printed
 and written into the result.
+
+The queries run twice over the same --seed's children and requesters: a first
+pass (pages this run has not read; with --drop-os-cache, as root, the operating
+system's page cache is emptied before it) and again (warm). Before them the
+bench freezes the objects it has made (`gc.freeze()`), as a long-running
+service should once started: otherwise Python's full collections, which the
+queries' allocations trigger every few queries, walk them all and stall the
+query they land in by 50-150 ms (docs/scale.md). --no-gc-freeze leaves that out.
 """
 
 from __future__ import annotations
