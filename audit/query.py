@@ -86,6 +86,10 @@ def page_query(
         conditions.append(RECORDS.c.recorded_at < as_utc(until))
     if cursor is not None:
         at = as_utc(cursor.recorded_at)
+        # The first condition is implied by the second; it is there so that the
+        # database starts the index range at the cursor (and reads only the months
+        # up to it) rather than filtering the newer rows out one by one.
+        conditions.append(RECORDS.c.recorded_at <= at)
         conditions.append(
             or_(
                 RECORDS.c.recorded_at < at,

@@ -28,17 +28,35 @@ Children have replacement-style CPR numbers (day of month + 60), never real ones
 
     HOI_BENCH_POSTGRES_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/postgres \\
         python -m bench.audit_scale [--rows 10000000] [--months 24] [--queries 300]
-                                    [--appends 400] [--label NAME] [--keep]
+                                    [--appends 400] [--label NAME] [--keep] [--reuse]
+                                    [--seed N] [--drop-os-cache] [--no-gc-freeze]
 
 (HOI_TEST_POSTGRES_URL is read when HOI_BENCH_POSTGRES_URL is not set.) The URL
 names a role that may create databases; the bench makes `hoi_bench_scale_full`
 and `hoi_bench_scale_empty` and drops them at the end unless --keep.
+
+The fill takes a quarter of an hour at 10 million rows. `--keep` keeps both
+databases (and skips the retention step, which would drop a month of the full
+one); `--reuse` measures again on a kept full database without filling it,
+when it holds the fill of the same --rows and --months (the bench leaves a note
+of its fill in `bench_fill`). The records appended by earlier runs stay, as a
+live trail's would. The server's settings that bear on the queries are printed
+and written into the result.
+
+The queries run twice over the same --seed's children and requesters: a first
+pass (pages this run has not read; with --drop-os-cache, as root, the operating
+system's page cache is emptied before it) and again (warm). Before them the
+bench freezes the objects it has made (`gc.freeze()`), as a long-running
+service should once started: otherwise Python's full collections, which the
+queries' allocations trigger every few queries, walk them all and stall the
+query they land in by 50-150 ms (docs/scale.md). --no-gc-freeze leaves that out.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -50,6 +68,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from audit import partitions
 from audit.access import access_log
@@ -234,7 +253,62 @@ def fill(db: Engine, record: AuditRecord, template: str, rows: int, months: int)
         )
     with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE audit_record"))
-    return time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    with db.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {_NOTE} (rows bigint, months int, seconds float8)"))
+        conn.execute(
+            text(f"INSERT INTO {_NOTE} VALUES (:rows, :months, :seconds)"),
+            {"rows": rows, "months": months, "seconds": seconds},
+        )
+    return seconds
+
+
+_NOTE = "bench_fill"
+"""The fill's note in the full database: rows, months, seconds."""
+
+
+def kept_fill(url: URL, rows: int, months: int) -> float | None:
+    """The seconds the kept full database's fill took, if it holds the fill of
+    `rows` records over `months` months, every synthetic record still there."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": _NOTE}).scalar() is None:
+                return None
+            note = conn.execute(text(f"SELECT rows, months, seconds FROM {_NOTE}")).one()
+            if (note.rows, note.months) != (rows, months):
+                return None
+            present: int = conn.execute(
+                text("SELECT count(*) FROM audit_record WHERE seq <= :rows"), {"rows": rows}
+            ).scalar_one()
+            return float(note.seconds) if present == rows else None
+    except DBAPIError:  # no such database
+        return None
+    finally:
+        engine.dispose()
+
+
+SETTINGS = (
+    "server_version",
+    "shared_buffers",
+    "effective_cache_size",
+    "random_page_cost",
+    "effective_io_concurrency",
+    "work_mem",
+    "jit",
+    "plan_cache_mode",
+)
+
+
+def server_settings(db: Engine) -> dict[str, str]:
+    """The server's settings that bear on the queries, as the bench ran with them."""
+    with db.connect() as conn:
+        rows = conn.execute(
+            text("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(:names)"),
+            {"names": list(SETTINGS)},
+        ).all()
+    found = {str(name): str(value) for name, value in rows}
+    return {name: found[name] for name in SETTINGS if name in found}
 
 
 def _summary(samples: list[float]) -> dict[str, float]:
@@ -252,11 +326,7 @@ def _timed(call: Any) -> float:
     return time.perf_counter() - began
 
 
-def queries(db: Engine, count: int, seed: int = 7) -> dict[str, dict[str, float]]:
-    """The auditor's and the citizen's queries on random children and requesters."""
-    rng = random.Random(seed)
-    children = [child_number(rng.randrange(CHILDREN)) for _ in range(count)]
-    requesters = [f"pro-{rng.randrange(REQUESTERS):05d}" for _ in range(count)]
+def _pass(db: Engine, children: list[str], requesters: list[str]) -> dict[str, dict[str, float]]:
     results: dict[str, list[float]] = {"access_log": [], "by_requester": [], "by_child": []}
     found = 0
     for child, requester in zip(children, requesters, strict=True):
@@ -273,8 +343,55 @@ def queries(db: Engine, count: int, seed: int = 7) -> dict[str, dict[str, float]
         found += len(page.records)
         results["by_child"].append(_timed(lambda c=child: search(db, child_cpr=c)))
     summary = {name: _summary(samples) for name, samples in results.items()}
-    summary["by_requester"]["records_per_page"] = round(found / count, 1)
+    summary["by_requester"]["records_per_page"] = round(found / len(requesters), 1)
     return summary
+
+
+def drop_os_cache() -> bool:
+    """Empty the operating system's page cache (root only), so that the first
+    pass reads from disk what PostgreSQL's own buffers do not hold."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def cpu_pressure() -> float | None:
+    """The share of the last minute in which some runnable task waited for a CPU
+    (Linux pressure stall information), in percent; None where not available."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    fields = dict(f.split("=") for f in line.split()[1:])
+    return float(fields["avg60"])
+
+
+def queries(db: Engine, count: int, seed: int, *, cold: bool = False) -> dict[str, Any]:
+    """The auditor's and the citizen's queries on random children and requesters:
+    a first pass (pages this run has not read: from disk, the operating system's
+    cache or PostgreSQL's buffers, whichever holds them) and the same queries again
+    (warm). With `cold`, the operating system's cache is emptied first."""
+    rng = random.Random(seed)
+    children = [child_number(rng.randrange(CHILDREN)) for _ in range(count)]
+    requesters = [f"pro-{rng.randrange(REQUESTERS):05d}" for _ in range(count)]
+    # One query first, so that the connection and its catalogue caches exist.
+    search(db, child_cpr=child_number(rng.randrange(CHILDREN)))
+    dropped = drop_os_cache() if cold else False
+    load, pressure = os.getloadavg()[0], cpu_pressure()
+    first = _pass(db, children, requesters)
+    again = _pass(db, children, requesters)
+    return {
+        "seed": seed,
+        "os_cache_dropped": dropped,
+        "gc_frozen": gc.get_freeze_count() > 0,
+        "load_average_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "cpu_pressure_some_avg60": [pressure, cpu_pressure()],
+        "first": first,
+        "again": again,
+    }
 
 
 def appends(full: Engine, empty: Engine, record: AuditRecord, count: int) -> dict[str, Any]:
@@ -367,35 +484,75 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--appends", type=int, default=400)
     parser.add_argument("--label", default="latest")
-    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="which children and requesters (default: random)"
+    )
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the objects made at start-up to Python's full collections",
+    )
+    parser.add_argument(
+        "--drop-os-cache",
+        action="store_true",
+        help="empty the operating system's page cache before the first pass (root only)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the databases afterwards (no retention step)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on a kept full database of the same fill"
+    )
     args = parser.parse_args()
 
     admin = _admin_url()
     names = ("hoi_bench_scale_full", "hoi_bench_scale_empty")
-    full_url, empty_url = (_recreate(admin, name) for name in names)
+    kept = kept_fill(admin.set(database=names[0]), args.rows, args.months) if args.reuse else None
+    if args.reuse and kept is None:
+        print("no kept database of this fill: filling anew", flush=True)
+    full_url = admin.set(database=names[0]) if kept is not None else _recreate(admin, names[0])
+    empty_url = _recreate(admin, names[1])
     full = make_engine(full_url.render_as_string(hide_password=False))
     empty = make_engine(empty_url.render_as_string(hide_password=False))
     try:
-        create_schema(full)
         create_schema(empty)
         record, template = _template()
-        print(f"filling {args.rows:,} records over {args.months} months ...", flush=True)
-        seconds = fill(full, record, template, args.rows, args.months)
+        if kept is None:
+            create_schema(full)
+            print(f"filling {args.rows:,} records over {args.months} months ...", flush=True)
+            seconds = fill(full, record, template, args.rows, args.months)
+        else:
+            print(f"reusing the kept fill of {args.rows:,} records", flush=True)
+            seconds = kept
         result: dict[str, Any] = {
             "label": args.label,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": args.rows,
             "months": args.months,
             "fill_seconds": round(seconds, 1),
+            "reused_fill": kept is not None,
+            "server": server_settings(full),
             "size": sizes(full),
         }
+        print(json.dumps(result["server"]), flush=True)
         print(json.dumps(result["size"]), flush=True)
-        result["queries"] = queries(full, args.queries)
+        seed = args.seed if args.seed is not None else random.randrange(2**31)
+        if not args.no_gc_freeze:
+            # What a long-running service does once it has started: the objects
+            # made so far (modules, the catalogue, the template) are never garbage,
+            # so the full collections that the queries' allocations trigger need
+            # not walk them; unfrozen, each such collection stalls for ~50 ms.
+            gc.collect()
+            gc.freeze()
+        result["queries"] = queries(full, args.queries, seed, cold=args.drop_os_cache)
         print(json.dumps(result["queries"]), flush=True)
         result["append"] = appends(full, empty, record, args.appends)
         print(json.dumps(result["append"]), flush=True)
-        result["retention"] = retention(full)
-        print(json.dumps(result["retention"]), flush=True)
+        if args.keep:
+            print("retention not measured: --keep keeps every month", flush=True)
+        else:
+            result["retention"] = retention(full)
+            print(json.dumps(result["retention"]), flush=True)
     finally:
         full.dispose()
         empty.dispose()
@@ -410,8 +567,10 @@ def main() -> None:
 
 
 def _print(result: dict[str, Any]) -> None:
-    q, a, r, s = result["queries"], result["append"], result["retention"], result["size"]
+    q, a, s = result["queries"], result["append"], result["size"]
+    r = result.get("retention")
     print()
+    print("server: " + ", ".join(f"{k} {v}" for k, v in result["server"].items()))
     print(
         f"{result['rows']:,} records over {result['months']} months, {s['partitions']} partitions"
     )
@@ -419,22 +578,30 @@ def _print(result: dict[str, Any]) -> None:
         f"on disk: {s['table_bytes'] / 2**30:.1f} GiB table + {s['index_bytes'] / 2**30:.1f} GiB "
         f"indexes, {s['bytes_per_record']} bytes a record (body {s['average_body_bytes']})"
     )
+    cold = ", after emptying the OS page cache" if q["os_cache_dropped"] else ""
+    frozen = ", start-up objects frozen (gc.freeze)" if q["gc_frozen"] else ""
+    print(
+        f"queries, seed {q['seed']}, load average {q['load_average_1m']}, CPU pressure "
+        f"{q['cpu_pressure_some_avg60']} %{cold}{frozen}"
+    )
     for name, goal in (("access_log", 50), ("by_requester", 50), ("by_child", 50)):
-        row = q[name]
-        met = "met" if row["p99_ms"] <= goal else "not met"
-        print(
-            f"{name:13} p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
-            f"(goal p99 <= {goal} ms: {met})"
-        )
+        for when in ("first", "again"):
+            row = q[when][name]
+            met = "met" if row["p99_ms"] <= goal else "not met"
+            print(
+                f"{name:13} {when:5} p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
+                f"max {row['max_ms']:7.2f} ms  (goal p99 <= {goal} ms: {met})"
+            )
     met = "met" if a["ratio_full_to_empty_p50"] <= 1.2 else "not met"
     print(
         f"append        empty p50 {a['empty']['p50_ms']} ms, full p50 {a['full']['p50_ms']} ms, "
         f"ratio {a['ratio_full_to_empty_p50']} (goal <= 1.2: {met})"
     )
-    print(
-        f"retention     drop {r['dropped_rows']:,} rows {r['drop_ms']} ms; "
-        f"DELETE {r['deleted_rows']:,} rows {r['delete_ms']} ms (x{r['ratio_delete_to_drop']})"
-    )
+    if r is not None:
+        print(
+            f"retention     drop {r['dropped_rows']:,} rows {r['drop_ms']} ms; DELETE "
+            f"{r['deleted_rows']:,} rows {r['delete_ms']} ms (x{r['ratio_delete_to_drop']})"
+        )
 
 
 if __name__ == "__main__":

@@ -70,3 +70,30 @@ def test_the_fill_is_records_the_service_reads(db: Engine) -> None:
     copy = record.model_copy(update={"recorded_at": now, "decided_at": now})
     [(seq, _)] = append(db, audit_scale.SIGNER, [prepare(copy, copy.model_dump_json())], now)
     assert seq == 3_001
+
+
+def test_a_kept_fill_is_reused_only_for_the_same_rows_and_months(db: Engine) -> None:
+    record, template = audit_scale._template()
+    audit_scale.fill(db, record, template, rows=300, months=2)
+    url = db.url
+
+    assert audit_scale.kept_fill(url, 300, 2) is not None
+    assert audit_scale.kept_fill(url, 301, 2) is None
+    assert audit_scale.kept_fill(url, 300, 3) is None
+    assert audit_scale.kept_fill(url.set(database="hoi_test_scale_bench_none"), 300, 2) is None
+
+    # Records appended since do not spoil it; a record of the fill gone (a month
+    # dropped by the retention step) does.
+    now = datetime.now(UTC)
+    copy = record.model_copy(update={"recorded_at": now, "decided_at": now})
+    append(db, audit_scale.SIGNER, [prepare(copy, copy.model_dump_json())], now)
+    assert audit_scale.kept_fill(url, 300, 2) is not None
+    with db.begin() as conn:
+        conn.execute(text("DELETE FROM audit_record WHERE seq = 1"))
+    assert audit_scale.kept_fill(url, 300, 2) is None
+
+
+def test_the_server_settings_are_reported(db: Engine) -> None:
+    settings = audit_scale.server_settings(db)
+    assert set(settings) == set(audit_scale.SETTINGS)
+    assert settings["server_version"].split(".")[0].isdigit()
