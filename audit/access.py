@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, ScalarResult, select
 
 from audit.models import AccessLog, AccessLogCategory, AccessLogEntry, AuditRecord
 from audit.query import Cursor, page_query
 from audit.store import RECORDS
+from db.times import as_utc
 from policy.catalogue import catalogue
 from policy.cpr import age_on
 from policy.facts import ChildRecord
@@ -29,6 +30,9 @@ def may_read_access_log(viewer_cpr: str, child: ChildRecord, today: date) -> boo
         return not (decides_alone and rules.custody_holder_consent_lapses_at_self_consent_age)
     return False
 
+
+DISCLOSURE_MARGIN = timedelta(hours=1)
+"""How much earlier than its decision a disclosure is still looked for."""
 
 LOOKUP_KINDS = ("decision", "registry_read", "registry_write", "override_attempt")
 """What the family sees: lookups, every read of and write to its registry, and every
@@ -183,10 +187,15 @@ def access_log(
         decisions = [AuditRecord.model_validate_json(r.body) for r in rows]
         released: dict[str, set[str]] = {d.decision_id: set() for d in decisions}
         if released:
+            # A disclosure is recorded after its decision, by the same request: only
+            # the months from the oldest decision shown on (with an hour's margin
+            # for a clock set back) hold them, so older partitions are not probed.
+            since = as_utc(min(d.recorded_at for d in decisions)) - DISCLOSURE_MARGIN
             disclosures: ScalarResult[str] = conn.execute(
                 select(RECORDS.c.body).where(
                     RECORDS.c.kind == "disclosure",
                     RECORDS.c.child_cpr == child_cpr,
+                    RECORDS.c.recorded_at >= since,
                     RECORDS.c.decision_id.in_(list(released)),
                 )
             ).scalars()
