@@ -37,6 +37,19 @@ class SourceCall(BaseModel):
     source: str
     status: CallStatus
     duration_us: int = Field(ge=0)
+    records: int | None = Field(default=None, ge=0)
+    """A data source's call at disclosure: how many records it answered with."""
+    withheld: int | None = Field(default=None, ge=0)
+    """Of those, how many were not shown because a block of the family's excludes
+    their organisation (a count only, never which)."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_counts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        for name in ("records", "withheld"):
+            if body.get(name) is None:
+                body.pop(name, None)
+        return body
 
 
 class Requester(BaseModel):

@@ -215,6 +215,7 @@ class DataBroker:
 
         data: dict[str, CategoryData] = {}
         statuses: list[SourceStatus] = []
+        answered: list[int] = []
         for category, outcome in permitted.items():
             records = []
             for result in by_category[category]:
@@ -223,6 +224,7 @@ class DataBroker:
                 )
                 result.status.records = len(kept)
                 statuses.append(result.status)
+                answered.append(len(result.records))
                 records += kept
             results = by_category[category]
             data[category] = CategoryData(
@@ -251,7 +253,7 @@ class DataBroker:
                 )
         if data:
             try:
-                disclosure = self._disclosure(request, decision, data, statuses)
+                disclosure = self._disclosure(request, decision, data, statuses, answered)
                 await (recorder or self.recorder).record(disclosure)
             except Exception as exc:  # fail closed: what cannot be recorded does not leave
                 log.error("disclosure not recorded", extra={"error_type": type(exc).__name__})
@@ -318,7 +320,11 @@ class DataBroker:
         decision: Decision,
         data: dict[str, CategoryData],
         statuses: list[SourceStatus],
+        answered: list[int],
     ) -> Disclosure:
+        """What left, for the audit trail; per source call also how many records it
+        answered and how many a block withheld (a permitted category's records are
+        dropped only for an excluded organisation)."""
         outcomes: dict[str, CategoryDecision] = decision.categories
         return Disclosure(
             decision_id=decision.decision_id,
@@ -345,9 +351,13 @@ class DataBroker:
             ],
             source_calls=[
                 SourceCallMade(
-                    source=s.source, status=s.status, duration_us=int(s.duration_ms * 1000)
+                    source=s.source,
+                    status=s.status,
+                    duration_us=int(s.duration_ms * 1000),
+                    records=n,
+                    withheld=n - s.records,
                 )
-                for s in statuses
+                for s, n in zip(statuses, answered, strict=True)
             ],
         )
 

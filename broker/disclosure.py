@@ -33,6 +33,10 @@ class SourceCallMade(BaseModel):
     source: str
     status: Literal["ok", "timeout", "error"]
     duration_us: int
+    records: int = 0
+    """Records the source answered with."""
+    withheld: int = 0
+    """Of those, records not shown because their organisation is excluded (a block)."""
 
 
 class Disclosure(BaseModel):

@@ -35,7 +35,13 @@ class AuditedDisclosures:
             disclosure.decision_id,
             {c.category: c.released for c in disclosure.categories},
             [
-                SourceCall(source=c.source, status=c.status, duration_us=c.duration_us)
+                SourceCall(
+                    source=c.source,
+                    status=c.status,
+                    duration_us=c.duration_us,
+                    records=c.records,
+                    withheld=c.withheld,
+                )
                 for c in disclosure.source_calls
             ],
             trace_id=self.trace_id,

@@ -177,15 +177,26 @@ def compute(
                 for code in dict.fromkeys(reason.code for reason in outcome.reasons):
                     reasons.add(code, sector, r.child_cpr)
 
-    statuses = ["answered", "slow", "not_found", "error", "timeout"]
+    statuses = ["answered", "slow", "empty", "not_found", "error", "timeout"]
     sources = rows_of(c.source for r in records for c in r.source_calls) or ["-"]
     quality = Table("source_calls", "Source calls by outcome", sources, statuses)
+    blocked = Table(
+        "source_withheld",
+        "Data-source answers with records withheld by a family's block",
+        sources,
+        ["nothing_withheld", "records_withheld"],
+    )
     for r in records:
         for call in r.source_calls:
             status: str = call.status
             if call.status == "ok":
                 status = "slow" if call.duration_us > SLOW_CALL_US else "answered"
+                if call.records == 0:
+                    status = "empty"  # answered in time, with nothing for the child
             quality.add(call.source, status, r.child_cpr)
+            if call.records is not None and call.status == "ok":
+                column = "records_withheld" if call.withheld else "nothing_withheld"
+                blocked.add(call.source, column, r.child_cpr)
 
     sent = [r for r in records if r.kind == "disclosure" and r.correspondence is not None]
     recipients = [*sorted(set(_ORGANISATION_SECTOR.values())), "other"]
@@ -241,6 +252,7 @@ def compute(
             permitted,
             reasons,
             quality,
+            blocked,
             messages,
             overrides,
             coverage,

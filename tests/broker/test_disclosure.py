@@ -186,4 +186,45 @@ def test_a_block_on_a_source_department_drops_its_records_from_the_overview(
 
     appointments = after["data"]["psychiatry_appointments"]  # still permitted ...
     assert appointments["records"] == []  # ... but nothing from the blocked source leaves
+    # the audit trail counts what the block withheld, for the evaluation
+    [disclosure] = [
+        r for r in _audit_trail(client, after["decision_id"]) if r["kind"] == "disclosure"
+    ]
+    [call] = [c for c in disclosure["source_calls"] if c["source"] == "bup-rn-appointments"]
+    assert (
+        call["records"]
+        == call["withheld"]
+        == len(before["data"]["psychiatry_appointments"]["records"])
+    )
     assert after["data"]["psychiatry_contacts"] == before["data"]["psychiatry_contacts"]
+
+
+@pytest.mark.anyio
+async def test_the_disclosure_counts_what_each_source_answered_and_a_block_withheld(
+    sandbox: SandboxServer,
+) -> None:
+    """The evaluation's data quality (empty answers, records withheld by blocks) is
+    read from these counts: the source's answer, and how many of its records the
+    exclusion dropped; the professional's answer says neither."""
+    orgs = organisations()
+    seen: dict[tuple[str, ...], tuple[int, int, int]] = {}
+    for exclude in ([], ["bup-rn"]):
+        recorder = Recorder()
+        broker = DataBroker.build(
+            load_sources(sandbox_url=sandbox.url),
+            recorder=recorder,
+            part_of=lambda o: orgs[o].part_of if o in orgs else (),
+        )
+        try:
+            result = await broker.overview(CASEWORKER_REQUEST, appointments_decision(exclude))
+        finally:
+            await broker.aclose()
+        [disclosure] = recorder.seen
+        [call] = disclosure.source_calls
+        [status] = result.sources
+        seen[tuple(exclude)] = (call.records, call.withheld, status.records)
+        assert "withheld" not in status.model_dump()
+
+    answered, withheld, shown = seen[()]
+    assert answered > 0 and withheld == 0 and shown == answered
+    assert seen[("bup-rn",)] == (answered, answered, 0)
