@@ -5,7 +5,8 @@ days; professionals of every sector ask about the synthetic children the way the
 pilot saw it (caseworkers and PPR about their municipality's children, GPs about
 their own patients, more often around a consultation, psychiatry about the
 children in its care), families answer some missing-consent denies by giving a
-consent a few days later, and on some days a source answers slowly or fails.
+consent a few days later, some families block a psychiatry department's
+appointments, and on some days a source answers slowly or fails.
 GPs' patients book consultations through the months; a GP asks mostly within
 three days of one, sometimes at another time, inside the lookup window or
 outside it (the simultaneity barrier the report measures).
@@ -59,6 +60,11 @@ GP_AWAY_SKIP = 0.4
 """The share of a GP's questions away from a consultation (more than three days
 from one) that are not asked: the rest meet the window or the barrier."""
 
+BLOCK_RATE = 0.004
+"""The chance on a working day that a family of a child in psychiatry blocks the
+department's appointments from the others (Sundhedsloven § 42a(5)): what the
+report's `source_withheld` counts when a permitted overview loses records to it."""
+
 SECTORS = ["family_department", "ppr", "gp", "psychiatry"]
 KNOWN_SHARE = 0.7
 """The share of questions about a child the asking sector has a relation to."""
@@ -77,6 +83,7 @@ class Tally:
     lookups: int = 0
     overviews: int = 0
     consents: int = 0
+    blocks: int = 0
     failures: int = 0
     by_sector: dict[str, int] = field(default_factory=dict)
 
@@ -228,6 +235,23 @@ class Simulation:
         )
         return response.status_code == 201
 
+    def block(self, child: Child, holder: str, department: str) -> bool:
+        """A custody holder blocks a psychiatry department's appointments."""
+        citizen = {"id": f"sim-citizen-{holder[-4:]}", "role": "citizen"}
+        body = {
+            "target_kind": "source_organisation",
+            "target_id": department,
+            "include_sub_units": False,
+            "categories": ["psychiatry_appointments"],
+            "valid_from": self.clock().date().isoformat(),
+        }
+        response = self.client.post(
+            f"/v1/children/{child.record.cpr}/blocks",
+            json=body,
+            headers=self.headers(citizen, cpr=holder),
+        )
+        return response.status_code == 201
+
 
 def _missing(answer: dict[str, Any]) -> tuple[str, list[str]] | None:
     """The regime and categories a deny says a consent would open, if any."""
@@ -268,6 +292,10 @@ def simulate(settings: Settings, days: int, *, per_day: int, seed: int, start: d
             for patient in pools["gp"]:  # the relation source reads them live
                 if rng.random() < BOOKING_RATE:
                     patient.consultations.append(day + timedelta(days=rng.randint(1, 21)))
+            for child in pools["psychiatry"]:
+                holders = child.record.custody_holders
+                if holders and child.course_department and rng.random() < BLOCK_RATE:
+                    tally.blocks += sim.block(child, holders[0], child.course_department)
             for due in [p for p in pending if p[0] <= day]:
                 pending.remove(due)
                 _, child, holder, regime, who, categories = due
@@ -328,7 +356,8 @@ def run(args: argparse.Namespace) -> int:
     last = args.start + timedelta(days=args.days - 1)
     print(
         f"simulated {args.days} days from {args.start}: {tally.lookups} lookups, "
-        f"{tally.overviews} overviews, {tally.consents} consents recorded by families, "
+        f"{tally.overviews} overviews, {tally.consents} consents and {tally.blocks} blocks "
+        "recorded by families, "
         f"{tally.failures} refused calls; by sector {dict(sorted(tally.by_sector.items()))}\n"
         f"audit trail: {settings.resolved_database_url}\n"
         f"report: HOI_DATABASE_URL={settings.resolved_database_url} hoi evaluation report "
