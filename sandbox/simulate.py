@@ -216,11 +216,20 @@ class Simulation:
         )
         response.raise_for_status()
 
+    def _as_family(self, child: Child, holder: str, what: str, body: dict[str, Any]) -> bool:
+        """A custody holder writes to the registry with their own citizen login."""
+        citizen = {"id": f"sim-citizen-{holder[-4:]}", "role": "citizen"}
+        response = self.client.post(
+            f"/v1/children/{child.record.cpr}/{what}",
+            json=body,
+            headers=self.headers(citizen, cpr=holder),
+        )
+        return response.status_code == 201
+
     def consent(
         self, child: Child, holder: str, regime: str, who: Professional, categories: list[str]
     ) -> bool:
         """A custody holder gives the consent a professional found missing."""
-        citizen = {"id": f"sim-citizen-{holder[-4:]}", "role": "citizen"}
         body = {
             "regime": regime,
             "categories": categories,
@@ -228,16 +237,10 @@ class Simulation:
             "form": "written",
             "given_on": self.clock().date().isoformat(),
         }
-        response = self.client.post(
-            f"/v1/children/{child.record.cpr}/consents",
-            json=body,
-            headers=self.headers(citizen, cpr=holder),
-        )
-        return response.status_code == 201
+        return self._as_family(child, holder, "consents", body)
 
     def block(self, child: Child, holder: str, department: str) -> bool:
         """A custody holder blocks a psychiatry department's appointments."""
-        citizen = {"id": f"sim-citizen-{holder[-4:]}", "role": "citizen"}
         body = {
             "target_kind": "source_organisation",
             "target_id": department,
@@ -245,12 +248,7 @@ class Simulation:
             "categories": ["psychiatry_appointments"],
             "valid_from": self.clock().date().isoformat(),
         }
-        response = self.client.post(
-            f"/v1/children/{child.record.cpr}/blocks",
-            json=body,
-            headers=self.headers(citizen, cpr=holder),
-        )
-        return response.status_code == 201
+        return self._as_family(child, holder, "blocks", body)
 
 
 def _missing(answer: dict[str, Any]) -> tuple[str, list[str]] | None:
