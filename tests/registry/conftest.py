@@ -9,6 +9,7 @@ variants skip, except under CI=true, where they fail."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from psycopg.errors import InsufficientPrivilege
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from db.engine import database_url
 from policy.facts import ChildRecord
@@ -58,11 +60,28 @@ def create_database(admin: URL, prefix: str) -> URL:
     return admin.set(database=name)
 
 
+DROP_ATTEMPTS = 20
+
+
 def drop_database(admin: URL, url: URL) -> None:
+    """Drop a test database. FORCE ends our own sessions, but not an autovacuum
+    worker that has just started on the database (a role without pg_signal_backend
+    may not end it: InsufficientPrivilege); it finishes in moments, so try again."""
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    engine.dispose()
+    try:
+        for attempt in range(DROP_ATTEMPTS):
+            try:
+                with engine.connect() as connection:
+                    connection.execute(
+                        text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+                    )
+                return
+            except ProgrammingError as exc:
+                if not isinstance(exc.orig, InsufficientPrivilege) or attempt + 1 == DROP_ATTEMPTS:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
