@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ from facts.addressing import recipient_of, responsible_unit
 from facts.cache import CachedFacts
 from facts.local import InMemorySource, LocalFacts
 from facts.organisations import Organisation, OrganisationRegister, load_organisations
+from facts.registry_reads import RegistryReads
 from facts.sources import SourceFacts
 from handbook.cache import HandbookCache
 from pages.oidc import OidcClient, OidcConfig
@@ -62,7 +63,7 @@ from policy.facts import FactsProvider, RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
-from registry.state import registry_state
+from registry.state import registry_states
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +343,11 @@ def build_services(
     if plug.prepare_db is not None:
         plug.prepare_db(db)
 
-    def read_registry(cpr: str) -> RegistryState:
+    def read_registries(cprs: Sequence[str]) -> dict[str, RegistryState]:
         with Session(db) as session:
-            return registry_state(session, cpr)
+            return registry_states(session, cprs)
+
+    read_registry = RegistryReads(read_registries).read
 
     broker = make_broker(settings, orgs, clock, disclosures, sandbox_url=plug.sandbox_url)
     facts: FactsProvider

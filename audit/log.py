@@ -382,6 +382,31 @@ class AuditLog:
         )
         return await self.submit(record)
 
+    async def record_decisions(
+        self,
+        decided: Sequence[tuple[DecisionRequest, Decision, Sequence[SourceCall]]],
+        *,
+        trace_id: str,
+        client_address: str | None = None,
+        acting_system: str | None = None,
+    ) -> list[Receipt]:
+        """Commit the records of several decisions of one call in one transaction
+        (all or none); return only once they are durable."""
+        recorded_at = self.clock()
+        records = [
+            decision_record(
+                request,
+                decision,
+                recorded_at=recorded_at,
+                trace_id=trace_id,
+                source_calls=calls,
+                client_address=client_address,
+                acting_system=acting_system,
+            )
+            for request, decision, calls in decided
+        ]
+        return await self.submit_together(records)
+
     async def record_override_attempt(
         self,
         request: DecisionRequest,

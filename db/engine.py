@@ -41,9 +41,14 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # timeout: SQLite's busy timeout, how long a writer waits for another
         # process's write lock (the audit chain's head, `--workers N`) before
-        # failing; the failure refuses the answer.
+        # failing; the failure refuses the answer. pool_size: more connections
+        # than threads that may hold one at once (the event loop's executor, the
+        # audit writer), so connections are kept rather than opened and closed
+        # again under load (each opening runs the pragmas below).
         engine = create_engine(
-            parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            pool_size=16,
         )
         if parsed.database and parsed.database != ":memory:":
             event.listen(engine, "connect", _sqlite_pragmas)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -182,35 +183,59 @@ class AuditedDecisions:
         return decision
 
     async def decide_together(
-        self, requests: Sequence[DecisionRequest], origin: Origin
-    ) -> list[Decision]:
-        """Decide questions that share one `together_key` with one evaluation of the
-        policy on all their categories, and audit each as its own decision (its own
-        id and record, committed before any answer leaves). Sound because a
-        category's outcome does not depend on the other categories asked
-        (tests/engine/test_categories_apart.py holds the policy to that)."""
-        keys = {together_key(r) for r in requests}
-        if not requests or None in keys or len(keys) != 1:
-            raise ValueError("only questions with one together_key are decided together")
-        first = requests[0]
-        union = list(dict.fromkeys(c for r in requests for c in r.resource.categories))
-        joint_request = first.model_copy(
-            update={"resource": first.resource.model_copy(update={"categories": union})}
-        )
-        with (
-            timing(DECISION_SECONDS.labels("lookup")),
-            span("decide_together", questions=len(requests), categories=len(union)),
-        ):
-            calls = start_recording()
-            joint = await self.pdp.decide(joint_request)
-            decisions = [_part(joint, r) for r in requests]
-            await asyncio.gather(
-                *(
-                    self._audit(r, d, origin, calls)
-                    for r, d in zip(requests, decisions, strict=True)
-                )
+        self,
+        groups: Sequence[Sequence[DecisionRequest]],
+        origin: Origin,
+        *,
+        concurrency: int = 16,
+    ) -> list[list[Decision]]:
+        """Decide each group of questions that share one `together_key` with one
+        evaluation of the policy on all its categories (at most `concurrency` groups
+        at a time), then commit every question's record, each its own decision with
+        its own id, in one transaction; return only once that is durable. Sound
+        because a category's outcome does not depend on the other categories asked
+        (tests/engine/test_categories_apart.py holds the policy to that). One commit
+        for the call: a call's records are all written, or none and no answer."""
+        if not groups:
+            return []
+        gate = asyncio.Semaphore(concurrency)
+
+        async def joint(
+            requests: Sequence[DecisionRequest],
+        ) -> tuple[list[Decision], Sequence[SourceCall]]:
+            first = requests[0]
+            union = list(dict.fromkeys(c for r in requests for c in r.resource.categories))
+            joint_request = first.model_copy(
+                update={"resource": first.resource.model_copy(update={"categories": union})}
             )
-        return decisions
+            async with gate:
+                with span("decide_together", questions=len(requests), categories=len(union)):
+                    calls = start_recording()
+                    decided = await self.pdp.decide(joint_request)
+            return [_part(decided, r) for r in requests], calls
+
+        for group in groups:
+            keys = {together_key(r) for r in group}
+            if not group or None in keys or len(keys) != 1:
+                raise ValueError("only questions with one together_key are decided together")
+        start = time.perf_counter()
+        parts = await asyncio.gather(*(joint(g) for g in groups))
+        await self.audit.record_decisions(
+            [
+                (request, decision, calls)
+                for group, (decisions, calls) in zip(groups, parts, strict=True)
+                for request, decision in zip(group, decisions, strict=True)
+            ],
+            trace_id=origin.trace_id,
+            client_address=origin.client_address,
+            acting_system=origin.acting_system,
+        )
+        answered = time.perf_counter() - start  # every group's answer waits for the commit
+        for group, (decisions, _) in zip(groups, parts, strict=True):
+            DECISION_SECONDS.labels("lookup").observe(answered)
+            for request, decision in zip(group, decisions, strict=True):
+                self._decided(request, decision, origin)
+        return [decisions for decisions, _ in parts]
 
     async def _audit(
         self,
@@ -227,6 +252,11 @@ class AuditedDecisions:
             client_address=origin.client_address,
             acting_system=origin.acting_system,
         )
+        self._decided(request, decision, origin)
+
+    @staticmethod
+    def _decided(request: DecisionRequest, decision: Decision, origin: Origin) -> None:
+        """Count an audited decision in the metrics and log it (no person's number)."""
         count_decision(decision)
         log.info(
             "decision",

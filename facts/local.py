@@ -3,8 +3,7 @@ worlds, development) and our own registry."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,7 +52,8 @@ class LocalFacts:
     consents from the registry reader."""
 
     world: InMemorySource
-    read_registry: Callable[[str], RegistryState]
+    read_registry: Callable[[str], Awaitable[RegistryState]]
+    """The child's registry, read afresh (facts.registry_reads.RegistryReads.read)."""
     organisations: OrganisationRegister
 
     async def child(self, cpr: str) -> ChildRecord | None:
@@ -63,7 +63,7 @@ class LocalFacts:
         return self.world.relations(organisation_id, cpr)
 
     async def registry(self, cpr: str) -> RegistryState:
-        state = await asyncio.to_thread(self.read_registry, cpr)
+        state = await self.read_registry(cpr)
         return with_sub_units(state, self.organisations)
 
     def sub_units(self, organisation_id: str) -> list[str]:
@@ -76,3 +76,14 @@ class LocalFacts:
 
     async def staff_member(self, organisation_id: str, staff_id: str) -> StaffMember | None:
         return self.world.staff_member(organisation_id, staff_id)
+
+
+def in_memory_registry(
+    read: Callable[[str], RegistryState],
+) -> Callable[[str], Awaitable[RegistryState]]:
+    """A registry held in memory (a corpus's, a test's), read as LocalFacts reads one."""
+
+    async def read_now(cpr: str) -> RegistryState:
+        return read(cpr)
+
+    return read_now

@@ -7,7 +7,7 @@ deny (fail closed)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +25,8 @@ class SourceFacts:
     person: SourceClient
     relation_evidence: SourceClient
     staff: SourceClient
-    read_registry: Callable[[str], RegistryState]
+    read_registry: Callable[[str], Awaitable[RegistryState]]
+    """The child's registry, read afresh (facts.registry_reads.RegistryReads.read)."""
     organisations: OrganisationRegister
     clock: Callable[[], datetime]
 
@@ -49,7 +50,7 @@ class SourceFacts:
         return evidence_of(organisation_id, evidence)
 
     async def registry(self, cpr: str) -> RegistryState:
-        state = await asyncio.to_thread(self.read_registry, cpr)
+        state = await self.read_registry(cpr)
         return with_sub_units(state, self.organisations)
 
     async def part_of(self, organisation_id: str) -> list[str]:

@@ -259,7 +259,7 @@ class World:
                 writer = _writer(scenario, giver, self.handles)
                 service.record_lift(session, child, block_id, self.now, writer)
 
-    def _read_registry(self, cpr: str) -> RegistryState:
+    async def _read_registry(self, cpr: str) -> RegistryState:
         with Session(self.db) as session:
             return registry_state(session, cpr)
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from engine.pdp import DecisionPoint
-from facts.local import LocalFacts
+from facts.local import LocalFacts, in_memory_registry
 from facts.organisations import Organisation
 from handbook.scenarios import Scenario
 from handbook.worlds import DEV_HANDLES, NoEngine, World
@@ -336,7 +336,7 @@ def corpus(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Corpus:
             words += " The secretary acts for a named psychiatrist."
         requests.append((key, words, role, request))
     population = Population(DAY, builder.children, {}, {}, [], [], [], corpus_staff(cat, orgs))
-    facts = LocalFacts(population, lambda cpr: builder.registries[cpr], orgs)
+    facts = LocalFacts(population, in_memory_registry(lambda cpr: builder.registries[cpr]), orgs)
     point = DecisionPoint(engine=NoEngine(), facts=facts, handles=DEV_HANDLES)
     now = _now()
 

@@ -133,7 +133,8 @@ async def _all_at_once(
 ) -> list[EvaluationResponse]:
     """Every evaluation answered. Evaluations that differ only in their categories
     (the same professional, child, purpose and context, no override) are decided
-    with one evaluation of the policy and audited one by one; the rest alone."""
+    with one evaluation of the policy, and all of them are audited in one commit;
+    the rest (an override, an invalid evaluation) alone."""
     answers: dict[int, EvaluationResponse] = {}
     together: dict[str, list[tuple[int, DecisionRequest]]] = {}
     alone: list[tuple[int, Asked]] = []
@@ -149,16 +150,16 @@ async def _all_at_once(
         async with gate:
             answers[index] = await _answer(index, one, decide)
 
-    async def as_group(group: list[tuple[int, DecisionRequest]]) -> None:
-        async with gate:
-            decided = await decisions.decide_together([q for _, q in group], origin)
-        for (index, _), decision in zip(group, decided, strict=True):
-            answers[index] = evaluation_response(decision)
+    async def all_groups() -> None:
+        groups = list(together.values())
+        decided = await decisions.decide_together(
+            [[q for _, q in group] for group in groups], origin, concurrency=CONCURRENCY
+        )
+        for group, group_decisions in zip(groups, decided, strict=True):
+            for (index, _), decision in zip(group, group_decisions, strict=True):
+                answers[index] = evaluation_response(decision)
 
-    await asyncio.gather(
-        *(one_alone(i, a) for i, a in alone),
-        *(as_group(g) if len(g) > 1 else one_alone(*g[0]) for g in together.values()),
-    )
+    await asyncio.gather(*(one_alone(i, a) for i, a in alone), all_groups())
     return [answers[i] for i in range(len(asked))]
 
 

@@ -279,3 +279,41 @@ def test_evaluations_decided_together_answer_as_if_asked_alone(client: TestClien
     records = {r["record"]["decision_id"]: r["record"] for r in page["records"]}
     for answer, categories in zip(together, asked, strict=True):
         assert records[answer["context"]["id"]]["categories_asked"] == list(categories)
+
+
+def test_a_batch_is_audited_in_one_commit(client: TestClient) -> None:
+    """Every decision of a call, across children and groups, is committed in one
+    transaction: one commit for the call, not one a group."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    audit = services.audit
+    other = next(c for c in services.population.children if c != ALMA)
+    items = [PERMIT, DENY, {"resource": child("school_daycare", cpr=other)}] * 5
+    before = audit.batches
+    answers = client.post("/access/v1/evaluations", json=batch(*items))
+    assert len(decisions(answers)) == 15
+    assert audit.batches == before + 1
+
+
+def test_a_batch_whose_audit_fails_answers_nothing_and_records_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail closed: when the batch's commit fails, no evaluation is answered and
+    none of the call's records is half-written."""
+
+    def records() -> int:
+        page = client.get(
+            "/v1/audit", params={"child_cpr": ALMA, "limit": 100}, headers=auditor_headers()
+        )
+        return len(page.json()["records"])
+
+    before = records()
+
+    def broken(*_: object, **__: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("audit.log.append", broken)
+    response = client.post("/access/v1/evaluations", json=batch(PERMIT, DENY, PERMIT))
+    assert response.status_code == 503, response.text
+    assert "evaluations" not in response.json()
+    monkeypatch.undo()
+    assert records() == before

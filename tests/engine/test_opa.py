@@ -22,7 +22,7 @@ from engine.opa import (
     verification_key,
 )
 from engine.pdp import DecisionPoint
-from facts.local import LocalFacts
+from facts.local import LocalFacts, in_memory_registry
 from policy.decision import Decision
 from policy.facts import RegistryState
 from policy.paths import REGO_DIR
@@ -152,7 +152,9 @@ async def _decide(engine: OpaEngine) -> Decision:
 
 def _facts() -> LocalFacts:
     """The facts of the caseworker's request, from the synthetic population."""
-    return LocalFacts(population(DAY), lambda _: RegistryState(), organisations())
+    return LocalFacts(
+        population(DAY), in_memory_registry(lambda _: RegistryState()), organisations()
+    )
 
 
 @pytest.mark.parametrize("shape", sorted(MALFORMED))

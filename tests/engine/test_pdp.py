@@ -15,7 +15,7 @@ from engine.embedded import EmbeddedEngine
 from engine.opa import OpaEngine
 from engine.pdp import DecisionPoint, parse_result
 from facts.cache import CachedFacts
-from facts.local import LocalFacts
+from facts.local import LocalFacts, in_memory_registry
 from policy.catalogue import FactLifetimes
 from policy.decision import DecisionRequest
 from policy.facts import RegistryState
@@ -128,7 +128,11 @@ def test_a_decision_states_when_the_oldest_reused_fact_was_read() -> None:
     first = datetime.combine(scenario.date, datetime.min.time(), UTC) + timedelta(hours=9)
     now = [first]
     facts = CachedFacts(
-        LocalFacts(scenario_population(scenario), lambda _: RegistryState(), organisations()),
+        LocalFacts(
+            scenario_population(scenario),
+            in_memory_registry(lambda _: RegistryState()),
+            organisations(),
+        ),
         FactLifetimes(cpr_s=60, relations_s=60, staff_register_s=60),
         lambda: now[0],
     )
