@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from audit.chain import Signer, canonical_json
@@ -338,6 +339,10 @@ class _Pending:
     future: asyncio.Future[list[Receipt]]
 
 
+COMMITTED_KEPT = 4096
+"""How many of its own committed decision records an audit log keeps in memory."""
+
+
 class AuditLog:
     """Durable, group-committed audit records. Build one per service; close it."""
 
@@ -356,6 +361,9 @@ class AuditLog:
         self.batches = 0
         self.records = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoi-audit")
+        self._committed: LRUCache[str, AuditRecord] = LRUCache(maxsize=COMMITTED_KEPT)
+        """Decision records this log committed, newest kept: an overview's disclosure
+        is checked against its decision without reading it back from the database."""
         self._queue: asyncio.Queue[_Pending | None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -446,9 +454,11 @@ class AuditLog:
         NotFound when the decision was never audited and NotEntitled when the
         release exceeds what the decision permitted: the caller must then
         release nothing."""
-        decision = await asyncio.get_running_loop().run_in_executor(
-            None, find_decision, self.db, decision_id
-        )
+        decision = self._committed.get(decision_id)
+        if decision is None:  # committed by another process, or long ago: read it back
+            decision = await asyncio.get_running_loop().run_in_executor(
+                None, find_decision, self.db, decision_id
+            )
         if decision is None:
             raise NotFound(
                 "no audited decision has this id, so nothing may be disclosed",
@@ -481,7 +491,11 @@ class AuditLog:
         with span("audit.commit", records=len(items)):
             queue.put_nowait(_Pending(items, future))
             AUDIT_QUEUE.inc(len(items))
-            return await future
+            receipts = await future
+        for record in records:  # durable now: a disclosure may rest on it
+            if record.kind == "decision":
+                self._committed[record.decision_id] = record
+        return receipts
 
     def _writer_queue(self) -> asyncio.Queue[_Pending | None]:
         loop = asyncio.get_running_loop()

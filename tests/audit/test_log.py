@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from api.settings import Settings
-from audit.models import SourceCall
+from audit.models import AuditRecord, SourceCall
 from policy.decision import DecisionRequest
 from policy.errors import NotEntitled, NotFound
 from sandbox.app import build_dev_services
@@ -242,6 +242,46 @@ def test_a_disclosure_is_recorded_against_its_decision(tmp_path: Path) -> None:
     assert disclosure.source_calls == [SourceCall(source="bup-epj", status="ok", duration_us=1830)]
     assert disclosure.requester == records[0].record.requester
     assert disclosure.outcome == "disclosed"
+
+
+def test_a_disclosure_rests_on_the_committed_decision_in_this_process_or_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log keeps the decisions it committed, so an overview's disclosure is
+    checked without reading its decision back; a decision another worker process
+    committed is read from the database, and checked the same way."""
+    import audit.log
+    from audit.store import find_decision
+
+    reads: list[str] = []
+
+    def counted(db: Engine, decision_id: str) -> AuditRecord | None:
+        reads.append(decision_id)
+        return find_decision(db, decision_id)
+
+    monkeypatch.setattr(audit.log, "find_decision", counted)
+
+    async def run() -> None:
+        here = build_dev_services(_services(tmp_path), clock=fixed_clock(DAY))
+        elsewhere = build_dev_services(_services(tmp_path), clock=fixed_clock(DAY))
+        try:
+            request = DecisionRequest.model_validate(request_body(story(0)))
+            decision = await here.pdp.decide(request)
+            await here.audit.record_decision(request, decision, trace_id="t")
+            released = {"psychiatry_appointments": ["date", "department"]}
+            await here.audit.record_disclosure(decision.decision_id, released)
+            assert reads == []
+            await elsewhere.audit.record_disclosure(decision.decision_id, released)
+            assert reads == [decision.decision_id]
+            with pytest.raises(NotEntitled):  # read back, and held to what it permitted
+                await elsewhere.audit.record_disclosure(
+                    decision.decision_id, {"psychiatry_contacts": ["home_address"]}
+                )
+        finally:
+            await here.aclose()
+            await elsewhere.aclose()
+
+    asyncio.run(run())
 
 
 def test_the_cli_decision_is_audited_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
