@@ -22,31 +22,36 @@ ReadMany = Callable[[Sequence[str]], dict[str, RegistryState]]
 
 
 class RegistryReads:
-    """`read(cpr)` for many concurrent decisions, made with one `read_many` a turn."""
+    """`read(cpr)` for many concurrent decisions, made with one `read_many` a turn.
+
+    The reads of one event loop are gathered; a read from another loop while one
+    loop's are gathered (a second loop on another thread) is made on its own."""
 
     def __init__(self, read_many: ReadMany) -> None:
         self._read_many = read_many
-        self._asked: dict[str, asyncio.Future[RegistryState]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._asked: dict[str, asyncio.Future[RegistryState]] = {}
 
     async def read(self, cpr: str) -> RegistryState:
         loop = asyncio.get_running_loop()
-        if self._asked is None:
-            self._asked = {}
+        if self._loop is None:
+            self._loop = loop
             loop.call_soon(self._start, loop)  # after this turn's other askers
+        elif self._loop is not loop:
+            alone = await loop.run_in_executor(None, self._read_many, [cpr])
+            return alone[cpr]
         future = self._asked.get(cpr)
         if future is None:
             future = self._asked[cpr] = loop.create_future()
         return await asyncio.shield(future)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        asked, self._asked = self._asked or {}, None
+        asked, self._asked, self._loop = self._asked, {}, None
         reading = loop.run_in_executor(None, self._read_many, list(asked))
 
         def hand_out(done: asyncio.Future[dict[str, RegistryState]]) -> None:
             failure = done.exception()
             for cpr, future in asked.items():
-                if future.done():  # every asker was cancelled; nothing to hand
-                    continue
                 if failure is not None:
                     future.set_exception(failure)
                     future.exception()  # retrieved: an asker that left is no error

@@ -92,3 +92,26 @@ def test_a_failed_read_fails_every_decision_that_asked() -> None:
     assert all(isinstance(o, OSError) for o in outcomes)
     with pytest.raises(OSError):
         asyncio.run(RegistryReads(store.read_many).read("c"))
+
+
+def test_a_read_from_another_event_loop_is_made_alone() -> None:
+    """Two loops on two threads never share a gathered read (a future belongs to
+    its own loop)."""
+    import threading
+
+    store = Store()
+    store.consents = {"a": ["c1"], "b": ["c2"]}
+    reads = RegistryReads(store.read_many)
+    seen: list[list[str]] = []
+
+    async def first_loop() -> None:
+        pending = asyncio.ensure_future(reads.read("a"))
+        await asyncio.sleep(0)  # "a" is asked; its read not yet started
+        other = threading.Thread(target=lambda: seen.append(ids(asyncio.run(reads.read("b")))))
+        other.start()
+        other.join()
+        assert ids(await pending) == ["c1"]
+
+    asyncio.run(first_loop())
+    assert seen == [["c2"]]
+    assert sorted(store.reads) == [["a"], ["b"]]
