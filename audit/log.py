@@ -379,16 +379,13 @@ class AuditLog:
         acting_system: str | None = None,
     ) -> Receipt:
         """Commit the decision's record; return only once it is durable."""
-        record = decision_record(
-            request,
-            decision,
-            recorded_at=self.clock(),
+        (receipt,) = await self.record_decisions(
+            [(request, decision, source_calls)],
             trace_id=trace_id,
-            source_calls=source_calls,
             client_address=client_address,
             acting_system=acting_system,
         )
-        return await self.submit(record)
+        return receipt
 
     async def record_decisions(
         self,
