@@ -232,6 +232,11 @@ class FakeProvider:
         return httpx.Response(404)
 
 
+def honest(fake: FakeProvider, nonce: str) -> dict[str, Any]:
+    """What a provider that follows the protocol answers: our token and its ID token."""
+    return {"access_token": token_for(), "id_token": fake.id_token(nonce)}
+
+
 def with_fake(
     make_client: AppFactory,
     tokens: Callable[[FakeProvider, str], dict[str, Any]],
@@ -288,7 +293,7 @@ def test_the_same_token_from_the_right_issuer_starts_a_session(make_client: AppF
     are the token's fault, not the fake's."""
     client, fake = with_fake(
         make_client,
-        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+        honest,
     )
     answer = through_fake(client, fake)
     assert answer.status_code == 200
@@ -302,7 +307,7 @@ def test_a_confidential_client_authenticates_and_sends_the_verifier(
     verifier whose challenge went out, and the redirect URI of the flow."""
     client, fake = with_fake(
         make_client,
-        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+        honest,
         secret="s3cret:with/odd&chars",
     )
     authorize = query(start(client))
@@ -325,7 +330,7 @@ def test_a_confidential_client_authenticates_and_sends_the_verifier(
 def test_a_refusal_at_the_provider_starts_no_session(make_client: AppFactory) -> None:
     client, fake = with_fake(
         make_client,
-        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+        honest,
     )
     authorize = query(start(client))
     answer = client.get(
@@ -342,7 +347,7 @@ def test_an_answer_naming_another_provider_is_refused(make_client: AppFactory) -
     """RFC 9207: the `iss` parameter, when the provider sends it, must be ours."""
     client, _ = with_fake(
         make_client,
-        lambda fake, nonce: {"access_token": token_for(), "id_token": fake.id_token(nonce)},
+        honest,
     )
     authorize = query(start(client))
     answer = client.get(
