@@ -122,8 +122,10 @@ def with_graded_kinds(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluate_all(policy: Path, documents: list[dict[str, Any]]) -> list[dict[str, Outcome]]:
-    """Every document's outcomes under the policy in `policy` (a rego/ tree)."""
-    engine = EmbeddedEngine(PolicyBundle(policy))
+    """Every document's outcomes under the policy in `policy` (a rego/ tree), on
+    the interpreter: the reference the compiled engine is held to, and one that
+    reads every past revision of the policy."""
+    engine = EmbeddedEngine(PolicyBundle(policy), compiled=False)
     legacy = _reads_graded_kinds(policy)
     fill = legal_catalogue().fill
     try:

@@ -530,9 +530,9 @@ _overridden(category) if {
 	_override_allowed(category)
 }
 
-default _override_flag(_) := false
-
-_override_flag(category) if _overridden(category)
+_override_flag(category) if {
+	_overridden(category)
+} else := false
 
 # The outcome for one category, in order of precedence.
 outcome(category) := _deny(category, [_unknown_role_reason]) if {

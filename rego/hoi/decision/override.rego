@@ -67,8 +67,6 @@ _override_grounds_given if {
 # custom:
 #   rule_id: SUL-42A-OVERRIDE-REFUSED
 #   legal_basis: [sul-42a-2, sul-42a-5]
-default _override_refusal(_) := null
-
 _override_refusal(category) := "Municipal users can never override a citizen's block." if {
 	_override_requested
 	_municipal_user
@@ -84,7 +82,7 @@ _override_refusal(category) := "Municipal users can never override a citizen's b
 } else := "An override needs its grounds and a stated weighty reason." if {
 	_override_requested
 	not _override_grounds_given
-}
+} else := null
 
 # The requester is one who may set a block on this category aside, whether or
 # not they ask to: a health professional (not a municipal user), on health data.
@@ -99,15 +97,13 @@ _override_eligible(category) if {
 # with the block set aside a legal route would permit it and no objection
 # stands. The overview shows it so that a health professional knows an
 # override is possible; it is never a permit.
-default _override_possible(_) := false
-
 _override_possible(category) if {
 	_blocks_in_force
 	count(_blocks_of[category] | _source_blocks_of[category]) > 0
 	_override_eligible(category)
 	_permit_route[category]
 	not _objections_of[category]
-}
+} else := false
 
 # The deny of a category a block hides from this requester.
 _blocked_outcome(category) := object.union(

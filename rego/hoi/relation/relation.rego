@@ -136,7 +136,10 @@ _gp_gaps contains _days_outside(visit.date, _gp_reach.days_before, _gp_reach.day
 }
 
 # The details a denial for want of each relation carries (only the GP's has one).
-details["gp_consultation"] := {"days_outside_window": gp_days_outside_window} if gp_days_outside_window
+details[relation] := {"days_outside_window": gp_days_outside_window} if {
+	relation := "gp_consultation"
+	gp_days_outside_window
+}
 
 _last_contact_recent(episode) if {
 	_dated(episode)
@@ -243,15 +246,30 @@ active("municipal_case") if municipal_case
 # graded it; for the GP, the registered GP's window first, else the same-day
 # consultation.
 # Only an active relation is relied on, so only those reasons are built.
-reasons["gp_consultation"] := data.hoi.reason.build("GP-CONSULTATION-WINDOW", "relation", {}) if gp_window_met
+# (Each key is bound in the body: the embedded engine's compiler takes no
+# constant key in the head of a partial object rule.)
+reasons[relation] := data.hoi.reason.build("GP-CONSULTATION-WINDOW", "relation", {}) if {
+	relation := "gp_consultation"
+	gp_window_met
+}
 
-reasons["gp_consultation"] := data.hoi.reason.build("GP-SAME-DAY-CONSULTATION", "relation", {}) if {
+reasons[relation] := data.hoi.reason.build("GP-SAME-DAY-CONSULTATION", "relation", {}) if {
+	relation := "gp_consultation"
 	not gp_window_met
 	gp_same_day
 }
 
-reasons["municipal_case"] := data.hoi.reason.build("MUN-CASE-IN-CHILDS-MUNICIPALITY", "relation", {}) if municipal_case
+reasons[relation] := data.hoi.reason.build("MUN-CASE-IN-CHILDS-MUNICIPALITY", "relation", {}) if {
+	relation := "municipal_case"
+	municipal_case
+}
 
-reasons["treatment_course"] := data.hoi.reason.build("BUP-ACTIVE-COURSE", "relation", {}) if course
+reasons[relation] := data.hoi.reason.build("BUP-ACTIVE-COURSE", "relation", {}) if {
+	relation := "treatment_course"
+	course
+}
 
-reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {}) if open_case
+reasons[relation] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {}) if {
+	relation := "open_case"
+	open_case
+}

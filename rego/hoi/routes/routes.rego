@@ -562,13 +562,13 @@ alternative contains data.hoi.reason.with_fields(
 
 # Reasons added to a permit: what else the route relied on, each with its rule.
 
-default _relation_support(_) := []
+_relation_support(r) := [data.hoi.relation.reasons[r.relation]] if {
+	is_string(r.relation)
+} else := []
 
-_relation_support(r) := [data.hoi.relation.reasons[r.relation]] if is_string(r.relation)
-
-default _consent_support(_) := []
-
-_consent_support(r) := [data.hoi.consent.giver_reason] if is_string(r.consent_regime)
+_consent_support(r) := [data.hoi.consent.giver_reason] if {
+	is_string(r.consent_regime)
+} else := []
 
 _confirmed_by := {"token": "the login's on-behalf claim", "staff_register": "the staff register"}
 

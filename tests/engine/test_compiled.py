@@ -1,0 +1,105 @@
+"""The compiled embedded engine (regorus's RVM) decides as the interpreter does.
+
+The service runs the policy compiled to bytecode; the interpreter is the
+reference (it agrees with OPA, tests/engine/test_engines_agree.py). Every
+situation of the impact corpus and every handbook scenario's question is
+decided by both and must give the identical answer, reasons and words
+included. A construct the compiler gets wrong is refused when the policy loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.base import EngineError
+from engine.bundle import PolicyBundle
+from engine.embedded import EmbeddedEngine, _engines_here
+from handbook.scenarios import load_scenarios
+from policy.paths import REGO_DIR
+from sandbox.corpus import corpus, scenario_situations
+
+
+@pytest.fixture(scope="module")
+def engines() -> Iterator[tuple[EmbeddedEngine, EmbeddedEngine]]:
+    compiled = EmbeddedEngine(PolicyBundle(REGO_DIR))
+    interpreted = EmbeddedEngine(PolicyBundle(REGO_DIR), compiled=False)
+    yield compiled, interpreted
+    for engine in (compiled, interpreted):
+        asyncio.run(engine.aclose())
+
+
+def _documents() -> list[dict[str, Any]]:
+    situations = corpus().situations + scenario_situations(load_scenarios())
+    return [s.document for s in situations]
+
+
+def test_compiled_and_interpreted_decide_alike_on_the_corpus(
+    engines: tuple[EmbeddedEngine, EmbeddedEngine],
+) -> None:
+    compiled, interpreted = engines
+    documents = _documents()
+    differing = [
+        n
+        for n, document in enumerate(documents)
+        if compiled.evaluate_sync(document) != interpreted.evaluate_sync(document)
+    ]
+    assert len(documents) > 4000
+    assert differing == []
+
+
+def _policy_with(tmp_path: Path, extra: str) -> PolicyBundle:
+    root = tmp_path / "rego"
+    (root / "hoi" / "decision").mkdir(parents=True)
+    (root / "hoi" / "decision" / "decision.rego").write_text(
+        "package hoi.decision\n\n" + extra + 'result := {"answer": f(input.x)}\n'
+    )
+    return PolicyBundle(root)
+
+
+DEFAULT_FUNCTION = 'default f(_) := "by default"\n\nf(x) := "given" if x == 1\n\n'
+
+
+def test_a_default_function_value_is_refused_by_the_compiled_engine(tmp_path: Path) -> None:
+    bundle = _policy_with(tmp_path, DEFAULT_FUNCTION)
+    # The interpreter applies the default, as OPA does ...
+    interpreted = EmbeddedEngine(bundle, compiled=False)
+    assert interpreted.evaluate_sync({"x": 2})["answer"] == "by default"
+    # ... the compiler would not (the call would be undefined), so the policy
+    # is refused where it loads, naming the line.
+    with pytest.raises(EngineError, match=r"decision\.rego:3 declares a default function value"):
+        EmbeddedEngine(bundle)
+
+
+def test_the_same_function_ended_with_else_compiles_and_decides(tmp_path: Path) -> None:
+    bundle = _policy_with(tmp_path, 'f(x) := "given" if {\n\tx == 1\n} else := "by default"\n\n')
+    compiled = EmbeddedEngine(bundle)
+    assert compiled.evaluate_sync({"x": 2})["answer"] == "by default"
+    assert compiled.evaluate_sync({"x": 1})["answer"] == "given"
+
+
+class _Broken:
+    def set_input_json(self, _: str) -> None:
+        raise RuntimeError("error: the machine broke")
+
+
+def test_a_failed_run_is_an_error_and_the_next_decision_gets_a_fresh_machine(
+    tmp_path: Path,
+) -> None:
+    bundle = _policy_with(tmp_path, 'f(x) := "given" if {\n\tx == 1\n} else := "by default"\n\n')
+    compiled = EmbeddedEngine(bundle)
+    state = _engines_here()[compiled._policy.key]
+    state["machine"] = _Broken()
+    with pytest.raises(EngineError, match="evaluation failed: the machine broke"):
+        compiled.evaluate_sync({"x": 1})
+    assert compiled.evaluate_sync({"x": 1})["answer"] == "given"
+
+
+def test_an_undefined_decision_is_an_error(tmp_path: Path) -> None:
+    compiled = EmbeddedEngine(_policy_with(tmp_path, 'f(x) := "given" if x == 1\n\n'))
+    with pytest.raises(EngineError, match="undefined"):
+        compiled.evaluate_sync({"x": 2})
