@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.engine_cost [--inputs 200] [--rounds 5]
 
 Two measurements, in the same run, on regorus inline (one engine reused, the
-input set for each evaluation):
+input set for each evaluation), each on the interpreter and on the policy
+compiled to regorus's virtual machine (the service's engine), side by side:
 
 1. The engine's cost model, on toy policies: a policy whose decision reads one
    rule (the baseline), then 100 distinct rules, 100 calls of one function, 100
@@ -31,19 +32,50 @@ from pathlib import Path
 from typing import Any
 
 import regorus
+from regorus import regorus as native
 
 from bench.common import percentile
 from bench.decisions import _regorus, documents, policy_tree
 from engine.base import DECISION_RULE
+from engine.bundle import PolicyBundle
 
 UNITS = 100
+KINDS = ("interpreter", "compiled")
 
 
-def _toy_engine(policy: str) -> Any:
+class _Compiled:
+    """A policy compiled to RVM bytecode, with the interpreter's calls used here."""
+
+    def __init__(self, modules: list[tuple[str, str]], data: str, rule: str) -> None:
+        program = native.Program.compile_from_modules(data, modules, [rule])
+        self._machine = native.Rvm()
+        self._machine.load_program(program)
+        self._machine.set_data_json(data)
+
+    def set_input_json(self, given: str) -> None:
+        self._machine.set_input_json(given)
+
+    def eval_rule_as_json(self, _: str) -> str:
+        return str(self._machine.execute())
+
+    eval_rule = eval_rule_as_json
+
+
+def _toy_engine(policy: str, compiled: bool) -> Any:
+    if compiled:
+        return _Compiled([("toy.rego", policy)], "{}", "data.toy.result")
     engine = regorus.Engine()
     engine.set_rego_v0(False)
     engine.add_policy("toy.rego", policy)
     return engine
+
+
+def _policy_engine(tree: Path, compiled: bool) -> Any:
+    if not compiled:
+        return _regorus(tree)
+    sources = PolicyBundle(tree)
+    modules = [(str(p.relative_to(tree)), p.read_text("utf-8")) for p in sources.decision_modules()]
+    return _Compiled(modules, json.dumps(sources.data_document()), DECISION_RULE)
 
 
 def _median_us(evaluate: Callable[[], object], rounds: int) -> float:
@@ -57,7 +89,7 @@ def _median_us(evaluate: Callable[[], object], rounds: int) -> float:
     return percentile(samples, 50) / 1000
 
 
-def toy_costs(rounds: int = 2000) -> dict[str, float]:
+def toy_costs(compiled: bool, rounds: int = 2000) -> dict[str, float]:
     """Microseconds per unit above a one-rule baseline, by kind of unit."""
     items = ",\n".join
     policies = {
@@ -83,7 +115,7 @@ def toy_costs(rounds: int = 2000) -> dict[str, float]:
     given = json.dumps({"x": 1})
     timed: dict[str, float] = {}
     for name, policy in policies.items():
-        engine = _toy_engine(policy)
+        engine = _toy_engine(policy, compiled)
 
         def evaluate(engine: Any = engine) -> object:
             engine.set_input_json(given)
@@ -115,9 +147,11 @@ def _asking(docs: list[dict[str, Any]], categories: list[str]) -> list[str]:
     return asked
 
 
-def by_categories(tree: Path, docs: list[dict[str, Any]], rounds: int) -> dict[str, float]:
+def by_categories(
+    tree: Path, docs: list[dict[str, Any]], rounds: int, compiled: bool
+) -> dict[str, float]:
     """p50 of the fastest evaluation per input, asking none, each alone, all."""
-    engine = _regorus(tree)
+    engine = _policy_engine(tree, compiled)
     every = list(docs[0]["resource"]["categories"])
     asked = {"none": [], **{c: [c] for c in every}, f"all {len(every)}": every}
     return {
@@ -148,15 +182,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hoi-engine-cost-") as tmp:
         docs, _ = asyncio.run(documents(args.inputs, Path(tmp) / "var"))
         tree = policy_tree(None, Path(tmp))
-        toys = toy_costs()
-        print(f"regorus, toy policies (baseline {toys.pop('baseline_us'):.1f} us):")
-        for name, us in toys.items():
-            print(f"  {name:24s} {us:5.2f} us each")
+        toys = {kind: toy_costs(kind == "compiled") for kind in KINDS}
+        bases = ", ".join(f"{kind} {toys[kind].pop('baseline_us'):.1f} us" for kind in KINDS)
+        print(f"regorus, toy policies, us each above the baseline ({bases}):")
+        print(f"  {'':24s} {KINDS[0]:>11s} {KINDS[1]:>9s}")
+        for name in toys["interpreter"]:
+            print(f"  {name:24s} {toys['interpreter'][name]:11.2f} {toys['compiled'][name]:9.2f}")
         lines = lines_evaluated(tree, docs)
         print(f"today's policy: a decision on every category evaluates {lines:.0f} lines (median)")
-        print("today's policy, p50 of the fastest of each input, by categories asked:")
-        for name, us in by_categories(tree, docs, args.rounds).items():
-            print(f"  {name:24s} {us:7.1f} us")
+        print("today's policy, p50 of the fastest of each input in us, by categories asked:")
+        timed = {kind: by_categories(tree, docs, args.rounds, kind == "compiled") for kind in KINDS}
+        print(f"  {'':24s} {KINDS[0]:>11s} {KINDS[1]:>9s}")
+        for name in timed["interpreter"]:
+            print(f"  {name:24s} {timed['interpreter'][name]:11.1f} {timed['compiled'][name]:9.1f}")
 
 
 if __name__ == "__main__":

@@ -97,8 +97,8 @@ def test_check_fails_when_a_rule_loses_its_words_to_code(tmp_path: Path) -> None
     routes = rego / "hoi" / "routes" / "routes.rego"
     hand = _edit(
         relation,
-        'reasons["open_case"] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {})',
-        'reasons["open_case"] := {"code": "relation", "rule_id": "MUN-OPEN-CASE", '
+        'reasons[relation] := data.hoi.reason.build("MUN-OPEN-CASE", "relation", {})',
+        'reasons[relation] := {"code": "relation", "rule_id": "MUN-OPEN-CASE", '
         '"legal_basis": ["rsl-11a-1"], "message": "An open case."}',
     )
     foreign = _edit(
