@@ -23,6 +23,7 @@ from regorus import regorus as native
 
 from engine.base import DECISION_RULE, NONCE_KEY, REVISION_KEY, EngineError
 from engine.bundle import PolicyBundle
+from metrics.instruments import INTERPRETED
 
 
 def _first_line(exc: BaseException) -> str:
@@ -89,7 +90,7 @@ def _compile(modules: list[tuple[str, str]], data: str) -> dict[str, Any]:
         machine = _machine(program, data)
     except Exception as exc:
         raise EngineError(f"policy failed to compile: {_first_line(exc)}") from None
-    return {"program": program, "data": data, "machine": machine}
+    return {"program": program, "modules": modules, "data": data, "machine": machine}
 
 
 def _machine(program: Any, data: str) -> Any:
@@ -99,10 +100,18 @@ def _machine(program: Any, data: str) -> Any:
     return machine
 
 
+_BUDGET_SPENT = "maximum instruction limit"
+"""regorus's virtual machine stops a run after 25,000 instructions (fixed in the
+pinned wheel): a decision on a child with a couple of hundred consents and blocks
+needs more."""
+
+
 def _run_with(state: dict[str, Any], document_json: str) -> str:
     # One machine is reused for every decision (set_input_json starts each run
     # afresh); after a failure it is replaced by a fresh one, so that nothing of
-    # a failed run lingers.
+    # a failed run lingers. A decision the machine's instruction budget cannot
+    # hold is made by the interpreter, the reference the compiled program is
+    # tested against (loaded on this thread the first time it is needed).
     machine = state["machine"]
     problem = None
     try:
@@ -112,6 +121,11 @@ def _run_with(state: dict[str, Any], document_json: str) -> str:
         problem = _first_line(exc)
     state["machine"] = _machine(state["program"], state["data"])
     del machine
+    if _BUDGET_SPENT in problem:
+        INTERPRETED.inc()
+        if "interpreter" not in state:
+            state["interpreter"] = _load(state["modules"], state["data"])
+        return _evaluate_with(state["interpreter"], document_json)
     raise EngineError(f"evaluation failed: {problem}")
 
 

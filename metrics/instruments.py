@@ -52,6 +52,11 @@ ENGINE_FAILURES = Counter(
     "Decisions that failed closed before the policy answered, by reason.",
     ["reason"],
 )
+INTERPRETED = Counter(
+    "hoi_engine_interpreted",
+    "Decisions the embedded engine's compiled program could not finish within its "
+    "instruction budget, made by regorus's interpreter instead.",
+)
 SOURCE_CALLS = Counter(
     "hoi_source_calls",
     "Calls to the source systems (facts and data), by status.",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from engine.base import EngineError
 from engine.bundle import PolicyBundle
@@ -103,3 +104,28 @@ def test_an_undefined_decision_is_an_error(tmp_path: Path) -> None:
     compiled = EmbeddedEngine(_policy_with(tmp_path, 'f(x) := "given" if x == 1\n\n'))
     with pytest.raises(EngineError, match="undefined"):
         compiled.evaluate_sync({"x": 2})
+
+
+def test_a_decision_beyond_the_machines_budget_is_made_by_the_interpreter(
+    tmp_path: Path,
+) -> None:
+    """regorus's virtual machine stops after 25,000 instructions; such a decision
+    (a child with a couple of hundred consents and blocks) gets the interpreter's
+    answer, not an error, and the metric counts it."""
+    root = tmp_path / "rego"
+    (root / "hoi" / "decision").mkdir(parents=True)
+    (root / "hoi" / "decision" / "decision.rego").write_text(
+        "package hoi.decision\n\n"
+        'result := {"answer": count([x | some x in numbers.range(1, input.n); x % 7 == 0])}\n'
+    )
+    compiled = EmbeddedEngine(PolicyBundle(root))
+    before = _interpreted()
+    assert compiled.evaluate_sync({"n": 70})["answer"] == 10
+    assert _interpreted() == before
+    assert compiled.evaluate_sync({"n": 70_000})["answer"] == 10_000
+    assert _interpreted() == before + 1
+    assert compiled.evaluate_sync({"n": 70})["answer"] == 10  # the machine is whole again
+
+
+def _interpreted() -> float:
+    return REGISTRY.get_sample_value("hoi_engine_interpreted_total") or 0.0
