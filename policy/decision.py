@@ -211,6 +211,8 @@ class MissingPerson(BaseModel):
 
 
 class Citation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: str
     text: str
     review: str

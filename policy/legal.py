@@ -189,6 +189,16 @@ class LegalCatalogue:
     def __init__(self, entries: dict[str, ProvisionEntry], acts: dict[str, Act]) -> None:
         self.entries = entries
         self.acts = acts
+        # Each provision's citation (frozen, so shared by every reason that cites
+        # it), and each legal basis's citations and review, made once: a decision
+        # annotates every reason it gives.
+        self._citations = {
+            entry.id: Citation(
+                id=entry.id, text=entry.citation, review=entry.review.status, url=entry.url
+            )
+            for entry in entries.values()
+        }
+        self._bases: dict[tuple[str, ...], tuple[list[Citation], BasisReview | None]] = {}
 
     def __contains__(self, provision_id: object) -> bool:
         return provision_id in self.entries
@@ -197,12 +207,12 @@ class LegalCatalogue:
         return self.entries.get(provision_id)
 
     def citation(self, provision_id: str) -> Citation:
-        entry = self.entries.get(provision_id)
-        if entry is None:
+        found = self._citations.get(provision_id)
+        if found is None:
             return Citation(
                 id=provision_id, text=f"Unknown provision {provision_id}", review="unknown"
             )
-        return Citation(id=entry.id, text=entry.citation, review=entry.review.status, url=entry.url)
+        return found
 
     def basis_review(self, provision_ids: list[str]) -> BasisReview | None:
         """The weakest review status among the provisions, None when there are none."""
@@ -219,14 +229,23 @@ class LegalCatalogue:
     def fill(self, message: str) -> str:
         """A policy message with each provision named in braces ({sul-43-1}) replaced
         by its section from legal_basis/; an unknown id is left as written."""
+        if "{" not in message:
+            return message
         return PROVISION_PLACEHOLDER.sub(lambda m: self.section(m.group(1)) or m.group(0), message)
 
     def annotate(self, reason: Reason) -> Reason:
+        basis = tuple(reason.legal_basis)
+        known = self._bases.get(basis)
+        if known is None:
+            known = ([self.citation(i) for i in basis], self.basis_review(list(basis)))
+            if all(i in self._citations for i in basis):  # only the catalogue's: bounded
+                self._bases[basis] = known
+        citations, review = known
         return reason.model_copy(
             update={
                 "message": self.fill(reason.message),
-                "citations": [self.citation(i) for i in reason.legal_basis],
-                "basis_review": self.basis_review(reason.legal_basis),
+                "citations": list(citations),
+                "basis_review": review,
             }
         )
 
