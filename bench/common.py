@@ -244,12 +244,12 @@ def engine_document(body: Mapping[str, Any], day: date, var_dir: Path) -> dict[s
 class Engine:
     """The embedded engine on the policy in rego/, evaluating engine documents."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, compiled: bool = True) -> None:
         from engine.bundle import PolicyBundle
         from engine.embedded import EmbeddedEngine
         from policy.paths import REGO_DIR
 
-        self._engine = EmbeddedEngine(PolicyBundle(REGO_DIR))
+        self._engine = EmbeddedEngine(PolicyBundle(REGO_DIR), compiled=compiled)
 
     def evaluate(self, document: Mapping[str, Any]) -> Any:
         return self._engine.evaluate_sync(dict(document))

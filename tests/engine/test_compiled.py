@@ -129,3 +129,24 @@ def test_a_decision_beyond_the_machines_budget_is_made_by_the_interpreter(
 
 def _interpreted() -> float:
     return REGISTRY.get_sample_value("hoi_engine_interpreted_total") or 0.0
+
+
+def test_an_input_as_large_as_one_that_spent_the_budget_goes_to_the_interpreter_at_once(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "rego"
+    (root / "hoi" / "decision").mkdir(parents=True)
+    (root / "hoi" / "decision" / "decision.rego").write_text(
+        "package hoi.decision\n\n"
+        'result := {"answer": count([x | some x in input.items; x % 7 == 0])}\n'
+    )
+    compiled = EmbeddedEngine(PolicyBundle(root))
+    state = _engines_here()[compiled._policy.key]
+    big = {"items": list(range(70_000))}
+    assert compiled.evaluate_sync(big)["answer"] == 10_000
+    machine = state["machine"]
+    state["machine"] = _Broken()  # a run on the machine would fail now
+    larger = {"items": list(range(80_000))}
+    assert compiled.evaluate_sync(larger)["answer"] == 80_000 // 7 + 1
+    state["machine"] = machine
+    assert compiled.evaluate_sync({"items": [7, 14, 15]})["answer"] == 2  # small: compiled
