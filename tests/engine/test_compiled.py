@@ -53,13 +53,15 @@ def test_compiled_and_interpreted_decide_alike_on_the_corpus(
     assert differing == []
 
 
-def _policy_with(tmp_path: Path, extra: str) -> PolicyBundle:
+def _module(tmp_path: Path, body: str) -> PolicyBundle:
     root = tmp_path / "rego"
     (root / "hoi" / "decision").mkdir(parents=True)
-    (root / "hoi" / "decision" / "decision.rego").write_text(
-        "package hoi.decision\n\n" + extra + 'result := {"answer": f(input.x)}\n'
-    )
+    (root / "hoi" / "decision" / "decision.rego").write_text("package hoi.decision\n\n" + body)
     return PolicyBundle(root)
+
+
+def _policy_with(tmp_path: Path, extra: str) -> PolicyBundle:
+    return _module(tmp_path, extra + 'result := {"answer": f(input.x)}\n')
 
 
 DEFAULT_FUNCTION = 'default f(_) := "by default"\n\nf(x) := "given" if x == 1\n\n'
@@ -112,13 +114,12 @@ def test_a_decision_beyond_the_machines_budget_is_made_by_the_interpreter(
     """regorus's virtual machine stops after 25,000 instructions; such a decision
     (a child with a couple of hundred consents and blocks) gets the interpreter's
     answer, not an error, and the metric counts it."""
-    root = tmp_path / "rego"
-    (root / "hoi" / "decision").mkdir(parents=True)
-    (root / "hoi" / "decision" / "decision.rego").write_text(
-        "package hoi.decision\n\n"
-        'result := {"answer": count([x | some x in numbers.range(1, input.n); x % 7 == 0])}\n'
+    compiled = EmbeddedEngine(
+        _module(
+            tmp_path,
+            'result := {"answer": count([x | some x in numbers.range(1, input.n); x % 7 == 0])}\n',
+        )
     )
-    compiled = EmbeddedEngine(PolicyBundle(root))
     before = _interpreted()
     assert compiled.evaluate_sync({"n": 70})["answer"] == 10
     assert _interpreted() == before
@@ -134,13 +135,9 @@ def _interpreted() -> float:
 def test_an_input_as_large_as_one_that_spent_the_budget_goes_to_the_interpreter_at_once(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "rego"
-    (root / "hoi" / "decision").mkdir(parents=True)
-    (root / "hoi" / "decision" / "decision.rego").write_text(
-        "package hoi.decision\n\n"
-        'result := {"answer": count([x | some x in input.items; x % 7 == 0])}\n'
+    compiled = EmbeddedEngine(
+        _module(tmp_path, 'result := {"answer": count([x | some x in input.items; x % 7 == 0])}\n')
     )
-    compiled = EmbeddedEngine(PolicyBundle(root))
     state = _engines_here()[compiled._policy.key]
     big = {"items": list(range(70_000))}
     assert compiled.evaluate_sync(big)["answer"] == 10_000
