@@ -190,9 +190,9 @@ class EmbeddedEngine:
     is not Send), and evaluation holds the GIL, so a worker thread would buy no
     parallelism: it cost a thread hop and a wake-up per decision. Each thread that
     evaluates gets its own engine, built from the same policy the first time
-    (about 10 ms, or 30-70 ms compiled); the service's decisions all run on its event loop's thread.
-    A thread's engine is dropped when the thread ends, or on `aclose` (or when
-    this object is collected) if that happens on the same thread.
+    (about 10 ms, or 30-70 ms compiled); the service's decisions all run on its
+    event loop's thread. A thread's engine is dropped when the thread ends, or on
+    `aclose` (or when this object is collected) if that happens on the same thread.
 
     Timeouts: an inline evaluation cannot be interrupted (regorus has no
     cancellation and holds the GIL). The decision point's timeout still fails
