@@ -32,25 +32,23 @@ from pathlib import Path
 from typing import Any
 
 import regorus
-from regorus import regorus as native
 
 from bench.common import percentile
 from bench.decisions import _regorus, documents, policy_tree
 from engine.base import DECISION_RULE
 from engine.bundle import PolicyBundle
+from engine.embedded import compile_policy
 
 UNITS = 100
 KINDS = ("interpreter", "compiled")
 
 
 class _Compiled:
-    """A policy compiled to RVM bytecode, with the interpreter's calls used here."""
+    """A policy compiled to RVM bytecode as the service compiles it, with the
+    interpreter's calls used here."""
 
     def __init__(self, modules: list[tuple[str, str]], data: str, rule: str) -> None:
-        program = native.Program.compile_from_modules(data, modules, [rule])
-        self._machine = native.Rvm()
-        self._machine.load_program(program)
-        self._machine.set_data_json(data)
+        self._machine = compile_policy(modules, data, rule)["machine"]
 
     def set_input_json(self, given: str) -> None:
         self._machine.set_input_json(given)

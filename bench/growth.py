@@ -158,15 +158,13 @@ def measure(
     *,
     full_grid: bool = False,
     min_samples: int = 5,
-    compiled: bool = True,
 ) -> Growth:
     """Median latency per (size, category count), on the service's engine (the
-    compiled program, the interpreter beyond its instruction budget) or, with
-    `compiled=False`, on the interpreter alone. The largest size is measured at
-    1 and at every category only (unless `full_grid`)."""
+    compiled program, the interpreter beyond its instruction budget). The largest
+    size is measured at 1 and at every category only (unless `full_grid`)."""
     return measure_engines(
-        sizes, budget_s, day, var_dir, (compiled,), full_grid=full_grid, min_samples=min_samples
-    )[compiled]
+        sizes, budget_s, day, var_dir, (True,), full_grid=full_grid, min_samples=min_samples
+    )[True]
 
 
 def measure_engines(

@@ -11,6 +11,7 @@ impact report reads old revisions of the policy with it.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import threading
 import weakref
@@ -74,9 +75,11 @@ def _evaluate_with(state: dict[str, Any], document_json: str) -> str:
 _DEFAULT_FUNCTION = re.compile(r"^default\s+[\w.]+\(", re.MULTILINE)
 
 
-def _compile(modules: list[tuple[str, str]], data: str) -> dict[str, Any]:
-    """The policy compiled to RVM bytecode, and a virtual machine holding it and
-    the data, built on this thread."""
+def compile_policy(
+    modules: list[tuple[str, str]], data: str, rule: str = DECISION_RULE
+) -> dict[str, Any]:
+    """The policy compiled to RVM bytecode for `rule`, and a virtual machine
+    holding it and the data, built on this thread."""
     for name, text in modules:
         found = _DEFAULT_FUNCTION.search(text)
         if found is not None:
@@ -86,11 +89,17 @@ def _compile(modules: list[tuple[str, str]], data: str) -> dict[str, Any]:
                 "which the compiled engine does not apply; end the function with `else :=` instead"
             )
     try:
-        program = native.Program.compile_from_modules(data, modules, [DECISION_RULE])
+        program = native.Program.compile_from_modules(data, modules, [rule])
         machine = _machine(program, data)
     except Exception as exc:
         raise EngineError(f"policy failed to compile: {_first_line(exc)}") from None
-    return {"program": program, "modules": modules, "data": data, "machine": machine}
+    return {
+        "program": program,
+        "modules": modules,
+        "data": data,
+        "machine": machine,
+        "too_big": math.inf,  # the smallest input (JSON length) that spent the budget
+    }
 
 
 def _machine(program: Any, data: str) -> Any:
@@ -115,7 +124,7 @@ def _run_with(state: dict[str, Any], document_json: str) -> str:
     # run that spends the budget costs about as much as the interpreter's whole
     # decision, so an input at least as large as the smallest that spent it
     # goes to the interpreter straight away: same answer, no wasted run.
-    if len(document_json) >= state.get("too_big", len(document_json) + 1):
+    if len(document_json) >= state["too_big"]:
         return _interpret(state, document_json)
     machine = state["machine"]
     problem = None
@@ -127,7 +136,7 @@ def _run_with(state: dict[str, Any], document_json: str) -> str:
     state["machine"] = _machine(state["program"], state["data"])
     del machine
     if _BUDGET_SPENT in problem:
-        state["too_big"] = min(len(document_json), state.get("too_big", len(document_json)))
+        state["too_big"] = min(state["too_big"], len(document_json))
         return _interpret(state, document_json)
     raise EngineError(f"evaluation failed: {problem}")
 
@@ -214,7 +223,7 @@ class EmbeddedEngine:
         engines = _engines_here()
         state = engines.get(policy.key)
         if state is None:
-            load = _compile if policy.compiled else _load
+            load = compile_policy if policy.compiled else _load
             state = engines[policy.key] = load(policy.modules, policy.data)
         return state
 
