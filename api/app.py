@@ -37,6 +37,7 @@ from engine.base import PolicyEngine
 from metrics.exposition import worker_stopped
 from pages import install as install_pages
 from pages.security import is_page
+from tracing.setup import FASTAPI_TELEMETRY
 from tracing.setup import start as start_tracing
 
 Composer = Callable[..., Services]
@@ -84,6 +85,7 @@ def create_app(
         description="Who may see which fields about which child, under which law and consent.",
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query)],
+        telemetry=FASTAPI_TELEMETRY,
     )
     errors.install(app)
     # The last added runs first: the token is checked before the body is looked at.

@@ -43,6 +43,7 @@ from joserfc import jwt
 from api.settings import Settings
 from auth.keys import DEV_ALGORITHM, dev_key_set, dev_signing_key
 from sandbox.signin import SandboxSignIn
+from tracing.setup import FASTAPI_TELEMETRY
 
 CLIENT_ID = "hoi-pages"
 CALLBACK_PATH = "/pages/sign-in/callback"
@@ -250,7 +251,12 @@ class SandboxIdp:
         }
 
     def _build(self) -> FastAPI:
-        app = FastAPI(title="Sandbox identity provider", docs_url=None, redoc_url=None)
+        app = FastAPI(
+            title="Sandbox identity provider",
+            docs_url=None,
+            redoc_url=None,
+            telemetry=FASTAPI_TELEMETRY,
+        )
         app.openapi_url = None
 
         @app.get("/.well-known/openid-configuration")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
 from policy.cpr import IDENTIFIER_SYSTEM as CPR_SYSTEM
 from sandbox.population import Child, Population
+from tracing.setup import FASTAPI_TELEMETRY
 
 __all__ = ["CPR_SYSTEM", "SOR_SYSTEM", "SandboxSource", "SourceControl"]
 
@@ -74,7 +75,13 @@ class SandboxSource:
 
 
 def make_app(name: str, title: str, control: SourceControl, router: APIRouter) -> SandboxSource:
-    app = FastAPI(title=f"Sandbox: {title}", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=f"Sandbox: {title}",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry=FASTAPI_TELEMETRY,
+    )
 
     async def root() -> dict[str, str]:
         """The source's base URL answers (readiness probes); failure knobs apply."""
