@@ -495,9 +495,8 @@ class AuditLog:
             queue.put_nowait(_Pending(items, future))
             AUDIT_QUEUE.inc(len(items))
             receipts = await future
-        for record, body in zip(
-            records, bodies, strict=True
-        ):  # durable now: a disclosure may rest on it
+        # Durable now: a disclosure may rest on it.
+        for record, body in zip(records, bodies, strict=True):
             if record.kind == "decision":
                 self._committed[record.decision_id] = body
         return receipts
