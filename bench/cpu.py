@@ -3,12 +3,12 @@ same run.
 
     .venv/bin/python -m bench.cpu [--base HEAD~1] [--rounds 2] [--seconds 10]
 
-Throughput on a shared 2-core machine swings by a third from one minute to the
-next (make bench on the same code: 286 decisions/s one day, 156/s the next). What a
-request costs the service in CPU swings much less, and the two sides take turns
-(base, this checkout, base, this checkout, ...), so a noisy minute falls on both.
-For each side and round, a service with two workers and the sandbox sources in
-their own process, under two loads from wrk:
+Throughput on a shared 2-core machine swings widely from one hour to the next
+(make bench's API row: 286 decisions/s in s28, 156/s hours later in s29, on code
+this bench finds faster). What a request costs the service in CPU swings much
+less, and the two sides take turns (base, this checkout, base, this checkout, ...),
+so a noisy minute falls on both. For each side and round, a service with two
+workers and the sandbox sources in their own process, under two loads from wrk:
 
 - decisions: `POST /v1/decisions` (the README's example), 16 connections, the
   sources answering at once;
