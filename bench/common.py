@@ -8,6 +8,7 @@ their own process, load over HTTP. When the code it names moves, adapt it here.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -22,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+"""This checkout's root."""
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -162,7 +167,11 @@ class SandboxProcess(_Started):
 
     `hoi` has no command for this yet; the sandbox module is started directly."""
 
-    def __init__(self, *, delay: float, facts_delay: float, day: date) -> None:
+    def __init__(
+        self, *, delay: float, facts_delay: float, day: date, code: Path | None = None
+    ) -> None:
+        """`code`: the checkout whose sandbox runs (this one by default)."""
+        self.code = code or Path.cwd()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = [
@@ -189,12 +198,26 @@ class SandboxProcess(_Started):
         return f"{self.url}/fk-sag/cases?child={child}"
 
     def __enter__(self) -> SandboxProcess:
-        env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
+        env = {**os.environ, "PYTHONPATH": str(self.code)}
         self.process = subprocess.Popen(
             self.args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self._await_ready(f"{self.url}/stil/enrolments?cpr=0")
         return self
+
+
+def git_tree(ref: str, into: Path, *paths: str) -> Path:
+    """The repository's files at `ref` (only `paths`, when given), extracted into
+    `into`/src; returns that folder."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "archive", "--format=tar", ref, *paths],
+        check=True,
+        capture_output=True,
+    ).stdout
+    root = into / "src"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    return root
 
 
 def tool(name: str) -> str | None:

@@ -26,34 +26,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import statistics
-import subprocess
-import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from bench import wrk
-from bench.common import SandboxProcess, ServiceProcess
+from bench.common import REPOSITORY, SandboxProcess, ServiceProcess, git_tree
 from bench.targets import CASEWORKER, README_BODY, SOURCE_DELAY, WORKERS, _env
 
 DAY = date(2026, 11, 26)
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def checkout(ref: str, into: Path) -> Path:
-    """The repository's tree at `ref`, extracted under `into`."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref], check=True, capture_output=True
-    ).stdout
-    root = into / "src"
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
-    return root
 
 
 def _children_of(pid: int) -> list[int]:
@@ -125,51 +110,37 @@ def _measure(
     )
 
 
-@contextlib.contextmanager
-def _on_path(tree: Path) -> Iterator[None]:
-    """Run the processes started inside from `tree`'s code."""
-    saved = os.environ.get("PYTHONPATH"), Path.cwd()
-    os.environ["PYTHONPATH"] = str(tree)
-    os.chdir(tree)  # the sandbox process takes its code from the working folder
-    try:
-        yield
-    finally:
-        os.chdir(saved[1])
-        if saved[0] is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved[0]
-
-
 def measure_side(tree: Path, var: Path, seconds: float) -> dict[str, Load]:
-    """Both loads against the service and sandbox of `tree`."""
+    """Both loads against the service and sandbox of `tree` (its code first on
+    the path of every process started)."""
     loads: dict[str, Load] = {}
-    with _on_path(tree):
-        for name, delay in (("decisions", 0.0), ("overviews", SOURCE_DELAY)):
-            with (
-                SandboxProcess(delay=delay, facts_delay=delay, day=DAY) as sandbox,
-                ServiceProcess(
-                    var / name, env={**_env(DAY), **sandbox.service_env()}, workers=WORKERS
-                ) as service,
-            ):
-                assert sandbox.process is not None
-                token = service.token(*CASEWORKER)
-                child = README_BODY["resource"]["child_cpr"]  # type: ignore[index]
-                decisions = name == "decisions"
-                path = (
-                    "/v1/decisions"
-                    if decisions
-                    else f"/v1/children/{child}/overview?purpose=social_case_work"
-                )
-                loads[name] = _measure(
-                    service.url + path,
-                    process_tree(service.pid),
-                    process_tree(sandbox.process.pid),
-                    connections=16 if decisions else 50,
-                    seconds=seconds,
-                    token=token,
-                    post=decisions,
-                )
+    for name, delay in (("decisions", 0.0), ("overviews", SOURCE_DELAY)):
+        with (
+            SandboxProcess(delay=delay, facts_delay=delay, day=DAY, code=tree) as sandbox,
+            ServiceProcess(
+                var / name,
+                env={**_env(DAY), **sandbox.service_env(), "PYTHONPATH": str(tree)},
+                workers=WORKERS,
+            ) as service,
+        ):
+            assert sandbox.process is not None
+            token = service.token(*CASEWORKER)
+            child = README_BODY["resource"]["child_cpr"]  # type: ignore[index]
+            decisions = name == "decisions"
+            path = (
+                "/v1/decisions"
+                if decisions
+                else f"/v1/children/{child}/overview?purpose=social_case_work"
+            )
+            loads[name] = _measure(
+                service.url + path,
+                process_tree(service.pid),
+                process_tree(sandbox.process.pid),
+                connections=16 if decisions else 50,
+                seconds=seconds,
+                token=token,
+                post=decisions,
+            )
     return loads
 
 
@@ -208,7 +179,7 @@ def main() -> None:
         raise SystemExit("wrk not found (Debian package wrk)")
     results: dict[str, list[dict[str, Load]]] = {"base": [], "now": []}
     with tempfile.TemporaryDirectory(prefix="hoi-bench-cpu-") as tmp:
-        sides = {"base": checkout(args.base, Path(tmp)), "now": Path.cwd()}
+        sides = {"base": git_tree(args.base, Path(tmp)), "now": REPOSITORY}
         for r in range(args.rounds):
             for side in ("base", "now") if r % 2 == 0 else ("now", "base"):
                 var = Path(tmp) / f"var-{side}-{r}"

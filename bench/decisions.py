@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 from api.settings import Settings
-from bench.common import ServiceProcess, bearer_for, summary_ms
+from bench.common import ServiceProcess, bearer_for, git_tree, summary_ms
 from engine.base import DECISION_RULE, REVISION_KEY
 from engine.bundle import PolicyBundle
 from engine.embedded import EmbeddedEngine
@@ -160,20 +160,7 @@ OPA_BENCH_SAMPLE = 20
 def policy_tree(ref: str | None, into: Path) -> Path:
     """The bundle tree (modules, data, generated rules document) of rego/ at a git
     ref, or of the working tree when ref is None."""
-    import io
-    import tarfile
-
-    if ref is None:
-        root = REGO_DIR
-    else:
-        archive = subprocess.run(
-            ["git", "-C", str(REGO_DIR.parent), "archive", "--format=tar", ref, "rego"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(into / "src", filter="data")
-        root = into / "src" / "rego"
+    root = REGO_DIR if ref is None else git_tree(ref, into, "rego") / "rego"
     return PolicyBundle(root).write_bundle_tree(into / "tree")
 
 
@@ -184,8 +171,8 @@ def _regorus(tree: Path) -> Any:
     sources = PolicyBundle(tree)
     engine = regorus.Engine()
     engine.set_rego_v0(False)
-    for path in sources.decision_modules():
-        engine.add_policy(str(path.relative_to(tree)), path.read_text("utf-8"))
+    for name, text in sources.decision_sources():
+        engine.add_policy(name, text)
     engine.add_data_json(json.dumps(sources.data_document()))
     return engine
 

@@ -72,8 +72,7 @@ def _policy_engine(tree: Path, compiled: bool) -> Any:
     if not compiled:
         return _regorus(tree)
     sources = PolicyBundle(tree)
-    modules = [(str(p.relative_to(tree)), p.read_text("utf-8")) for p in sources.decision_modules()]
-    return _Compiled(modules, json.dumps(sources.data_document()), DECISION_RULE)
+    return _Compiled(sources.decision_sources(), json.dumps(sources.data_document()), DECISION_RULE)
 
 
 def _median_us(evaluate: Callable[[], object], rounds: int) -> float:

@@ -41,6 +41,12 @@ class PolicyBundle:
         call OPA), which only an OPA server evaluates."""
         return [p for p in self.modules() if p.relative_to(self.root).parts[0] != SYSTEM_FOLDER]
 
+    def decision_sources(self) -> list[tuple[str, str]]:
+        """(name under the root, text) of each decision module, as an engine loads them."""
+        return [
+            (str(p.relative_to(self.root)), p.read_text("utf-8")) for p in self.decision_modules()
+        ]
+
     def data_files(self) -> list[Path]:
         return sorted(self.root.rglob("data.json"))
 

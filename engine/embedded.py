@@ -184,10 +184,7 @@ class _Policy:
             key=next(_keys),
             compiled=compiled,
             revision=bundle.revision(),
-            modules=[
-                (str(p.relative_to(bundle.root)), p.read_text("utf-8"))
-                for p in bundle.decision_modules()
-            ],
+            modules=bundle.decision_sources(),
             data=orjson.dumps(bundle.data_document()).decode(),
         )
 
