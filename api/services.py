@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from api.settings import Settings
 from audit.calls import RecordingFacts
@@ -63,7 +62,7 @@ from policy.facts import FactsProvider, RegistryState
 from policy.legal import LegalCatalogue, legal_catalogue
 from policy.paths import REGO_DIR
 from policy.persons import PersonHandles
-from registry.state import registry_states
+from registry.state import read_registry_states
 
 log = logging.getLogger(__name__)
 
@@ -344,8 +343,7 @@ def build_services(
         plug.prepare_db(db)
 
     def read_registries(cprs: Sequence[str]) -> dict[str, RegistryState]:
-        with Session(db) as session:
-            return registry_states(session, cprs)
+        return read_registry_states(db, cprs)
 
     read_registry = RegistryReads(read_registries).read
 

@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit import partitions
 from audit.chain import GENESIS_HASH, Signer, head_message, link_hash
 from audit.models import AuditRecord
 from audit.tables import AuditChainHeadRow, AuditRecordRow
+from db.driver import DriverStatement
 from db.times import as_utc
 
 RECORDS: Table = AuditRecordRow.__table__  # type: ignore[attr-defined]
@@ -53,7 +55,37 @@ def prepare(record: AuditRecord, body: str, companions: Sequence[Companion] = ()
     )
 
 
-def _lock_head(conn: Connection, signer: Signer, now: datetime) -> tuple[int, str]:
+class _Statements:
+    """The chain's statements on every append, compiled once for one dialect and
+    run on the driver's cursor (db.driver): SQLAlchemy's per-statement work was
+    most of an append's CPU."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        head = HEAD.c
+        self.lock = DriverStatement(update(HEAD).where(head.id == 1).values(id=1), dialect)
+        self.read = DriverStatement(
+            select(head.seq, head.hash).where(head.id == 1), dialect, columns=[head.seq, head.hash]
+        )
+        self.insert = DriverStatement(
+            insert(RECORDS), dialect, binds={column.key: column for column in RECORDS.columns}
+        )
+        moved = ("seq", "hash", "signature", "updated_at")
+        self.move = DriverStatement(
+            update(HEAD).where(head.id == 1), dialect, binds={name: head[name] for name in moved}
+        )
+
+
+_STATEMENTS: WeakKeyDictionary[Dialect, _Statements] = WeakKeyDictionary()
+
+
+def _statements(dialect: Dialect) -> _Statements:
+    found = _STATEMENTS.get(dialect)
+    if found is None:
+        found = _STATEMENTS[dialect] = _Statements(dialect)
+    return found
+
+
+def _lock_head(conn: Connection, cursor: Any, signer: Signer, now: datetime) -> tuple[int, str]:
     """Take the chain head for this transaction (creating it on first use).
 
     The UPDATE comes first on purpose: it takes SQLite's write lock (the driver
@@ -64,8 +96,8 @@ def _lock_head(conn: Connection, signer: Signer, now: datetime) -> tuple[int, st
     busy timeout (db/engine.py), PostgreSQL's lock wait; under READ COMMITTED the
     SELECT after the wait sees the head the other writer committed.
     tests/audit/test_writers.py forks the chain when this lock is left out."""
-    locked = conn.execute(update(HEAD).where(HEAD.c.id == 1).values(id=1))
-    if locked.rowcount == 0:
+    statements = _statements(conn.dialect)
+    if statements.lock.execute(cursor).rowcount == 0:
         conn.execute(
             insert(HEAD).values(
                 id=1,
@@ -75,7 +107,7 @@ def _lock_head(conn: Connection, signer: Signer, now: datetime) -> tuple[int, st
                 updated_at=now,
             )
         )
-    head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).one()
+    (head,) = statements.read.rows(cursor)
     return int(head.seq), str(head.hash)
 
 
@@ -100,7 +132,9 @@ def _append_once(
     db: Engine, signer: Signer, batch: Sequence[Prepared], now: datetime
 ) -> list[tuple[int, str]]:
     with db.begin() as conn:
-        seq, prev = _lock_head(conn, signer, now)
+        cursor = conn.connection.cursor()
+        statements = _statements(conn.dialect)
+        seq, prev = _lock_head(conn, cursor, signer, now)
         partitions.ensure(conn, (item.columns["recorded_at"] for item in batch))
         rows: list[dict[str, Any]] = []
         links: list[tuple[int, str]] = []
@@ -112,16 +146,18 @@ def _append_once(
             )
             links.append((seq, digest))
             prev = digest
-        conn.execute(insert(RECORDS), rows)
+        statements.insert.execute_many(cursor, rows)
         for item in batch:
             for table, values in item.companions:
                 conn.execute(insert(table).values(**values))
-        conn.execute(
-            update(HEAD)
-            .where(HEAD.c.id == 1)
-            .values(
-                seq=seq, hash=prev, signature=signer.sign(head_message(seq, prev)), updated_at=now
-            )
+        statements.move.execute(
+            cursor,
+            {
+                "seq": seq,
+                "hash": prev,
+                "signature": signer.sign(head_message(seq, prev)),
+                "updated_at": now,
+            },
         )
     return links
 
