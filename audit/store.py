@@ -4,6 +4,7 @@ runs it on its own thread)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,8 +132,7 @@ def append(
 def _append_once(
     db: Engine, signer: Signer, batch: Sequence[Prepared], now: datetime
 ) -> list[tuple[int, str]]:
-    with db.begin() as conn:
-        cursor = conn.connection.cursor()
+    with db.begin() as conn, closing(conn.connection.cursor()) as cursor:
         statements = _statements(conn.dialect)
         seq, prev = _lock_head(conn, cursor, signer, now)
         partitions.ensure(conn, (item.columns["recorded_at"] for item in batch))

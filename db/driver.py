@@ -5,9 +5,9 @@ engine's dialect (placeholders, quoting, the IN list of an expanding parameter)
 and turns every column into its Python value and back as the column's type says
 (JSON, dates, times, booleans differ between SQLite and PostgreSQL). What is left
 out is its per-execution machinery (execution context, cache-key generation,
-result-proxy set-up): about 0.2 ms of CPU a statement on this machine against
-0.02 ms for SQLite's own work, most of what a decision's registry read cost
-(bench.cpu and BENCHMARKS.md, s30).
+result-proxy set-up): about 0.3 ms of CPU a statement on this machine against
+0.02-0.04 ms for SQLite's own work, most of what a decision's registry read and an
+audit append cost (`python -m bench.db_paths`; BENCHMARKS.md, s30).
 
 Only for statements whose parameters and columns are plain table columns; every
 other statement goes through SQLAlchemy as usual."""

@@ -156,8 +156,8 @@ _READS: WeakKeyDictionary[Dialect, _Reads] = WeakKeyDictionary()
 
 def _states(dialect: Dialect, cursor: Any, cprs: Sequence[str]) -> dict[str, RegistryState]:
     """One query per table for all the children, each on the driver's own cursor
-    (db.driver: SQLAlchemy's per-statement work cost about thirty times the three
-    queries themselves)."""
+    (db.driver: SQLAlchemy's per-execution work cost about seven times the three
+    queries themselves, `python -m bench.db_paths`)."""
     reads = _READS.get(dialect)
     if reads is None:
         reads = _READS[dialect] = _Reads(dialect)
