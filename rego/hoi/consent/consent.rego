@@ -327,7 +327,7 @@ giver_reason := data.hoi.reason.build("SUL-17-SELF-CONSENT", "consent_given", {}
 } else := data.hoi.reason.build(
 	"FAL-CUSTODY-CONSENT",
 	"consent_given",
-	{"rule": _config.joint_custody_rule},
+	{"{rule}": _config.joint_custody_rule},
 )
 
 # Messages (hoi.correspondence): a message is a disclosure to its recipient, so

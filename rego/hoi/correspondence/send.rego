@@ -83,7 +83,7 @@ _channel := _settings.channels[_topic]
 _channel_reason := data.hoi.reason.with_fields(
 	"SEND-REPORT-OF-CONCERN-CHANNEL",
 	"wrong_channel",
-	{"channel": _channel.label},
+	{"{channel}": _channel.label},
 	{"channel": _channel, "topic": _topic},
 ) if {
 	_topic == "report_of_concern"
@@ -104,7 +104,7 @@ _channel_reason := data.hoi.reason.with_fields(
 _channel_reason := data.hoi.reason.with_fields(
 	"SEND-OWN-STANDARD-CHANNEL",
 	"wrong_channel",
-	{"topic": _topic, "channel": _channel.label},
+	{"{topic}": _topic, "{channel}": _channel.label},
 	{"channel": _channel, "topic": _topic},
 ) if {
 	_topic != "report_of_concern"
@@ -129,7 +129,7 @@ _sender_related if data.hoi.relation.active(_role.relation)
 _no_relation_reason := data.hoi.reason.with_fields(
 	"SEND-SENDER-RELATION",
 	"no_relation",
-	{"relation": _role.relation},
+	{"{relation}": _role.relation},
 	{"relation": _role.relation},
 )
 
@@ -233,7 +233,7 @@ _needed_for := _needed[_recipient.type] if {
 _not_involved_reason := data.hoi.reason.with_fields(
 	"SEND-RECIPIENT-INVOLVED",
 	"recipient_not_involved",
-	{"recipient": _recipient.id, "needed": _needed_for},
+	{"{recipient}": _recipient.id, "{needed}": _needed_for},
 	{"recipient": _recipient.id, "needed": _needed_for},
 )
 
@@ -382,7 +382,7 @@ _grounds_failures := array.concat(
 	[data.hoi.reason.with_fields(
 		"SEND-SUL-43-2-WEIGHTY-CONCERN",
 		"grounds_insufficient",
-		{"chars": _min_chars},
+		{"{chars}": sprintf("%v", [_min_chars])},
 		{"grounds": object.get(_grounds, "kind", null)},
 	) |
 		_path == "health_to_municipal"
@@ -435,9 +435,9 @@ _objected := data.hoi.reason.with_fields("SEND-OBJECTION", "objected", {}, {"obj
 #       No legal route lets the role {role} send a {topic} message to a
 #       {recipient_type}.
 _no_route_reason := data.hoi.reason.build("SEND-NO-ROUTE", "no_route", {
-	"role": input.subject.role,
-	"topic": _topic,
-	"recipient_type": _recipient.type,
+	"{role}": input.subject.role,
+	"{topic}": _topic,
+	"{recipient_type}": _recipient.type,
 })
 
 # --- why a consent route fails ---------------------------------------------------
@@ -456,7 +456,7 @@ _consent_failures := [reason |
 _expired_reasons := [data.hoi.reason.with_fields(
 	_consent_rule,
 	"consent_expired",
-	{"regime": _regime},
+	{"{regime}": _regime},
 	{"consents": _status.expired, "regime": _regime},
 ) |
 	count(_status.expired) > 0
@@ -474,7 +474,7 @@ _unnamed_reasons := [data.hoi.reason.with_fields(
 _missing_reason := data.hoi.reason.with_fields(
 	_consent_rule,
 	_missing_key,
-	{"regime": _regime, "rule": _config.consent.joint_custody_rule},
+	{"{regime}": _regime, "{rule}": _config.consent.joint_custody_rule},
 	{
 		"regime": _regime,
 		"missing": [{"person": p, "capacity": _capacities[p == input.child.cpr]} | some p in _status.missing],

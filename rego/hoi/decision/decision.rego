@@ -87,8 +87,8 @@ _unknown_role if not _role
 _unknown_role if not input.subject.organisation.type in _role.organisation_types
 
 _unknown_role_reason := data.hoi.reason.build("DENY-UNKNOWN-ROLE", "unknown_role", {
-	"role": object.get(input.subject, "role", ""),
-	"organisation_type": object.get(input.subject.organisation, "type", ""),
+	"{role}": sprintf("%v", [object.get(input.subject, "role", "")]),
+	"{organisation_type}": sprintf("%v", [object.get(input.subject.organisation, "type", "")]),
 })
 
 # Facts are read with object.get so that a missing one is a value (null) and
@@ -140,7 +140,7 @@ _named_recipient if {
 _missing_fact_reason := data.hoi.reason.with_fields(
 	"DENY-MISSING-FACT",
 	"missing_fact",
-	{"facts": concat(", ", sort(_missing_facts))},
+	{"{facts}": concat(", ", sort(_missing_facts))},
 	{"missing": sort(_missing_facts)},
 )
 
@@ -161,7 +161,7 @@ _missing_fact_reason := data.hoi.reason.with_fields(
 _unknown_category_reason(category) := data.hoi.reason.build(
 	"DENY-UNKNOWN-CATEGORY",
 	"unknown_category",
-	{"category": category},
+	{"{category}": sprintf("%v", [category])},
 )
 
 # Blocks (in the style of Min spærring) that hit this requester for this category.
@@ -291,9 +291,9 @@ _blocked_reason(category) := data.hoi.reason.with_fields("BLOCK-MIN-SPAERRING", 
 #     no_legal_basis: >-
 #       No legal basis lets the role {role} see {category} for the purpose {purpose}.
 _no_route_reason(category) := data.hoi.reason.build("DENY-NO-LEGAL-BASIS", "no_legal_basis", {
-	"role": input.subject.role,
-	"category": category,
-	"purpose": object.get(input.context, "purpose", ""),
+	"{role}": input.subject.role,
+	"{category}": category,
+	"{purpose}": object.get(input.context, "purpose", ""),
 })
 
 _asked := {c | some c in input.resource.categories}
@@ -349,7 +349,7 @@ _consent_failures(r) := [] if {
 	expired := [data.hoi.reason.with_fields(
 		r.rule_id,
 		"consent_expired",
-		{"regime": r.consent_regime},
+		{"{regime}": r.consent_regime},
 		{"consents": s.expired, "regime": r.consent_regime},
 	) |
 		count(s.expired) > 0
@@ -370,7 +370,7 @@ _consent_failures(r) := [] if {
 _missing_failure(r, persons) := data.hoi.reason.with_fields(
 	r.rule_id,
 	_missing_key,
-	{"regime": r.consent_regime, "rule": _joint_custody_rule},
+	{"{regime}": r.consent_regime, "{rule}": _joint_custody_rule},
 	{
 		"regime": r.consent_regime,
 		"missing": [{"person": p, "capacity": _capacity_of[p]} | some p in persons],
@@ -398,7 +398,7 @@ _capacity_of := object.union(
 _no_relation[[rule_id, relation]] := [data.hoi.reason.with_fields(
 	rule_id,
 	"no_relation",
-	{"relation": relation},
+	{"{relation}": relation},
 	object.union(object.get(data.hoi.relation.details, relation, {}), {"relation": relation}),
 )] if {
 	some r in data.hoi.routes.route
@@ -476,7 +476,7 @@ _withheld_reasons(category, excluded) := [] if {
 
 _override_reasons(category, flag) := [] if {
 	not flag
-} else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"grounds": _override.grounds}, {
+} else := [data.hoi.reason.with_fields("SUL-42A-OVERRIDE", "override", {"{grounds}": _override.grounds}, {
 	"grounds": _override.grounds,
 	"blocks": sort(_blocks_of[category] | _source_blocks_of[category]),
 })]

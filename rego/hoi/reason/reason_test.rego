@@ -12,7 +12,7 @@ _rules := {"R-1": {
 }}
 
 test_a_reason_takes_its_words_from_the_rules_document if {
-	r := reason.build("R-1", "asked", {"role": "gp", "count": 2}) with data.hoi.rules as _rules
+	r := reason.build("R-1", "asked", {"{role}": "gp", "{count}": sprintf("%v", [2])}) with data.hoi.rules as _rules
 	r == {
 		"code": "asked",
 		"rule_id": "R-1",

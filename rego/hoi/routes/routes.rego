@@ -420,7 +420,7 @@ denial contains data.hoi.reason.with_fields(
 denial contains data.hoi.reason.with_fields(
 	"ACTING-FOR-VERIFIED",
 	"acting_for_unverified",
-	{"id": object.get(_acting_for, "id", "")},
+	{"{id}": sprintf("%v", [object.get(_acting_for, "id", "")])},
 	{"category": category},
 ) if {
 	input.subject.role == "bup_medical_secretary"
@@ -444,7 +444,7 @@ denial contains data.hoi.reason.with_fields(
 denial contains data.hoi.reason.with_fields(
 	"ON-BEHALF-SECRETARY-ONLY",
 	"acting_for_not_allowed",
-	{"role": input.subject.role},
+	{"{role}": input.subject.role},
 	{"category": category},
 ) if {
 	input.subject.role != "bup_medical_secretary"
@@ -575,9 +575,9 @@ _confirmed_by := {"token": "the login's on-behalf claim", "staff_register": "the
 default _on_behalf_support := []
 
 _on_behalf_support := [data.hoi.reason.build("SECRETARY-ON-BEHALF", "on_behalf", {
-	"id": data.hoi.staff.acting_for.id,
-	"role": data.hoi.staff.acting_for.role,
-	"confirmed_by": _confirmed_by[data.hoi.staff.acting_for.confirmed_by],
+	"{id}": data.hoi.staff.acting_for.id,
+	"{role}": data.hoi.staff.acting_for.role,
+	"{confirmed_by}": _confirmed_by[data.hoi.staff.acting_for.confirmed_by],
 })] if {
 	_secretary_for_clinician
 }
