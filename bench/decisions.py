@@ -8,10 +8,12 @@ The policy comparison (issue 12, target 1) decides the six categories of the
 same inputs with today's policy and with the policy at --base, in the same run:
 on regorus's interpreter (JSON both ways, and inline on the calling thread),
 which reads every past revision of the policy, and `opa bench` on each built
-bundle tree, in the order base, now, now, base; it prints the ratio to the base.
-The engine the service runs, the policy compiled to regorus's virtual machine,
-is measured beside the interpreter and OPA in the "Decisions" table, with the
-targets.
+bundle tree, in the order base, now, now, base; then each policy's fastest of
+--rounds on every input, the two policies taking turns, on the interpreter and
+on the policy compiled to regorus's virtual machine (the service's engine; the
+rows stay empty when a base revision does not compile). It prints the ratio to
+the base. The compiled engine is also measured beside the interpreter and OPA in
+the "Decisions" table, with the targets.
 
 Inputs are real engine documents assembled from the synthetic pilot population
 (every role, consents, objections, blocks, relations). The embedded engine is
