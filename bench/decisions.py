@@ -31,7 +31,6 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -196,65 +195,55 @@ def _inline_latency(tree: Path, docs: list[dict[str, Any]], rounds: int) -> list
     return samples
 
 
-def _inline_paired(trees: dict[str, Path], docs: list[dict[str, Any]], rounds: int) -> Any:
+class Compiled:
+    """A policy compiled to RVM bytecode as the service compiles it, with the
+    interpreter's calls used here."""
+
+    def __init__(self, modules: list[tuple[str, str]], data: str, rule: str) -> None:
+        self._machine = compile_policy(modules, data, rule)["machine"]
+
+    def set_input_json(self, given: str) -> None:
+        self._machine.set_input_json(given)
+
+    def eval_rule_as_json(self, _: str) -> str:
+        return str(self._machine.execute())
+
+    eval_rule = eval_rule_as_json
+
+
+def policy_engine(tree: Path, compiled: bool) -> Any:
+    """The policy of a bundle tree on regorus's interpreter, or compiled as the
+    service runs it (raises EngineError when it does not compile)."""
+    if not compiled:
+        return _regorus(tree)
+    sources = PolicyBundle(tree)
+    return Compiled(sources.decision_sources(), json.dumps(sources.data_document()), DECISION_RULE)
+
+
+def _inline_paired(
+    trees: dict[str, Path], docs: list[dict[str, Any]], rounds: int, *, compiled: bool = False
+) -> dict[str, list[int]] | None:
     """regorus inline, the policies taking turns on each input, each input's
     fastest of `rounds` evaluations per policy: the ratio least disturbed by
     other work on the shared cores (a burst of load hits both policies' turns
-    on the same input, and the minimum drops the evaluations it slowed)."""
-    engines = {label: _regorus(tree) for label, tree in trees.items()}
-
-    def interpret(engine: Any) -> Callable[[str], object]:
-        def run(given: str) -> object:
-            engine.set_input_json(given)
-            return engine.eval_rule(DECISION_RULE)
-
-        return run
-
-    best = _paired({label: interpret(e) for label, e in engines.items()}, docs, rounds)
-    del engines
-    return best
-
-
-def _compiled_paired(
-    trees: dict[str, Path], docs: list[dict[str, Any]], rounds: int
-) -> dict[str, list[int]] | None:
-    """The same, on the service's engine: each policy compiled to regorus's
-    virtual machine. None when a policy does not compile (a revision from before
-    the compiled engine)."""
-    machines = {}
-    for label, tree in trees.items():
-        bundle = PolicyBundle(tree)
-        try:
-            compiled = compile_policy(bundle.decision_sources(), json.dumps(bundle.data_document()))
-        except EngineError:
-            return None
-        machines[label] = compiled["machine"]
-
-    def execute(machine: Any) -> Callable[[str], object]:
-        def run(given: str) -> object:
-            machine.set_input_json(given)
-            return machine.execute()
-
-        return run
-
-    best = _paired({label: execute(m) for label, m in machines.items()}, docs, rounds)
-    del machines
-    return best
-
-
-def _paired(
-    runs: dict[str, Callable[[str], object]], docs: list[dict[str, Any]], rounds: int
-) -> dict[str, list[int]]:
-    """Each input's fastest of `rounds` runs per policy, the policies taking turns."""
-    best = {label: [2**63] * len(docs) for label in runs}
+    on the same input, and the minimum drops the evaluations it slowed).
+    `compiled`: on the service's engine; None when a policy does not compile (a
+    revision from before the compiled engine)."""
+    try:
+        engines = {label: policy_engine(tree, compiled) for label, tree in trees.items()}
+    except EngineError:
+        return None
+    best = {label: [2**63] * len(docs) for label in trees}
     for n in range(rounds + 1):
         for i, doc in enumerate(docs):
             given = json.dumps(doc)
-            for label, run in runs.items():
+            for label, engine in engines.items():
                 t0 = time.perf_counter_ns()
-                run(given)
+                engine.set_input_json(given)
+                engine.eval_rule(DECISION_RULE)
                 if n:  # the first round warms up
                     best[label][i] = min(best[label][i], time.perf_counter_ns() - t0)
+    del engines
     return best
 
 
@@ -325,10 +314,9 @@ def policy_comparison(
         samples[label]["inline"] += _inline_latency(tree, docs, rounds)
         if opa is not None:
             samples[label]["opa_bench"] += _opa_bench(opa, tree, docs, work / label)
-    for label, best in _inline_paired(trees, docs, rounds).items():
-        samples[label]["inline_paired"] = best
-    for label, best in (_compiled_paired(trees, docs, rounds) or {}).items():
-        samples[label]["compiled_paired"] = best
+    for kind, compiled in (("inline_paired", False), ("compiled_paired", True)):
+        for label, best in (_inline_paired(trees, docs, rounds, compiled=compiled) or {}).items():
+            samples[label][kind] = best
     return {
         label: {kind: summary_ms(found) for kind, found in measured.items() if found}
         for label, measured in samples.items()

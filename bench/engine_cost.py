@@ -34,45 +34,20 @@ from typing import Any
 import regorus
 
 from bench.common import percentile
-from bench.decisions import _regorus, documents, policy_tree
+from bench.decisions import Compiled, _regorus, documents, policy_engine, policy_tree
 from engine.base import DECISION_RULE
-from engine.bundle import PolicyBundle
-from engine.embedded import compile_policy
 
 UNITS = 100
 KINDS = ("interpreter", "compiled")
 
 
-class _Compiled:
-    """A policy compiled to RVM bytecode as the service compiles it, with the
-    interpreter's calls used here."""
-
-    def __init__(self, modules: list[tuple[str, str]], data: str, rule: str) -> None:
-        self._machine = compile_policy(modules, data, rule)["machine"]
-
-    def set_input_json(self, given: str) -> None:
-        self._machine.set_input_json(given)
-
-    def eval_rule_as_json(self, _: str) -> str:
-        return str(self._machine.execute())
-
-    eval_rule = eval_rule_as_json
-
-
 def _toy_engine(policy: str, compiled: bool) -> Any:
     if compiled:
-        return _Compiled([("toy.rego", policy)], "{}", "data.toy.result")
+        return Compiled([("toy.rego", policy)], "{}", "data.toy.result")
     engine = regorus.Engine()
     engine.set_rego_v0(False)
     engine.add_policy("toy.rego", policy)
     return engine
-
-
-def _policy_engine(tree: Path, compiled: bool) -> Any:
-    if not compiled:
-        return _regorus(tree)
-    sources = PolicyBundle(tree)
-    return _Compiled(sources.decision_sources(), json.dumps(sources.data_document()), DECISION_RULE)
 
 
 def _median_us(evaluate: Callable[[], object], rounds: int) -> float:
@@ -148,7 +123,7 @@ def by_categories(
     tree: Path, docs: list[dict[str, Any]], rounds: int, compiled: bool
 ) -> dict[str, float]:
     """p50 of the fastest evaluation per input, asking none, each alone, all."""
-    engine = _policy_engine(tree, compiled)
+    engine = policy_engine(tree, compiled)
     every = list(docs[0]["resource"]["categories"])
     asked = {"none": [], **{c: [c] for c in every}, f"all {len(every)}": every}
     return {
